@@ -1,0 +1,14 @@
+using StackExchange.Redis;
+
+namespace Parley.Runtime.Redis;
+
+/// <summary>The process's shared Redis connection.</summary>
+public interface IRedisConnection
+{
+    /// <summary>Connects on first use; later calls return the same multiplexer.</summary>
+    ValueTask<IConnectionMultiplexer> GetMultiplexerAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Builds a key under the configured prefix, with <paramref name="hashTag"/> as the hash slot
+    /// (<c>{prefix:hashTag}:suffix</c>) so every key of one grain lives in one slot.</summary>
+    string Key(string hashTag, string suffix);
+}

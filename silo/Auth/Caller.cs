@@ -1,0 +1,14 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Parley.Silo.Auth;
+
+/// <summary>The authenticated caller of a request, set by the authentication middleware as a request feature.</summary>
+/// <param name="UserId">The user the virtual key belongs to (admin keys have no user: empty).</param>
+/// <param name="KeyId">The id (not the secret) of the key used.</param>
+public sealed record Caller(string UserId, string KeyId, bool IsAdmin);
+
+public static class CallerExtensions
+{
+    public static Caller GetCaller(this HttpContext context)
+        => context.Features.Get<Caller>() ?? throw new InvalidOperationException("The endpoint is not behind Parley authentication.");
+}

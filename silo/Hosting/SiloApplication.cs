@@ -1,0 +1,18 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace Parley.Silo;
+
+/// <summary>Builds the silo's web application. Program.Main and the tests both go through here, so a test silo is the
+/// same process shape as a deployed one (real Kestrel on a loopback port).</summary>
+public static class SiloApplication
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        configure?.Invoke(builder);
+        builder.AddParleySilo();
+        var app = builder.Build();
+        app.MapParleySilo();
+        return app;
+    }
+}

@@ -1,0 +1,36 @@
+using Microsoft.AspNetCore.Builder;
+using Parley.Silo.Admin;
+using Parley.Silo.Auth;
+using Parley.Silo.Chat;
+using Parley.Silo.Conversations;
+using Parley.Silo.Health;
+using Parley.Silo.Providers;
+
+namespace Parley.Silo;
+
+/// <summary>The one place that composes the silo: each feature folder contributes an Add* and a Map* method.</summary>
+public static class SiloHostingExtensions
+{
+    public static WebApplicationBuilder AddParleySilo(this WebApplicationBuilder builder)
+    {
+        builder.AddParleyCluster();
+        builder.AddParleyHealth();
+        builder.AddParleyAuth();
+        builder.AddParleyProviders();
+        builder.AddParleyChat();
+        builder.AddParleyConversations();
+        return builder;
+    }
+
+    public static WebApplication MapParleySilo(this WebApplication app)
+    {
+        app.UseParleyAuth();
+        app.MapHealth();
+        var v1 = app.MapGroup("/v1").RequireParleyUser();
+        v1.MapModels();
+        v1.MapChatCompletions();
+        v1.MapConversations();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi();
+        return app;
+    }
+}
