@@ -1,6 +1,13 @@
+using Parley.ClientApi.Hosting;
+
 namespace Parley.ClientApi;
 
 public static class Program
 {
-    public static int Main(string[] args) => 0; // TODO(front-end helper)
+    public static async Task<int> Main(string[] args)
+    {
+        var app = FrontEndApplication.Build(args);
+        await app.RunAsync();
+        return 0;
+    }
 }

@@ -3,7 +3,7 @@ using Parley.Runtime;
 namespace Parley.GrainInterfaces.Conversations;
 
 /// <summary>One conversation (key: conversation id). Every method takes the caller's user id: a conversation owned by
-/// another user answers exactly as one that does not exist (null / false), so one user never sees another's.</summary>
+/// another user answers exactly as one that does not exist (null / false / NotFound), so one user never sees another's.</summary>
 public interface IConversationGrain : IGrainWithStringKey
 {
     // --- used by the chat completions path (silo/Chat) ---
@@ -16,7 +16,29 @@ public interface IConversationGrain : IGrainWithStringKey
     /// the conversation does not exist for this user (e.g. deleted meanwhile).</summary>
     Task<bool> AppendTurnAsync(string userId, IReadOnlyList<ChatMessageRecord> userMessages, ChatMessageRecord assistantMessage);
 
-    // --- the Conversations API (silo/Conversations) adds its methods here ---
+    // --- the Conversations API (silo/Conversations) ---
+
+    /// <summary>Creates the conversation owned by <paramref name="userId"/> with its first items; null if a
+    /// conversation with this id already exists (the caller picks a fresh id).</summary>
+    Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items);
+
+    Task<ConversationInfo?> GetAsync(string userId);
+
+    /// <summary>Replaces the metadata; null if the conversation does not exist for this user.</summary>
+    Task<ConversationInfo?> UpdateMetadataAsync(string userId, IReadOnlyDictionary<string, string> metadata);
+
+    /// <summary>Deletes the conversation and its items; false if it does not exist for this user.</summary>
+    Task<bool> DeleteAsync(string userId);
+
+    /// <summary>Appends items; null if the conversation does not exist for this user.</summary>
+    Task<IReadOnlyList<ConversationItem>?> AddItemsAsync(string userId, IReadOnlyList<NewConversationItem> items);
+
+    Task<ConversationItemPage> ListItemsAsync(string userId, ConversationItemQuery query);
+
+    Task<ConversationItemResult> GetItemAsync(string userId, string itemId);
+
+    /// <summary>Removes one item; on success the result carries the conversation.</summary>
+    Task<ConversationItemDeletion> DeleteItemAsync(string userId, string itemId);
 }
 
 /// <summary>An OpenAI chat message kept verbatim: <see cref="Json"/> is the whole message object as the client sent it

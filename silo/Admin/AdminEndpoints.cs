@@ -1,8 +1,144 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Parley.Silo.Api;
+using Parley.Silo.Auth;
+using Parley.Silo.Auth.Store;
+using Parley.Silo.Chat;
+using Parley.Silo.Conversations;
 
 namespace Parley.Silo.Admin;
 
+/// <summary>The admin API (users and virtual keys), behind the admin key. Deleting a user disables it and revokes
+/// all its keys rather than erasing it, so usage records keep pointing at a known user.</summary>
 public static class AdminEndpoints
 {
-    public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder group) => group; // TODO(auth helper)
+    public const int MaxNameLength = 256;
+    private const string UserNotFoundCode = "user_not_found";
+    private const string KeyNotFoundCode = "key_not_found";
+    private const string UserDisabledCode = "user_disabled";
+
+    public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder group)
+    {
+        group.MapPost("/users", CreateUserAsync);
+        group.MapGet("/users", ListUsersAsync);
+        group.MapGet("/users/{userId}", GetUserAsync);
+        group.MapDelete("/users/{userId}", DeleteUserAsync);
+        group.MapPost("/users/{userId}/keys", CreateKeyAsync);
+        group.MapGet("/users/{userId}/keys", ListKeysAsync);
+        group.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync);
+        return group;
+    }
+
+    private static async Task<IResult> CreateUserAsync(HttpContext context, IdentityManager identities, IOptions<ChatLimitsOptions> limits)
+    {
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+        if (body.Root is not { } root)
+        {
+            return RequestErrors.Missing("name");
+        }
+        var (name, error) = ReadName(root, required: true);
+        if (error is not null)
+        {
+            return error;
+        }
+        var user = await identities.CreateUserAsync(name!, context.RequestAborted);
+        return Results.Json(UserResource.From(user), AdminJsonContext.Relaxed.UserResource, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<IResult> ListUsersAsync(HttpContext context, IIdentityStore store)
+    {
+        var users = await store.ListUsersAsync(context.RequestAborted);
+        return Results.Json(new AdminList<UserResource>(users.Select(UserResource.From).ToList()), AdminJsonContext.Relaxed.AdminListUserResource);
+    }
+
+    private static async Task<IResult> GetUserAsync(string userId, HttpContext context, IIdentityStore store)
+    {
+        var user = await store.GetUserAsync(userId, context.RequestAborted);
+        return user is null ? UserNotFound(userId) : Results.Json(UserResource.From(user), AdminJsonContext.Relaxed.UserResource);
+    }
+
+    private static async Task<IResult> DeleteUserAsync(string userId, HttpContext context, IdentityManager identities)
+    {
+        var user = await identities.DisableUserAsync(userId, context.RequestAborted);
+        return user is null ? UserNotFound(userId) : Results.Json(UserResource.From(user), AdminJsonContext.Relaxed.UserResource);
+    }
+
+    private static async Task<IResult> CreateKeyAsync(string userId, HttpContext context, IdentityManager identities, IOptions<ChatLimitsOptions> limits)
+    {
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+        string? name = null;
+        if (body.Root is { } root)
+        {
+            (name, var error) = ReadName(root, required: false);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        var (result, key, secret) = await identities.CreateKeyAsync(userId, name, context.RequestAborted);
+        return result switch
+        {
+            CreateKeyResult.Created => Results.Json(ApiKeyResource.From(key!, secret), AdminJsonContext.Relaxed.ApiKeyResource, statusCode: StatusCodes.Status201Created),
+            CreateKeyResult.UserDisabled => ApiErrors.BadRequest($"User '{userId}' is disabled; it cannot get new keys.", code: UserDisabledCode),
+            _ => UserNotFound(userId),
+        };
+    }
+
+    private static async Task<IResult> ListKeysAsync(string userId, HttpContext context, IIdentityStore store)
+    {
+        if (await store.GetUserAsync(userId, context.RequestAborted) is null)
+        {
+            return UserNotFound(userId);
+        }
+        var keys = await store.ListKeysAsync(userId, context.RequestAborted);
+        return Results.Json(new AdminList<ApiKeyResource>(keys.Select(k => ApiKeyResource.From(k)).ToList()), AdminJsonContext.Relaxed.AdminListApiKeyResource);
+    }
+
+    private static async Task<IResult> RevokeKeyAsync(string keyId, HttpContext context, IdentityManager identities)
+    {
+        var key = await identities.RevokeKeyAsync(keyId, context.RequestAborted);
+        return key is null
+            ? ApiErrors.NotFound($"No API key with id '{keyId}'.", KeyNotFoundCode)
+            : Results.Json(ApiKeyResource.From(key), AdminJsonContext.Relaxed.ApiKeyResource);
+    }
+
+    /// <summary>The only field these bodies have is <c>name</c>; anything else is refused rather than ignored.</summary>
+    private static (string? Name, IResult? Error) ReadName(JsonElement root, bool required)
+    {
+        string? name = null;
+        foreach (var property in root.EnumerateObject())
+        {
+            if (property.Name != "name")
+            {
+                return (null, RequestErrors.Unknown(property.Name));
+            }
+            if (property.Value.ValueKind == JsonValueKind.Null && !required)
+            {
+                continue;
+            }
+            if (property.Value.ValueKind != JsonValueKind.String)
+            {
+                return (null, RequestErrors.WrongType("name", "a string", property.Value.ValueKind));
+            }
+            name = property.Value.GetString()!;
+            if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
+            {
+                return (null, RequestErrors.InvalidValue("name", $"Invalid 'name': expected 1 to {MaxNameLength} characters, not only whitespace."));
+            }
+        }
+        return required && name is null ? (null, RequestErrors.Missing("name")) : (name, null);
+    }
+
+    private static IResult UserNotFound(string userId) => ApiErrors.NotFound($"No user with id '{userId}'.", UserNotFoundCode);
 }

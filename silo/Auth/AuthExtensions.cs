@@ -1,9 +1,43 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Parley.Runtime.Hosting;
+using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
 
 public static class AuthExtensions
 {
-    public static WebApplicationBuilder AddParleyAuth(this WebApplicationBuilder builder) => builder; // TODO(auth helper)
-    public static WebApplication UseParleyAuth(this WebApplication app) => app; // TODO(auth helper)
+    /// <summary>Virtual-key authentication. The identity store follows the cluster's choice: Redis when
+    /// Parley:Redis:ConnectionString is set (the connection registered by AddParleyCluster), else in memory.</summary>
+    public static WebApplicationBuilder AddParleyAuth(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisOptions.SectionName}:ConnectionString"]))
+        {
+            services.TryAddSingleton<IIdentityStore, InMemoryIdentityStore>();
+        }
+        else
+        {
+            services.TryAddSingleton<IIdentityStore, RedisIdentityStore>();
+        }
+
+        services.TryAddSingleton<ApiKeyAuthenticator>();
+        services.TryAddSingleton<IdentityManager>();
+        services.TryAddSingleton<IBootstrapAnnouncer, ConsoleBootstrapAnnouncer>();
+        services.AddHostedService<AuthBootstrapper>();
+        return builder;
+    }
+
+    public static WebApplication UseParleyAuth(this WebApplication app)
+    {
+        app.UseMiddleware<ParleyAuthMiddleware>();
+        return app;
+    }
 }

@@ -1,10 +1,27 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace Parley.Silo.Chat;
 
 public static class ChatExtensions
 {
-    public static WebApplicationBuilder AddParleyChat(this WebApplicationBuilder builder) => builder; // TODO(silo-core helper)
-    public static RouteGroupBuilder MapChatCompletions(this RouteGroupBuilder group) => group; // TODO(silo-core helper)
+    public static WebApplicationBuilder AddParleyChat(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ChatLimitsOptions>()
+            .Bind(builder.Configuration.GetSection(ChatLimitsOptions.SectionName))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<ChatLimitsOptions>, ChatLimitsOptionsValidator>();
+        builder.Services.AddSingleton<ChatCompletionHandler>();
+        return builder;
+    }
+
+    public static RouteGroupBuilder MapChatCompletions(this RouteGroupBuilder group)
+    {
+        // A plain RequestDelegate: no parameter binding, the handler reads the body itself within its size limit.
+        group.MapPost("/chat/completions", static context => context.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(context));
+        return group;
+    }
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Parley.Silo.Admin;
+using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
@@ -24,6 +25,7 @@ public static class SiloHostingExtensions
 
     public static WebApplication MapParleySilo(this WebApplication app)
     {
+        app.UseParleyErrors();
         app.UseParleyAuth();
         app.MapHealth();
         var v1 = app.MapGroup("/v1").RequireParleyUser();

@@ -1,8 +1,60 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Silo.Api;
 
 namespace Parley.Silo.Providers;
 
+/// <summary><c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>, in OpenAI's shape.</summary>
 public static class ModelEndpoints
 {
-    public static RouteGroupBuilder MapModels(this RouteGroupBuilder group) => group; // TODO(silo-core helper)
+    public static RouteGroupBuilder MapModels(this RouteGroupBuilder group)
+    {
+        group.MapGet("/models", static context =>
+        {
+            var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
+            var data = new ModelInfo[catalog.Models.Count];
+            for (var i = 0; i < data.Length; i++)
+            {
+                data[i] = ModelInfo.From(catalog.Models[i]);
+            }
+            return context.Response.WriteAsJsonAsync(new ModelList(data), ProviderJsonContext.Default.ModelList, cancellationToken: context.RequestAborted);
+        });
+        group.MapGet("/models/{id}", static context =>
+        {
+            var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
+            var id = (string)context.Request.RouteValues["id"]!;
+            if (!catalog.TryGetModel(id, out var model))
+            {
+                return ApiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
+                    $"The model `{id}` does not exist or you do not have access to it.", OpenAIErrorTypes.InvalidRequest, "model_not_found", "model");
+            }
+            return context.Response.WriteAsJsonAsync(ModelInfo.From(model), ProviderJsonContext.Default.ModelInfo, cancellationToken: context.RequestAborted);
+        });
+        return group;
+    }
 }
+
+public sealed record ModelList(
+    [property: JsonPropertyName("data"), JsonPropertyOrder(1)] IReadOnlyList<ModelInfo> Data)
+{
+    [JsonPropertyName("object"), JsonPropertyOrder(0)]
+    public string Object => "list";
+}
+
+public sealed record ModelInfo(
+    [property: JsonPropertyName("id"), JsonPropertyOrder(0)] string Id,
+    [property: JsonPropertyName("created"), JsonPropertyOrder(2)] long Created,
+    [property: JsonPropertyName("owned_by"), JsonPropertyOrder(3)] string OwnedBy)
+{
+    [JsonPropertyName("object"), JsonPropertyOrder(1)]
+    public string Object => "model";
+
+    internal static ModelInfo From(CatalogModel model) => new(model.Id, model.Created, model.OwnedBy);
+}
+
+[JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelInfo))]
+internal sealed partial class ProviderJsonContext : JsonSerializerContext;

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace Parley.Bench.Gateway;
+
+/// <summary>Sends chat completions at a target: open loop at a fixed rate (for latency at a given load) or closed
+/// loop with N concurrent callers (for peak throughput). Every response body is read to the end, so a streamed
+/// answer counts until its last chunk.</summary>
+internal sealed class LoadGenerator : IDisposable
+{
+    private readonly HttpClient _http;
+    private readonly byte[] _plainBody;
+    private readonly byte[] _streamBody;
+    private readonly string _key;
+
+    public LoadGenerator(Uri baseAddress, string key, string model)
+    {
+        _key = key;
+        _http = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(10),
+            MaxConnectionsPerServer = 512,
+            UseCookies = false,
+            AutomaticDecompression = System.Net.DecompressionMethods.None,
+        })
+        {
+            BaseAddress = baseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        _plainBody = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16}""");
+        _streamBody = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16,"stream":true}""");
+    }
+
+    public async Task<LatencySummary> OpenLoopAsync(bool stream, int ratePerSecond, TimeSpan duration)
+    {
+        var total = (int)(ratePerSecond * duration.TotalSeconds);
+        var recorder = new LatencyRecorder(total);
+        var pending = new Task[total];
+        var interval = Stopwatch.Frequency / (double)ratePerSecond;
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < total; i++)
+        {
+            var due = start + (long)(i * interval);
+            while (Stopwatch.GetTimestamp() < due)
+            {
+                var waitMs = (due - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency;
+                if (waitMs > 2)
+                {
+                    await Task.Delay((int)waitMs - 1);
+                }
+                else
+                {
+                    Thread.SpinWait(50);
+                }
+            }
+
+            pending[i] = SendOneAsync(stream, recorder);
+        }
+
+        await Task.WhenAll(pending);
+        return recorder.Summarise(Stopwatch.GetElapsedTime(start));
+    }
+
+    public async Task<LatencySummary> ClosedLoopAsync(bool stream, int concurrency, TimeSpan duration)
+    {
+        var recorder = new LatencyRecorder(2_000_000);
+        var start = Stopwatch.GetTimestamp();
+        var end = start + (long)(duration.TotalSeconds * Stopwatch.Frequency);
+        var workers = new Task[concurrency];
+        for (var w = 0; w < concurrency; w++)
+        {
+            workers[w] = Task.Run(async () =>
+            {
+                while (Stopwatch.GetTimestamp() < end)
+                {
+                    await SendOneAsync(stream, recorder);
+                }
+            });
+        }
+
+        await Task.WhenAll(workers);
+        return recorder.Summarise(Stopwatch.GetElapsedTime(start));
+    }
+
+    private async Task SendOneAsync(bool stream, LatencyRecorder recorder)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
+            {
+                Content = new ByteArrayContent(stream ? _streamBody : _plainBody),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key);
+            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            await using var body = await response.Content.ReadAsStreamAsync();
+            await body.CopyToAsync(Stream.Null);
+            if (!response.IsSuccessStatusCode)
+            {
+                recorder.RecordFailure();
+                return;
+            }
+
+            recorder.Record(Stopwatch.GetTimestamp() - started);
+        }
+        catch (HttpRequestException)
+        {
+            recorder.RecordFailure();
+        }
+        catch (TaskCanceledException)
+        {
+            recorder.RecordFailure();
+        }
+    }
+
+    public void Dispose() => _http.Dispose();
+}

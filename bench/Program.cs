@@ -1,0 +1,55 @@
+using System.Globalization;
+using Parley.Bench.Gateway;
+
+namespace Parley.Bench;
+
+public static class Program
+{
+    private const string Usage = """
+        Parley benchmarks. Run in Release:  dotnet run -c Release --project bench -- <benchmark> [options]
+
+          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
+                    --rate N (default 1000 req/s)  --seconds N (10)  --warmup N (3)  --concurrency N (64)  --throughput-seconds N (5)
+        """;
+
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length == 0 || args[0] is "-h" or "--help")
+        {
+            Console.WriteLine(Usage);
+            return args.Length == 0 ? 1 : 0;
+        }
+
+        var options = ParseOptions(args.AsSpan(1));
+        switch (args[0])
+        {
+            case "gateway":
+                return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
+                    Get(options, "rate", 1000), Get(options, "seconds", 10), Get(options, "warmup", 3),
+                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
+            default:
+                Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
+                Console.Error.WriteLine(Usage);
+                return 1;
+        }
+    }
+
+    private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
+    {
+        var options = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (!args[i].StartsWith("--", StringComparison.Ordinal) || i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"expected '--name value', got '{args[i]}'");
+            }
+
+            options[args[i][2..]] = args[++i];
+        }
+
+        return options;
+    }
+
+    private static int Get(Dictionary<string, string> options, string name, int fallback)
+        => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+}

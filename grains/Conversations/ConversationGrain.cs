@@ -1,0 +1,255 @@
+using Microsoft.Extensions.Logging;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Runtime;
+
+namespace Parley.Grains.Conversations;
+
+/// <summary>One conversation. The activation is a cache, not the source of truth: every call first re-reads the
+/// state (another silo may have served this conversation since), and every change is written with the ETag read;
+/// when another silo wrote first the change is re-applied to the fresh state, so no message is ever lost.</summary>
+[GrainType("conversation")]
+public sealed partial class ConversationGrain(
+    [PersistentState("conversation")] IPersistentState<ConversationState> state,
+    ILogger<ConversationGrain> logger) : Grain, IConversationGrain
+{
+    /// <summary>Bound on re-applying one change under contention; each retry means another writer made progress.</summary>
+    public const int MaxWriteAttempts = 16;
+
+    private const string ItemIdPrefix = "msg_";
+
+    public async Task<ConversationContext?> GetContextAsync(string userId)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return null;
+        }
+        var items = state.State.Items;
+        var messages = new ChatMessageRecord[items.Count];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            messages[i] = items[i].ToChatMessage();
+        }
+        return new ConversationContext(messages);
+    }
+
+    public async Task<bool> AppendTurnAsync(string userId, IReadOnlyList<ChatMessageRecord> userMessages, ChatMessageRecord assistantMessage)
+    {
+        // Built once, outside the retry loop, so a re-applied turn keeps the same item ids.
+        var newItems = new List<StoredConversationItem>(userMessages.Count + 1);
+        foreach (var message in userMessages)
+        {
+            newItems.Add(new StoredConversationItem(NewItemId(), message.Role, message.Json, ChatMessageConversion.ToContentParts(message)));
+        }
+        newItems.Add(new StoredConversationItem(NewItemId(), assistantMessage.Role, assistantMessage.Json, ChatMessageConversion.ToContentParts(assistantMessage)));
+
+        if (!await LoadAsync(userId))
+        {
+            return false;
+        }
+        return await UpdateAsync(userId, s =>
+        {
+            s.Items.AddRange(newItems);
+            return true;
+        }, notFound: false);
+    }
+
+    public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items)
+    {
+        await state.ReadStateAsync();
+        if (Exists)
+        {
+            return null;
+        }
+        state.State = new ConversationState
+        {
+            OwnerUserId = userId,
+            CreatedAt = TimeProvider.GetUtcNow().ToUnixTimeSeconds(),
+            Metadata = new Dictionary<string, string>(metadata),
+            Items = ToStoredItems(items),
+        };
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch (InconsistentStateException)
+        {
+            // Another activation created this id first: the caller retries with a fresh id.
+            await state.ReadStateAsync();
+            return null;
+        }
+        return ToInfo();
+    }
+
+    public async Task<ConversationInfo?> GetAsync(string userId)
+        => await LoadAsync(userId) ? ToInfo() : null;
+
+    public async Task<ConversationInfo?> UpdateMetadataAsync(string userId, IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return null;
+        }
+        return await UpdateAsync(userId, s =>
+        {
+            // Replaced, never mutated: a ConversationInfo handed out earlier keeps the dictionary it was given.
+            s.Metadata = new Dictionary<string, string>(metadata);
+            return ToInfo();
+        }, notFound: null);
+    }
+
+    public async Task<bool> DeleteAsync(string userId)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return false;
+        }
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await state.ClearStateAsync();
+                DeactivateOnIdle();
+                return true;
+            }
+            catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
+            {
+                LogWriteConflict(logger, GetPrimaryKeyString(), attempt);
+                await state.ReadStateAsync();
+                if (!IsOwnedBy(userId))
+                {
+                    return false;
+                }
+            }
+        }
+    }
+
+    public async Task<IReadOnlyList<ConversationItem>?> AddItemsAsync(string userId, IReadOnlyList<NewConversationItem> items)
+    {
+        var newItems = ToStoredItems(items);
+        if (!await LoadAsync(userId))
+        {
+            return null;
+        }
+        return await UpdateAsync<IReadOnlyList<ConversationItem>?>(userId, s =>
+        {
+            s.Items.AddRange(newItems);
+            return newItems.ConvertAll(i => i.ToItem());
+        }, notFound: null);
+    }
+
+    public async Task<ConversationItemPage> ListItemsAsync(string userId, ConversationItemQuery query)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return new ConversationItemPage(ConversationLookupStatus.ConversationNotFound, [], false);
+        }
+        var items = state.State.Items;
+        var step = query.Order == ItemOrder.Ascending ? 1 : -1;
+        var index = step == 1 ? 0 : items.Count - 1;
+        if (query.After is { } after)
+        {
+            var afterIndex = items.FindIndex(i => i.Id == after);
+            if (afterIndex < 0)
+            {
+                return new ConversationItemPage(ConversationLookupStatus.ItemNotFound, [], false);
+            }
+            index = afterIndex + step;
+        }
+        var page = new List<ConversationItem>(Math.Min(query.Limit, items.Count));
+        for (; index >= 0 && index < items.Count && page.Count < query.Limit; index += step)
+        {
+            page.Add(items[index].ToItem());
+        }
+        var hasMore = index >= 0 && index < items.Count;
+        return new ConversationItemPage(ConversationLookupStatus.Found, page, hasMore);
+    }
+
+    public async Task<ConversationItemResult> GetItemAsync(string userId, string itemId)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return new ConversationItemResult(ConversationLookupStatus.ConversationNotFound, null);
+        }
+        var item = state.State.Items.Find(i => i.Id == itemId);
+        return item is null
+            ? new ConversationItemResult(ConversationLookupStatus.ItemNotFound, null)
+            : new ConversationItemResult(ConversationLookupStatus.Found, item.ToItem());
+    }
+
+    public async Task<ConversationItemDeletion> DeleteItemAsync(string userId, string itemId)
+    {
+        if (!await LoadAsync(userId))
+        {
+            return new ConversationItemDeletion(ConversationLookupStatus.ConversationNotFound, null);
+        }
+        var notFound = new ConversationItemDeletion(ConversationLookupStatus.ConversationNotFound, null);
+        return await UpdateAsync(userId, s =>
+        {
+            var removed = s.Items.RemoveAll(i => i.Id == itemId);
+            return removed == 0
+                ? new ConversationItemDeletion(ConversationLookupStatus.ItemNotFound, null)
+                : new ConversationItemDeletion(ConversationLookupStatus.Found, ToInfo());
+        }, notFound, changed: r => r.Status == ConversationLookupStatus.Found);
+    }
+
+    private bool Exists => state.RecordExists && state.State.OwnerUserId.Length > 0;
+
+    private bool IsOwnedBy(string userId) => Exists && string.Equals(state.State.OwnerUserId, userId, StringComparison.Ordinal);
+
+    /// <summary>Re-reads the state and says whether the conversation exists for this user. A missing conversation
+    /// does not keep its activation: ids probed by clients must not pin memory for the idle timeout.</summary>
+    private async Task<bool> LoadAsync(string userId)
+    {
+        await state.ReadStateAsync();
+        if (!Exists)
+        {
+            DeactivateOnIdle();
+        }
+        return IsOwnedBy(userId);
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the state and writes it. On a stale ETag (another silo wrote
+    /// since the read) re-reads and re-applies, unless the conversation is gone for this user meanwhile.</summary>
+    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var result = change(state.State);
+            if (changed is not null && !changed(result))
+            {
+                return result;
+            }
+            try
+            {
+                await state.WriteStateAsync();
+                return result;
+            }
+            catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
+            {
+                LogWriteConflict(logger, GetPrimaryKeyString(), attempt);
+                await state.ReadStateAsync();
+                if (!IsOwnedBy(userId))
+                {
+                    return notFound;
+                }
+            }
+        }
+    }
+
+    private ConversationInfo ToInfo() => new(GetPrimaryKeyString(), state.State.CreatedAt, state.State.Metadata);
+
+    private static List<StoredConversationItem> ToStoredItems(IReadOnlyList<NewConversationItem> items)
+    {
+        var stored = new List<StoredConversationItem>(items.Count);
+        foreach (var item in items)
+        {
+            stored.Add(new StoredConversationItem(NewItemId(), item.Role, ChatMessageConversion.ToChatMessageJson(item), item.Content));
+        }
+        return stored;
+    }
+
+    private static string NewItemId() => ItemIdPrefix + Guid.NewGuid().ToString("N");
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: another silo wrote first (attempt {Attempt}); re-applying the change to the fresh state")]
+    private static partial void LogWriteConflict(ILogger logger, string conversationId, int attempt);
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Parley.Silo.Api;
+
+/// <summary>Makes the answers no endpoint wrote itself OpenAI-shaped too: an unknown route or method, and an
+/// unexpected exception (a 500 with a generic message, never a stack trace or an HTML page).</summary>
+public static partial class ApiErrorHandling
+{
+    public static WebApplication UseParleyErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = static context =>
+            {
+                var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiErrorHandling));
+                LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", exception);
+                return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                    "The server had an error while processing your request.", OpenAIErrorTypes.Server, "internal_error");
+            },
+        });
+        app.UseStatusCodePages(static statusContext =>
+        {
+            var context = statusContext.HttpContext;
+            var status = context.Response.StatusCode;
+            var request = context.Request;
+            return status switch
+            {
+                StatusCodes.Status404NotFound => ApiErrors.WriteAsync(context, status,
+                    $"Unknown request URL: {request.Method} {request.Path}. Please check the URL for typos.", OpenAIErrorTypes.InvalidRequest, "unknown_url"),
+                StatusCodes.Status405MethodNotAllowed => ApiErrors.WriteAsync(context, status,
+                    $"Method {request.Method} is not allowed for {request.Path}.", OpenAIErrorTypes.InvalidRequest, "method_not_allowed"),
+                StatusCodes.Status415UnsupportedMediaType => ApiErrors.WriteAsync(context, status,
+                    "Unsupported Content-Type; send application/json.", OpenAIErrorTypes.InvalidRequest, "unsupported_media_type"),
+                >= 500 => ApiErrors.WriteAsync(context, status, "The server had an error while processing your request.", OpenAIErrorTypes.Server),
+                _ => ApiErrors.WriteAsync(context, status, $"The request failed with HTTP {status}.", OpenAIErrorTypes.InvalidRequest),
+            };
+        });
+        return app;
+    }
+
+    [LoggerMessage(1, LogLevel.Error, "Unhandled exception for {Method} {Path}.")]
+    private static partial void LogUnhandled(ILogger logger, string method, string path, Exception? exception);
+}

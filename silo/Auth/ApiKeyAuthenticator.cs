@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Parley.Silo.Auth.Store;
+
+namespace Parley.Silo.Auth;
+
+/// <summary>Resolves a bearer secret to its <see cref="Caller"/>. Every request comes through here, so a successful
+/// lookup is cached in-process for <see cref="AuthOptions.CacheTtl"/> (keyed by the digest, allocation-free on a hit);
+/// failures are never cached, so a key created on another silo works at once.</summary>
+internal sealed class ApiKeyAuthenticator
+{
+    /// <summary>The caller for the configured admin key (not in the store, so it has a fixed id).</summary>
+    public const string ConfiguredAdminKeyId = "key_configured_admin";
+
+    private readonly IIdentityStore _store;
+    private readonly TimeProvider _time;
+    private readonly long _ttlTimestampTicks;
+    private readonly int _capacity;
+    private readonly SecretHash? _configuredAdminHash;
+    private readonly Caller _configuredAdmin = new("", ConfiguredAdminKeyId, IsAdmin: true);
+    private readonly ConcurrentDictionary<SecretHash, CacheEntry> _cache = new();
+
+    // Bumped by every invalidation: a lookup that started before a revoke must not re-insert what the revoke removed.
+    private long _generation;
+
+    public ApiKeyAuthenticator(IIdentityStore store, TimeProvider time, IOptions<AuthOptions> options)
+    {
+        _store = store;
+        _time = time;
+        var value = options.Value;
+        _ttlTimestampTicks = (long)(value.CacheTtl.TotalSeconds * time.TimestampFrequency);
+        _capacity = value.CacheCapacity;
+        if (!string.IsNullOrEmpty(value.AdminKey))
+        {
+            _configuredAdminHash = ApiKeySecrets.Hash(value.AdminKey);
+        }
+    }
+
+    /// <summary>The caller, or null when the secret names no valid key. Hashes synchronously so that the span of the
+    /// header value never crosses an await.</summary>
+    public ValueTask<Caller?> AuthenticateAsync(ReadOnlySpan<char> secret, CancellationToken cancellationToken)
+    {
+        if (!ApiKeySecrets.TryHash(secret, out var hash))
+        {
+            return ValueTask.FromResult<Caller?>(null);
+        }
+        if (_configuredAdminHash == hash)
+        {
+            return ValueTask.FromResult<Caller?>(_configuredAdmin);
+        }
+        if (_cache.TryGetValue(hash, out var entry) && _time.GetTimestamp() < entry.ExpiresAt)
+        {
+            return ValueTask.FromResult<Caller?>(entry.Caller);
+        }
+        return LookUpAsync(hash, cancellationToken);
+    }
+
+    /// <summary>Forgets cached callers of this key (called on revoke, on this silo).</summary>
+    public void InvalidateKey(string keyId) => Invalidate(c => c.KeyId == keyId);
+
+    /// <summary>Forgets cached callers of this user's keys (called when the user is disabled).</summary>
+    public void InvalidateUser(string userId) => Invalidate(c => c.UserId == userId);
+
+    private async ValueTask<Caller?> LookUpAsync(SecretHash hash, CancellationToken cancellationToken)
+    {
+        var generation = Interlocked.Read(ref _generation);
+        var key = await _store.FindKeyBySecretHashAsync(hash.ToHex(), cancellationToken);
+        if (key is null || key.Revoked)
+        {
+            _cache.TryRemove(hash, out _);
+            return null;
+        }
+        var caller = new Caller(key.UserId, key.Id, key.IsAdmin);
+        if (_ttlTimestampTicks > 0)
+        {
+            if (_cache.Count >= _capacity)
+            {
+                _cache.Clear();
+            }
+            _cache[hash] = new CacheEntry(caller, _time.GetTimestamp() + _ttlTimestampTicks);
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                _cache.TryRemove(hash, out _);
+            }
+        }
+        return caller;
+    }
+
+    private void Invalidate(Func<Caller, bool> match)
+    {
+        Interlocked.Increment(ref _generation);
+        foreach (var (hash, entry) in _cache)
+        {
+            if (match(entry.Caller))
+            {
+                _cache.TryRemove(hash, out _);
+            }
+        }
+    }
+
+    private sealed record CacheEntry(Caller Caller, long ExpiresAt);
+}

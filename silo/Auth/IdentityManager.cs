@@ -1,0 +1,59 @@
+using Parley.Silo.Auth.Store;
+
+namespace Parley.Silo.Auth;
+
+/// <summary>Creates users and keys and revokes them: the admin API and the bootstrap go through here, so that a new
+/// secret is generated and hashed in one place and a revoke clears this silo's cache at once.</summary>
+internal sealed class IdentityManager(IIdentityStore store, ApiKeyAuthenticator authenticator, TimeProvider time)
+{
+    public const string DefaultKeyName = "default";
+
+    public async Task<UserRecord> CreateUserAsync(string name, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var user = new UserRecord(ApiKeySecrets.NewUserId(), name, Now(), Disabled: false);
+            if (await store.CreateUserAsync(user, cancellationToken))
+            {
+                return user;
+            }
+        }
+    }
+
+    /// <summary>Issues a key: the secret (generated unless <paramref name="secret"/> is given) is returned here and
+    /// nowhere else. <paramref name="userId"/> null makes an admin key.</summary>
+    public async Task<(CreateKeyResult Result, ApiKeyRecord? Key, string? Secret)> CreateKeyAsync(
+        string? userId, string? name, CancellationToken cancellationToken, string? secret = null)
+    {
+        var fixedSecret = secret is not null;
+        while (true)
+        {
+            var value = secret ?? ApiKeySecrets.NewSecret();
+            var key = new ApiKeyRecord(ApiKeySecrets.NewKeyId(), userId ?? "", name ?? DefaultKeyName, Now(), Revoked: false,
+                ApiKeySecrets.Hint(value), IsAdmin: userId is null);
+            var result = await store.CreateKeyAsync(key, ApiKeySecrets.Hash(value).ToHex(), cancellationToken);
+            // A generated secret colliding is astronomically unlikely, but retrying costs nothing.
+            if (result == CreateKeyResult.DuplicateSecret && !fixedSecret)
+            {
+                continue;
+            }
+            return result == CreateKeyResult.Created ? (result, key, value) : (result, null, null);
+        }
+    }
+
+    public async Task<ApiKeyRecord?> RevokeKeyAsync(string keyId, CancellationToken cancellationToken)
+    {
+        var key = await store.RevokeKeyAsync(keyId, cancellationToken);
+        authenticator.InvalidateKey(keyId);
+        return key;
+    }
+
+    public async Task<UserRecord?> DisableUserAsync(string userId, CancellationToken cancellationToken)
+    {
+        var user = await store.DisableUserAsync(userId, cancellationToken);
+        authenticator.InvalidateUser(userId);
+        return user;
+    }
+
+    private long Now() => time.GetUtcNow().ToUnixTimeSeconds();
+}

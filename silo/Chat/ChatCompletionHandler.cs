@@ -1,0 +1,189 @@
+using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Runtime;
+using Parley.Silo.Api;
+using Parley.Silo.Auth;
+using Parley.Silo.Health;
+using Parley.Silo.Providers;
+
+namespace Parley.Silo.Chat;
+
+/// <summary><c>POST /v1/chat/completions</c>: validate, continue the named conversation, rewrite for the upstream,
+/// then relay the upstream's answer (streamed or not) and store the turn.</summary>
+internal sealed class ChatCompletionHandler(
+    ModelCatalog catalog,
+    IOptions<ChatLimitsOptions> limits,
+    IGrainFactory grainFactory,
+    TimeProvider timeProvider,
+    SiloLifecycleState lifecycle,
+    ILogger<ChatCompletionHandler> logger)
+{
+    // Room for the rewritten fields (model name, stream_options) on top of the client's body.
+    private const int RewriteHeadroomBytes = 256;
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        var requestId = RequestIds.Resolve(context);
+        ChatExchange? exchange;
+        PooledBufferWriter? upstreamBody;
+        try
+        {
+            (exchange, upstreamBody) = await PrepareAsync(context, requestId).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            await ApiErrors.WriteAsync(context, e.StatusCode, "The request body could not be read.", OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+        {
+            ChatLog.ClientDisconnected(logger, requestId);
+            return;
+        }
+        if (exchange is null || upstreamBody is null)
+        {
+            return;
+        }
+        using (exchange)
+        using (upstreamBody)
+        {
+            var result = await ForwardAsync(exchange, upstreamBody.WrittenMemory).ConfigureAwait(false);
+            ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.Model.ProviderName, result.Status, result.Streamed, result.Truncated,
+                result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
+        }
+    }
+
+    /// <summary>Everything before the upstream call. Returns nulls once an error answer has been written. The client's
+    /// body is released before the (possibly long) upstream exchange; only the rewritten body is kept.</summary>
+    private async Task<(ChatExchange?, PooledBufferWriter?)> PrepareAsync(HttpContext context, string requestId)
+    {
+        var maxBytes = limits.Value.MaxRequestBodyBytes;
+        using var body = await RequestBodyReader.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        if (body is null)
+        {
+            await ChatErrors.WriteAsync(context, ChatErrors.TooLarge(maxBytes)).ConfigureAwait(false);
+            return default;
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body.WrittenMemory);
+        }
+        catch (JsonException e)
+        {
+            await ChatErrors.WriteAsync(context, ChatErrors.MalformedJson(e)).ConfigureAwait(false);
+            return default;
+        }
+        using (document)
+        {
+            if (!ChatRequestValidator.TryValidate(document.RootElement, catalog, context.Request.Headers, out var request, out var error))
+            {
+                await ChatErrors.WriteAsync(context, error!).ConfigureAwait(false);
+                return default;
+            }
+            var userId = context.GetCaller().UserId;
+            ConversationContext? conversation = null;
+            IReadOnlyList<ChatMessageRecord>? newMessages = null;
+            if (request.ConversationId is { } conversationId)
+            {
+                conversation = await grainFactory.GetGrain<IConversationGrain>(conversationId).GetContextAsync(userId).ConfigureAwait(false);
+                if (conversation is null)
+                {
+                    await ChatErrors.WriteAsync(context, ChatErrors.ConversationNotFound(conversationId)).ConfigureAwait(false);
+                    return default;
+                }
+                newMessages = CopyMessages(request.Messages);
+            }
+            var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger);
+            exchange.SetParleyHeaders();
+            var upstreamBody = new PooledBufferWriter(body.WrittenCount + RewriteHeadroomBytes + StoredLength(conversation));
+            ChatRequestRewriter.Write(upstreamBody, document.RootElement, request, conversation);
+            return (exchange, upstreamBody);
+        }
+    }
+
+    private static async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, ReadOnlyMemory<byte> body)
+    {
+        HttpResponseMessage upstream;
+        exchange.ArmTimeout();
+        try
+        {
+            upstream = await exchange.Model.Provider.SendChatCompletionAsync(body, exchange.Context.Request.Headers, exchange.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
+        {
+            return await exchange.FailAsync(e).ConfigureAwait(false);
+        }
+        using (upstream)
+        {
+            if (!upstream.IsSuccessStatusCode)
+            {
+                try
+                {
+                    var status = await UpstreamErrors.WriteAsync(exchange.Context, upstream, exchange.Model, exchange.Token).ConfigureAwait(false);
+                    ChatLog.UpstreamRefused(exchange.Logger, exchange.RequestId, exchange.Model.ProviderName, (int)upstream.StatusCode, status);
+                    return new ChatCompletionResult(status, null, exchange.Stream, Truncated: false);
+                }
+                catch (OperationCanceledException e)
+                {
+                    return await exchange.FailAsync(e).ConfigureAwait(false);
+                }
+            }
+            Stream upstreamBody;
+            try
+            {
+                upstreamBody = await upstream.Content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
+            {
+                return await exchange.FailAsync(e).ConfigureAwait(false);
+            }
+            await using (upstreamBody.ConfigureAwait(false))
+            {
+                if (IsEventStream(upstream.Content.Headers.ContentType))
+                {
+                    return await StreamingRelay.RelayAsync(exchange, upstreamBody).ConfigureAwait(false);
+                }
+                return exchange.ConversationId is null
+                    ? await JsonRelay.CopyThroughAsync(exchange, upstream, upstreamBody).ConfigureAwait(false)
+                    : await JsonRelay.StoreAndRelayAsync(exchange, upstream, upstreamBody).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsEventStream(MediaTypeHeaderValue? contentType)
+        => string.Equals(contentType?.MediaType, SseResponse.MediaType, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The client's new messages as they will be stored (verbatim JSON) once the turn completes.</summary>
+    private static List<ChatMessageRecord> CopyMessages(JsonElement messages)
+    {
+        var copies = new List<ChatMessageRecord>(messages.GetArrayLength());
+        foreach (var message in messages.EnumerateArray())
+        {
+            var role = message.GetProperty("role"u8).GetString()!;
+            copies.Add(new ChatMessageRecord(role, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(message))));
+        }
+        return copies;
+    }
+
+    private static int StoredLength(ConversationContext? conversation)
+    {
+        if (conversation is null)
+        {
+            return 0;
+        }
+        var length = 0;
+        foreach (var message in conversation.Messages)
+        {
+            // UTF-16 length is a lower bound of the UTF-8 length; the writer grows the buffer if needed.
+            length += message.Json.Length + 1;
+        }
+        return length;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Parley.GrainInterfaces.Conversations;
+
+namespace Parley.Silo.Chat;
+
+/// <summary>Writes the body sent upstream: the client's body with every property copied byte for byte, except
+/// <c>model</c> (the upstream's name), <c>messages</c> (stored conversation messages first), <c>stream_options</c>
+/// (usage always requested when streaming, so quotas can be reconciled) and Parley's own <c>conversation</c>.</summary>
+internal static class ChatRequestRewriter
+{
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
+    private static readonly JsonEncodedText MessagesName = JsonEncodedText.Encode("messages");
+    private static readonly JsonEncodedText StreamOptionsName = JsonEncodedText.Encode("stream_options");
+    private static readonly JsonEncodedText IncludeUsageName = JsonEncodedText.Encode("include_usage");
+
+    // Relaxed escaping keeps non-ASCII property names as they were; values are written raw and never re-escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = false };
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
+    public static void Write(IBufferWriter<byte> output, JsonElement root, in ChatRequest request, ConversationContext? conversation)
+    {
+        var writer = t_writer ??= new Utf8JsonWriter(Stream.Null, WriterOptions);
+        writer.Reset(output);
+        try
+        {
+            writer.WriteStartObject();
+            var wroteStreamOptions = false;
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.NameEquals("model"u8))
+                {
+                    writer.WriteString(ModelName, request.Model.UpstreamModelJson);
+                }
+                else if (property.NameEquals("conversation"u8))
+                {
+                    continue;
+                }
+                else if (property.NameEquals("messages"u8))
+                {
+                    WriteMessages(writer, property.Value, conversation);
+                }
+                else if (request.Stream && property.NameEquals("stream_options"u8))
+                {
+                    WriteStreamOptions(writer, property.Value);
+                    wroteStreamOptions = true;
+                }
+                else
+                {
+                    WriteRawProperty(writer, property);
+                }
+            }
+            if (request.Stream && !wroteStreamOptions)
+            {
+                WriteStreamOptions(writer, default);
+            }
+            writer.WriteEndObject();
+            writer.Flush();
+        }
+        finally
+        {
+            // Detach from the pooled output so the cached writer holds no reference to it.
+            writer.Reset(Stream.Null);
+        }
+    }
+
+    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, ConversationContext? conversation)
+    {
+        writer.WriteStartArray(MessagesName);
+        if (conversation is not null)
+        {
+            foreach (var stored in conversation.Messages)
+            {
+                writer.WriteRawValue(stored.Json);
+            }
+        }
+        foreach (var message in messages.EnumerateArray())
+        {
+            writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(message), skipInputValidation: true);
+        }
+        writer.WriteEndArray();
+    }
+
+    /// <summary>Keeps the client's other stream options and forces <c>include_usage</c>.</summary>
+    private static void WriteStreamOptions(Utf8JsonWriter writer, JsonElement clientOptions)
+    {
+        writer.WriteStartObject(StreamOptionsName);
+        if (clientOptions.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var property in clientOptions.EnumerateObject())
+            {
+                if (!property.NameEquals("include_usage"u8))
+                {
+                    WriteRawProperty(writer, property);
+                }
+            }
+        }
+        writer.WriteBoolean(IncludeUsageName, true);
+        writer.WriteEndObject();
+    }
+
+    private static void WriteRawProperty(Utf8JsonWriter writer, JsonProperty property)
+    {
+        var rawName = JsonMarshal.GetRawUtf8PropertyName(property);
+        if (rawName.IndexOf((byte)'\\') >= 0)
+        {
+            // An escaped name must be unescaped first, or the writer would escape its backslashes again.
+            writer.WritePropertyName(property.Name);
+        }
+        else
+        {
+            writer.WritePropertyName(rawName);
+        }
+        writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(property.Value), skipInputValidation: true);
+    }
+}

@@ -1,0 +1,215 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Parley.Silo.Providers;
+
+namespace Parley.Silo.Chat;
+
+/// <summary>Checks the parts of a chat completions body that Parley relies on, and the types OpenAI would refuse, so a
+/// bad request is answered here (400/404 with <c>param</c>) instead of costing an upstream call. Everything else is
+/// left to the upstream, untouched.</summary>
+internal static class ChatRequestValidator
+{
+    private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool", "function"];
+
+    public static bool TryValidate(JsonElement root, ModelCatalog catalog, IHeaderDictionary headers, out ChatRequest request, out ChatRequestError? error)
+    {
+        request = default;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            error = ChatErrors.NotAnObject();
+            return false;
+        }
+        JsonElement? model = null, messages = null, conversation = null;
+        var stream = false;
+        var includeUsage = false;
+        foreach (var property in root.EnumerateObject())
+        {
+            var value = property.Value;
+            if (property.NameEquals("model"u8))
+            {
+                model = value;
+            }
+            else if (property.NameEquals("messages"u8))
+            {
+                messages = value;
+            }
+            else if (property.NameEquals("conversation"u8))
+            {
+                conversation = value;
+            }
+            else if (property.NameEquals("stream"u8))
+            {
+                if (!IsOptional(value, JsonValueKind.True) && !IsOptional(value, JsonValueKind.False))
+                {
+                    error = ChatErrors.WrongType("stream", "a boolean", value.ValueKind);
+                    return false;
+                }
+                stream = value.ValueKind == JsonValueKind.True;
+            }
+            else if (property.NameEquals("stream_options"u8))
+            {
+                if (!IsOptional(value, JsonValueKind.Object))
+                {
+                    error = ChatErrors.WrongType("stream_options", "an object", value.ValueKind);
+                    return false;
+                }
+                if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("include_usage"u8, out var usage))
+                {
+                    if (!IsOptional(usage, JsonValueKind.True) && !IsOptional(usage, JsonValueKind.False))
+                    {
+                        error = ChatErrors.WrongType("stream_options.include_usage", "a boolean", usage.ValueKind);
+                        return false;
+                    }
+                    includeUsage = usage.ValueKind == JsonValueKind.True;
+                }
+            }
+            else if (property.NameEquals("max_tokens"u8) || property.NameEquals("max_completion_tokens"u8) || property.NameEquals("n"u8))
+            {
+                if (!IsOptional(value, JsonValueKind.Number) || (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _)))
+                {
+                    error = ChatErrors.WrongType(property.Name, "an integer", value.ValueKind);
+                    return false;
+                }
+            }
+            else if (property.NameEquals("temperature"u8) || property.NameEquals("top_p"u8))
+            {
+                if (!IsOptional(value, JsonValueKind.Number))
+                {
+                    error = ChatErrors.WrongType(property.Name, "a number", value.ValueKind);
+                    return false;
+                }
+            }
+        }
+        if (model is not { } modelValue)
+        {
+            error = ChatErrors.Missing("model");
+            return false;
+        }
+        if (modelValue.ValueKind != JsonValueKind.String)
+        {
+            error = ChatErrors.WrongType("model", "a string", modelValue.ValueKind);
+            return false;
+        }
+        if (messages is not { } messagesValue)
+        {
+            error = ChatErrors.Missing("messages");
+            return false;
+        }
+        if (!TryValidateMessages(messagesValue, out error))
+        {
+            return false;
+        }
+        if (!ConversationReference.TryResolve(conversation, headers, out var conversationId, out error))
+        {
+            return false;
+        }
+        var modelName = modelValue.GetString()!;
+        if (!catalog.TryGetModel(modelName, out var catalogModel))
+        {
+            error = ChatErrors.ModelNotFound(modelName);
+            return false;
+        }
+        request = new ChatRequest(catalogModel, stream, includeUsage, conversationId, messagesValue);
+        error = null;
+        return true;
+    }
+
+    private static bool TryValidateMessages(JsonElement messages, out ChatRequestError? error)
+    {
+        if (messages.ValueKind != JsonValueKind.Array)
+        {
+            error = ChatErrors.WrongType("messages", "an array", messages.ValueKind);
+            return false;
+        }
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (!TryValidateMessage(message, index, out error))
+            {
+                return false;
+            }
+            index++;
+        }
+        if (index == 0)
+        {
+            error = ChatErrors.EmptyArray("messages");
+            return false;
+        }
+        error = null;
+        return true;
+    }
+
+    private static bool TryValidateMessage(JsonElement message, int index, out ChatRequestError? error)
+    {
+        if (message.ValueKind != JsonValueKind.Object)
+        {
+            error = ChatErrors.WrongType($"messages[{index}]", "an object", message.ValueKind);
+            return false;
+        }
+        if (!message.TryGetProperty("role"u8, out var role))
+        {
+            error = ChatErrors.Missing($"messages[{index}].role");
+            return false;
+        }
+        if (role.ValueKind != JsonValueKind.String)
+        {
+            error = ChatErrors.WrongType($"messages[{index}].role", "a string", role.ValueKind);
+            return false;
+        }
+        var knownRole = KnownRole(role);
+        if (knownRole is null)
+        {
+            error = ChatErrors.InvalidValue($"messages[{index}].role",
+                $"Invalid value: '{role.GetString()}'. Supported values are: 'system', 'developer', 'user', 'assistant', 'tool', and 'function'.");
+            return false;
+        }
+        var hasContent = message.TryGetProperty("content"u8, out var content);
+        // Assistant and function messages may carry only tool calls; every other role must say something.
+        var contentRequired = knownRole is not ("assistant" or "function");
+        if (!hasContent || content.ValueKind == JsonValueKind.Null)
+        {
+            if (contentRequired)
+            {
+                error = ChatErrors.Missing($"messages[{index}].content");
+                return false;
+            }
+            error = null;
+            return true;
+        }
+        if (content.ValueKind == JsonValueKind.Array)
+        {
+            var part = 0;
+            foreach (var item in content.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.Object)
+                {
+                    error = ChatErrors.WrongType($"messages[{index}].content[{part}]", "an object", item.ValueKind);
+                    return false;
+                }
+                part++;
+            }
+        }
+        else if (content.ValueKind != JsonValueKind.String)
+        {
+            error = ChatErrors.WrongType($"messages[{index}].content", "a string or an array of content parts", content.ValueKind);
+            return false;
+        }
+        error = null;
+        return true;
+    }
+
+    private static string? KnownRole(JsonElement role)
+    {
+        foreach (var candidate in Roles)
+        {
+            if (role.ValueEquals(candidate))
+            {
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private static bool IsOptional(JsonElement value, JsonValueKind expected)
+        => value.ValueKind == expected || value.ValueKind == JsonValueKind.Null;
+}

@@ -1,0 +1,145 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Http;
+using Parley.GrainInterfaces.Conversations;
+
+namespace Parley.Silo.Chat;
+
+/// <summary>Relays a non-streamed completion. Without a conversation the body is copied through as it arrives (its
+/// usage read on the way); with one it is read whole first, because the assistant message must be stored before the
+/// client sees the answer.</summary>
+internal static class JsonRelay
+{
+    private const string DefaultContentType = "application/json";
+    // A non-streamed completion is a few kilobytes; this only bounds a misbehaving upstream.
+    private const int MaxStoredResponseBytes = 16 * 1024 * 1024;
+
+    public static async Task<ChatCompletionResult> CopyThroughAsync(ChatExchange exchange, HttpResponseMessage upstream, Stream upstreamBody)
+    {
+        var response = exchange.Context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? DefaultContentType;
+        var reader = PipeReader.Create(upstreamBody);
+        var output = response.BodyWriter;
+        var scanner = new IncrementalUsageScanner();
+        long alreadyWritten = 0;
+        try
+        {
+            while (true)
+            {
+                exchange.ArmTimeout();
+                var result = await reader.ReadAsync(exchange.Token).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                foreach (var segment in buffer.Slice(alreadyWritten))
+                {
+                    output.Write(segment.Span);
+                }
+                // The scanner may leave an incomplete token behind; it stays in the pipe (already relayed) until the
+                // rest of it arrives.
+                var consumed = scanner.Feed(buffer, result.IsCompleted);
+                reader.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
+                alreadyWritten = buffer.Length - consumed;
+                var flush = await output.FlushAsync(exchange.Token).ConfigureAwait(false);
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    return await exchange.FailAsync(new OperationCanceledException(), scanner.Usage).ConfigureAwait(false);
+                }
+                if (result.IsCompleted)
+                {
+                    return new ChatCompletionResult(StatusCodes.Status200OK, scanner.Usage, Streamed: false, Truncated: false);
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+            return await exchange.FailAsync(e, scanner.Usage).ConfigureAwait(false);
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    public static async Task<ChatCompletionResult> StoreAndRelayAsync(ChatExchange exchange, HttpResponseMessage upstream, Stream upstreamBody)
+    {
+        using var body = new PooledBufferWriter(8 * 1024);
+        try
+        {
+            while (true)
+            {
+                if (body.WrittenCount > MaxStoredResponseBytes)
+                {
+                    return await exchange.FailAsync(new IOException("The upstream response is too large to store in a conversation.")).ConfigureAwait(false);
+                }
+                exchange.ArmTimeout();
+                var read = await upstreamBody.ReadAsync(body.GetMemory(), exchange.Token).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                body.Advance(read);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or HttpRequestException)
+        {
+            return await exchange.FailAsync(e).ConfigureAwait(false);
+        }
+        exchange.DisarmTimeout();
+        var (assistant, usage) = ReadCompletion(body.WrittenMemory);
+        if (assistant is null)
+        {
+            ChatLog.NoAssistantMessage(exchange.Logger, exchange.RequestId, exchange.Model.ProviderName, exchange.ConversationId!);
+        }
+        else if (!await exchange.StoreTurnAsync(assistant).ConfigureAwait(false))
+        {
+            await Api.ApiErrors.WriteAsync(exchange.Context, StatusCodes.Status500InternalServerError,
+                $"The completion could not be stored in conversation '{exchange.ConversationId}'; retry the request.",
+                Api.OpenAIErrorTypes.Server, "conversation_store_failed").ConfigureAwait(false);
+            return new ChatCompletionResult(StatusCodes.Status500InternalServerError, usage, Streamed: false, Truncated: false);
+        }
+        var response = exchange.Context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? DefaultContentType;
+        response.ContentLength = body.WrittenCount;
+        await response.Body.WriteAsync(body.WrittenMemory, exchange.Context.RequestAborted).ConfigureAwait(false);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+    }
+
+    /// <summary>choices[0].message, kept verbatim, and the usage.</summary>
+    private static (ChatMessageRecord? Assistant, ChatUsage? Usage) ReadCompletion(ReadOnlyMemory<byte> json)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            ChatMessageRecord? assistant = null;
+            ChatUsage? usage = null;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, null);
+            }
+            if (root.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+                && choices[0].ValueKind == JsonValueKind.Object
+                && choices[0].TryGetProperty("message"u8, out var message) && message.ValueKind == JsonValueKind.Object)
+            {
+                var role = message.TryGetProperty("role"u8, out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "assistant";
+                assistant = new ChatMessageRecord(role, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(message)));
+            }
+            if (root.TryGetProperty("usage"u8, out var usageElement) && usageElement.ValueKind == JsonValueKind.Object)
+            {
+                usage = new ChatUsage(Int(usageElement, "prompt_tokens"u8), Int(usageElement, "completion_tokens"u8), Int(usageElement, "total_tokens"u8));
+            }
+            return (assistant, usage);
+        }
+        catch (JsonException)
+        {
+            return (null, null);
+        }
+    }
+
+    private static int Int(JsonElement element, ReadOnlySpan<byte> name)
+        => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var number) ? number : 0;
+}

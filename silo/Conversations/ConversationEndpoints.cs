@@ -1,0 +1,270 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Runtime;
+using Parley.Silo.Api;
+using Parley.Silo.Auth;
+using Parley.Silo.Chat;
+
+namespace Parley.Silo.Conversations;
+
+/// <summary>The Conversations API, shaped like OpenAI's. Every route is scoped to the caller's user: another user's
+/// conversation answers exactly like a missing one (404).</summary>
+internal static class ConversationEndpoints
+{
+    public const int DefaultListLimit = 20;
+    public const int MaxListLimit = 100;
+    public const string NotFoundCode = "conversation_not_found";
+    public const string ItemNotFoundCode = "item_not_found";
+
+    public static RouteGroupBuilder Map(RouteGroupBuilder group)
+    {
+        group.MapPost("/conversations", CreateAsync);
+        group.MapGet("/conversations/{conversationId}", GetAsync);
+        group.MapPost("/conversations/{conversationId}", UpdateAsync);
+        group.MapDelete("/conversations/{conversationId}", DeleteAsync);
+        group.MapGet("/conversations/{conversationId}/items", ListItemsAsync);
+        group.MapPost("/conversations/{conversationId}/items", AddItemsAsync);
+        group.MapGet("/conversations/{conversationId}/items/{itemId}", GetItemAsync);
+        group.MapDelete("/conversations/{conversationId}/items/{itemId}", DeleteItemAsync);
+        return group;
+    }
+
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    {
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+        IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
+        IReadOnlyList<NewConversationItem> items = [];
+        if (body.Root is { } root)
+        {
+            foreach (var property in root.EnumerateObject())
+            {
+                IResult? error;
+                switch (property.Name)
+                {
+                    case "items":
+                        (items, error) = property.Value.ValueKind == JsonValueKind.Null
+                            ? ([], null)
+                            : ConversationRequestParser.ParseItems(property.Value, "items", required: false);
+                        break;
+                    case "metadata":
+                        (metadata, error) = ConversationRequestParser.ParseMetadata(property.Value);
+                        break;
+                    default:
+                        error = RequestErrors.Unknown(property.Name);
+                        break;
+                }
+                if (error is not null)
+                {
+                    return error;
+                }
+            }
+        }
+        var userId = context.GetCaller().UserId;
+        // A fresh id is taken with overwhelming probability; the loop only makes "taken" impossible to surface.
+        while (true)
+        {
+            var info = await grains.GetGrain<IConversationGrain>(ConversationIds.New()).CreateAsync(userId, metadata, items);
+            if (info is not null)
+            {
+                return Conversation(info);
+            }
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        var info = await grains.GetGrain<IConversationGrain>(conversationId).GetAsync(context.GetCaller().UserId);
+        return info is null ? NotFound(conversationId) : Conversation(info);
+    }
+
+    private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+        IReadOnlyDictionary<string, string>? metadata = null;
+        foreach (var property in body.Root?.EnumerateObject() ?? default)
+        {
+            if (property.Name != "metadata")
+            {
+                return RequestErrors.Unknown(property.Name);
+            }
+            (metadata, var error) = ConversationRequestParser.ParseMetadata(property.Value);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        if (metadata is null)
+        {
+            return RequestErrors.Missing("metadata");
+        }
+        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateMetadataAsync(context.GetCaller().UserId, metadata);
+        return info is null ? NotFound(conversationId) : Conversation(info);
+    }
+
+    private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        return await grains.GetGrain<IConversationGrain>(conversationId).DeleteAsync(context.GetCaller().UserId)
+            ? Results.Json(new ConversationDeletedResource(conversationId), ConversationJsonContext.Relaxed.ConversationDeletedResource)
+            : NotFound(conversationId);
+    }
+
+    private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        var (query, error) = ParseListQuery(context.Request.Query);
+        if (error is not null)
+        {
+            return error;
+        }
+        var page = await grains.GetGrain<IConversationGrain>(conversationId).ListItemsAsync(context.GetCaller().UserId, query!);
+        return page.Status switch
+        {
+            ConversationLookupStatus.Found => Results.Json(ItemListResource.From(page.Data, page.HasMore), ConversationJsonContext.Relaxed.ItemListResource),
+            ConversationLookupStatus.ItemNotFound => RequestErrors.InvalidValue("after", $"Invalid 'after': no item with id '{query!.After}' in this conversation."),
+            _ => NotFound(conversationId),
+        };
+    }
+
+    private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
+        if (body.Error is not null)
+        {
+            return body.Error;
+        }
+        IReadOnlyList<NewConversationItem>? items = null;
+        foreach (var property in body.Root?.EnumerateObject() ?? default)
+        {
+            if (property.Name != "items")
+            {
+                return RequestErrors.Unknown(property.Name);
+            }
+            (items, var error) = ConversationRequestParser.ParseItems(property.Value, "items", required: true);
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        if (items is null)
+        {
+            return RequestErrors.Missing("items");
+        }
+        var created = await grains.GetGrain<IConversationGrain>(conversationId).AddItemsAsync(context.GetCaller().UserId, items);
+        return created is null
+            ? NotFound(conversationId)
+            : Results.Json(ItemListResource.From(created, hasMore: false), ConversationJsonContext.Relaxed.ItemListResource);
+    }
+
+    private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        var result = await grains.GetGrain<IConversationGrain>(conversationId).GetItemAsync(context.GetCaller().UserId, itemId);
+        return result.Status switch
+        {
+            ConversationLookupStatus.Found => Results.Json(ItemResource.From(result.Item!), ConversationJsonContext.Relaxed.ItemResource),
+            ConversationLookupStatus.ItemNotFound => ItemNotFound(itemId),
+            _ => NotFound(conversationId),
+        };
+    }
+
+    private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    {
+        if (!ConversationIds.IsValid(conversationId))
+        {
+            return InvalidId(conversationId);
+        }
+        var result = await grains.GetGrain<IConversationGrain>(conversationId).DeleteItemAsync(context.GetCaller().UserId, itemId);
+        return result.Status switch
+        {
+            ConversationLookupStatus.Found => Conversation(result.Conversation!),
+            ConversationLookupStatus.ItemNotFound => ItemNotFound(itemId),
+            _ => NotFound(conversationId),
+        };
+    }
+
+    /// <summary>limit (1-100, default 20), order (asc|desc, default desc), after (an item id); include is accepted
+    /// and has nothing to add, since message items carry all their fields.</summary>
+    private static (ConversationItemQuery? Query, IResult? Error) ParseListQuery(IQueryCollection query)
+    {
+        var limit = DefaultListLimit;
+        if (query.TryGetValue("limit", out var limitValues))
+        {
+            if (limitValues.Count != 1 || !int.TryParse(limitValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit)
+                || limit is < 1 or > MaxListLimit)
+            {
+                return (null, RequestErrors.InvalidValue("limit", $"Invalid 'limit': expected an integer from 1 to {MaxListLimit}."));
+            }
+        }
+        var order = ItemOrder.Descending;
+        if (query.TryGetValue("order", out var orderValues))
+        {
+            order = orderValues.Count == 1 ? orderValues[0] switch
+            {
+                "asc" => ItemOrder.Ascending,
+                "desc" => ItemOrder.Descending,
+                _ => (ItemOrder)(-1),
+            } : (ItemOrder)(-1);
+            if (!Enum.IsDefined(order))
+            {
+                return (null, RequestErrors.InvalidValue("order", "Invalid 'order': expected 'asc' or 'desc'."));
+            }
+        }
+        string? after = null;
+        if (query.TryGetValue("after", out var afterValues))
+        {
+            if (afterValues.Count != 1 || string.IsNullOrEmpty(afterValues[0]))
+            {
+                return (null, RequestErrors.InvalidValue("after", "Invalid 'after': expected one item id."));
+            }
+            after = afterValues[0];
+        }
+        return (new ConversationItemQuery(limit, order, after), null);
+    }
+
+    private static IResult Conversation(ConversationInfo info)
+        => Results.Json(ConversationResource.From(info), ConversationJsonContext.Relaxed.ConversationResource);
+
+    private static IResult InvalidId(string conversationId)
+        => ApiErrors.BadRequest(ConversationIds.InvalidIdMessage(conversationId), "conversation_id", ConversationIds.InvalidIdCode);
+
+    private static IResult NotFound(string conversationId)
+        => ApiErrors.NotFound($"Conversation with id '{conversationId}' not found.", NotFoundCode);
+
+    private static IResult ItemNotFound(string itemId)
+        => ApiErrors.NotFound($"Item with id '{itemId}' not found.", ItemNotFoundCode);
+}

@@ -1,0 +1,88 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Parley.GrainInterfaces.Conversations;
+
+namespace Parley.Silo.Conversations;
+
+public sealed record ConversationResource(
+    [property: JsonPropertyName("id"), JsonPropertyOrder(0)] string Id,
+    [property: JsonPropertyName("created_at"), JsonPropertyOrder(2)] long CreatedAt,
+    [property: JsonPropertyName("metadata"), JsonPropertyOrder(3)] IReadOnlyDictionary<string, string> Metadata)
+{
+    [JsonPropertyName("object")]
+    [JsonPropertyOrder(1)]
+    public string Object => "conversation";
+
+    public static ConversationResource From(ConversationInfo info) => new(info.Id, info.CreatedAt, info.Metadata);
+}
+
+public sealed record ConversationDeletedResource([property: JsonPropertyName("id"), JsonPropertyOrder(0)] string Id)
+{
+    [JsonPropertyName("object")]
+    [JsonPropertyOrder(1)]
+    public string Object => "conversation.deleted";
+
+    [JsonPropertyName("deleted")]
+    [JsonPropertyOrder(2)]
+    public bool Deleted => true;
+}
+
+public sealed record ContentPartResource(
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("text")] string Text)
+{
+    private static readonly IReadOnlyList<object> NoAnnotations = [];
+
+    /// <summary>OpenAI's output_text parts carry annotations; input_text parts do not.</summary>
+    [JsonPropertyName("annotations")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<object>? Annotations => Type == ConversationContentPart.OutputText ? NoAnnotations : null;
+}
+
+public sealed record ItemResource(
+    [property: JsonPropertyName("id"), JsonPropertyOrder(1)] string Id,
+    [property: JsonPropertyName("role"), JsonPropertyOrder(3)] string Role,
+    [property: JsonPropertyName("content"), JsonPropertyOrder(4)] IReadOnlyList<ContentPartResource> Content)
+{
+    [JsonPropertyName("type")]
+    [JsonPropertyOrder(0)]
+    public string Type => ConversationItem.MessageType;
+
+    [JsonPropertyName("status")]
+    [JsonPropertyOrder(2)]
+    public string Status => ConversationItem.CompletedStatus;
+
+    public static ItemResource From(ConversationItem item)
+        => new(item.Id, item.Role, item.Content.Select(p => new ContentPartResource(p.Type, p.Text)).ToList());
+}
+
+public sealed record ItemListResource(
+    [property: JsonPropertyName("data"), JsonPropertyOrder(1)] IReadOnlyList<ItemResource> Data,
+    [property: JsonPropertyName("has_more"), JsonPropertyOrder(4)] bool HasMore)
+{
+    [JsonPropertyName("object")]
+    [JsonPropertyOrder(0)]
+    public string Object => "list";
+
+    [JsonPropertyName("first_id")]
+    [JsonPropertyOrder(2)]
+    public string? FirstId => Data.Count > 0 ? Data[0].Id : null;
+
+    [JsonPropertyName("last_id")]
+    [JsonPropertyOrder(3)]
+    public string? LastId => Data.Count > 0 ? Data[^1].Id : null;
+
+    public static ItemListResource From(IReadOnlyList<ConversationItem> items, bool hasMore)
+        => new(items.Select(ItemResource.From).ToList(), hasMore);
+}
+
+[JsonSerializable(typeof(ConversationResource))]
+[JsonSerializable(typeof(ConversationDeletedResource))]
+[JsonSerializable(typeof(ItemResource))]
+[JsonSerializable(typeof(ItemListResource))]
+internal sealed partial class ConversationJsonContext : JsonSerializerContext
+{
+    /// <summary>Escapes only what JSON requires: message text in any language stays readable and compact.</summary>
+    public static ConversationJsonContext Relaxed { get; } = new(new JsonSerializerOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+}

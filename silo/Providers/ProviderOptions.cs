@@ -1,0 +1,59 @@
+namespace Parley.Silo.Providers;
+
+/// <summary>One upstream provider, bound from <c>Parley:Providers:&lt;name&gt;</c>.</summary>
+public sealed class ProviderOptions
+{
+    public const string OpenAIType = "OpenAI";
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(120);
+
+    /// <summary>The wire protocol. Only <c>OpenAI</c> (any OpenAI-compatible chat completions API) exists so far.</summary>
+    public string Type { get; set; } = OpenAIType;
+
+    /// <summary>The API root that <c>chat/completions</c> is appended to, e.g. <c>https://api.openai.com/v1</c>.
+    /// Null only for the embedded simulator, whose address is known once it has started.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary>Sent as <c>Authorization: Bearer</c>; empty for providers without keys (a local Ollama).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Extra headers sent on every upstream request (e.g. <c>OpenAI-Organization</c>).</summary>
+    public Dictionary<string, string> Headers { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Bounds the wait for the upstream's response headers and for each later read of its body, so a
+    /// long stream that keeps producing tokens is never cut, but a silent upstream is.</summary>
+    public TimeSpan Timeout { get; set; } = DefaultTimeout;
+
+    /// <summary>Client request headers passed to this upstream. Empty by default: client headers are never forwarded
+    /// unless named here (tests use it to reach the simulator's fault injection).</summary>
+    public List<string> ForwardHeaders { get; set; } = [];
+
+    /// <summary>Set for the provider Parley registers for its embedded simulator (not bindable from configuration).</summary>
+    internal bool IsEmbeddedSimulator { get; set; }
+}
+
+/// <summary>One public model name, bound from <c>Parley:Models:&lt;public name&gt;</c>.</summary>
+public sealed class ModelOptions
+{
+    public const string DefaultOwnedBy = "parley";
+
+    public string Provider { get; set; } = "";
+
+    /// <summary>The model name sent upstream; defaults to the public name.</summary>
+    public string? UpstreamModel { get; set; }
+
+    public int? ContextWindow { get; set; }
+
+    public string? OwnedBy { get; set; }
+}
+
+/// <summary>All providers and models. Bound from two sections, so that each can be overridden by environment
+/// variables such as <c>Parley__Providers__openai__ApiKey</c>.</summary>
+public sealed class UpstreamCatalogOptions
+{
+    public const string ProvidersSection = "Parley:Providers";
+    public const string ModelsSection = "Parley:Models";
+
+    public Dictionary<string, ProviderOptions> Providers { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, ModelOptions> Models { get; } = new(StringComparer.Ordinal);
+}

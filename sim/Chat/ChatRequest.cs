@@ -1,0 +1,81 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace Parley.Sim.Chat;
+
+/// <summary>What the simulator needs from a chat completion request. Message text lives in pooled buffers, so a
+/// request costs no string per message; dispose to return them.</summary>
+internal sealed class ChatRequest : IDisposable
+{
+    private char[] _lastUser = [];
+    private int _lastUserLength;
+    private char[] _message = [];
+    private int _messageLength;
+
+    public string? Model { get; set; }
+    public bool ModelKnown { get; set; }
+    public bool Stream { get; set; }
+    public bool HasStreamOptions { get; set; }
+    public bool IncludeUsage { get; set; }
+    public int? MaxTokens { get; set; }
+    public int PromptTokens { get; set; }
+
+    /// <summary>Text of the last message with role "user" (empty when there is none).</summary>
+    public ReadOnlySpan<char> LastUserText => _lastUser.AsSpan(0, _lastUserLength);
+
+    /// <summary>Text of the message being parsed.</summary>
+    public ReadOnlySpan<char> MessageText => _message.AsSpan(0, _messageLength);
+
+    public void BeginMessage() => _messageLength = 0;
+
+    /// <summary>Appends the reader's current string token (unescaped) to the message being parsed, on a new line
+    /// when the message already has text (content given as several text parts).</summary>
+    public void AppendText(ref Utf8JsonReader reader)
+    {
+        // An unescaped string never has more UTF-16 chars than its UTF-8 bytes.
+        var maxChars = reader.HasValueSequence ? checked((int)reader.ValueSequence.Length) : reader.ValueSpan.Length;
+        var separator = _messageLength > 0 ? 1 : 0;
+        Grow(ref _message, _messageLength, separator + maxChars);
+        if (separator == 1)
+        {
+            _message[_messageLength++] = '\n';
+        }
+        _messageLength += reader.CopyString(_message.AsSpan(_messageLength));
+    }
+
+    /// <summary>The message just parsed was the user's: keep its text as the last user text.</summary>
+    public void KeepMessageAsLastUser()
+    {
+        (_lastUser, _message) = (_message, _lastUser);
+        _lastUserLength = _messageLength;
+        _messageLength = 0;
+    }
+
+    public void Dispose()
+    {
+        Return(ref _lastUser);
+        Return(ref _message);
+    }
+
+    private static void Grow(ref char[] buffer, int used, int extra)
+    {
+        var needed = used + extra;
+        if (needed <= buffer.Length)
+        {
+            return;
+        }
+        var bigger = ArrayPool<char>.Shared.Rent(Math.Max(needed, 256));
+        buffer.AsSpan(0, used).CopyTo(bigger);
+        Return(ref buffer);
+        buffer = bigger;
+    }
+
+    private static void Return(ref char[] buffer)
+    {
+        if (buffer.Length > 0)
+        {
+            ArrayPool<char>.Shared.Return(buffer);
+        }
+        buffer = [];
+    }
+}

@@ -1,0 +1,190 @@
+using System.Buffers;
+using System.Text.Json;
+using Parley.Sim.Api;
+using Parley.Sim.Models;
+using Parley.Sim.Tokens;
+
+namespace Parley.Sim.Chat;
+
+/// <summary>Validates a chat completion body the way OpenAI does (same statuses, messages, params and codes) and
+/// extracts what the simulator needs, in one forward pass over the UTF-8 body. Unknown fields are skipped.</summary>
+internal sealed partial class ChatRequestParser(ModelCatalog models, ITokenCounter tokens)
+{
+    // Per-message and reply-priming overheads, as in OpenAI's published token-counting recipe.
+    public const int TokensPerMessage = 3;
+    public const int TokensPerReply = 3;
+    // A low-detail image costs 85 tokens; the simulator does not look at images.
+    public const int TokensPerNonTextPart = 85;
+
+    public SimError? Parse(in ReadOnlySequence<byte> body, ChatRequest request)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
+        try
+        {
+            var error = ParseRoot(ref reader, request);
+            if (error is not null)
+            {
+                // OpenAI reports a syntax error before any schema error, so read on to the end first.
+                while (reader.Read())
+                {
+                }
+            }
+            return error;
+        }
+        catch (JsonException)
+        {
+            return SimErrors.InvalidJson;
+        }
+        catch (InvalidOperationException)
+        {
+            // Thrown for strings that are not valid UTF-8.
+            return SimErrors.InvalidJson;
+        }
+    }
+
+    private SimError? ParseRoot(ref Utf8JsonReader reader, ChatRequest request)
+    {
+        if (!reader.Read())
+        {
+            return SimErrors.InvalidJson;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            // A scalar or array body is valid JSON but not a request; read it all so bad syntax still wins.
+            var got = JsonFields.Describe(ref reader);
+            reader.Skip();
+            return reader.Read() ? SimErrors.InvalidJson : SimErrors.InvalidType("body", "an object", got);
+        }
+        var sawMessages = false;
+        int? maxTokens = null;
+        int? maxCompletionTokens = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            SimError? error;
+            if (reader.ValueTextEquals("model"u8))
+            {
+                reader.Read();
+                error = ReadModel(ref reader, request);
+            }
+            else if (reader.ValueTextEquals("messages"u8))
+            {
+                reader.Read();
+                sawMessages = true;
+                error = ReadMessages(ref reader, request);
+            }
+            else if (reader.ValueTextEquals("stream"u8))
+            {
+                reader.Read();
+                error = JsonFields.ReadBoolean(ref reader, "stream", out var stream);
+                request.Stream = stream ?? false;
+            }
+            else if (reader.ValueTextEquals("stream_options"u8))
+            {
+                reader.Read();
+                error = ReadStreamOptions(ref reader, request);
+            }
+            else if (reader.ValueTextEquals("max_tokens"u8))
+            {
+                reader.Read();
+                error = JsonFields.ReadPositiveInteger(ref reader, "max_tokens", out maxTokens);
+            }
+            else if (reader.ValueTextEquals("max_completion_tokens"u8))
+            {
+                reader.Read();
+                error = JsonFields.ReadPositiveInteger(ref reader, "max_completion_tokens", out maxCompletionTokens);
+            }
+            else if (reader.ValueTextEquals("temperature"u8))
+            {
+                reader.Read();
+                error = JsonFields.ReadNumberInRange(ref reader, "temperature", 0, 2);
+            }
+            else if (reader.ValueTextEquals("top_p"u8))
+            {
+                reader.Read();
+                error = JsonFields.ReadNumberInRange(ref reader, "top_p", 0, 1);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+                error = null;
+            }
+            if (error is not null)
+            {
+                return error;
+            }
+        }
+        if (reader.Read())
+        {
+            return SimErrors.InvalidJson;
+        }
+        if (request.Model is null)
+        {
+            return SimErrors.MissingModel;
+        }
+        if (!sawMessages)
+        {
+            return SimErrors.MissingParameter("messages");
+        }
+        if (request.HasStreamOptions && !request.Stream)
+        {
+            return SimErrors.InvalidValue("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
+        }
+        if (!request.ModelKnown && !models.AcceptAny)
+        {
+            return SimErrors.ModelNotFound(request.Model);
+        }
+        request.MaxTokens = maxCompletionTokens ?? maxTokens;
+        request.PromptTokens += TokensPerReply;
+        return null;
+    }
+
+    private SimError? ReadModel(ref Utf8JsonReader reader, ChatRequest request)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                request.Model = null;
+                return null;
+            case JsonTokenType.String:
+                var known = models.Match(ref reader);
+                request.ModelKnown = known is not null;
+                request.Model = known ?? reader.GetString();
+                return null;
+            default:
+                return SimErrors.InvalidType("model", "a string", JsonFields.Describe(ref reader));
+        }
+    }
+
+    private static SimError? ReadStreamOptions(ref Utf8JsonReader reader, ChatRequest request)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return SimErrors.InvalidType("stream_options", "an object", JsonFields.Describe(ref reader));
+        }
+        request.HasStreamOptions = true;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("include_usage"u8))
+            {
+                reader.Read();
+                var error = JsonFields.ReadBoolean(ref reader, "stream_options.include_usage", out var include);
+                if (error is not null)
+                {
+                    return error;
+                }
+                request.IncludeUsage = include ?? false;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,7 @@
+namespace Parley.Sim.Faults;
+
+/// <summary>What to do wrong with one request: the fault, and the knobs a header may have set for it.</summary>
+internal readonly record struct FaultPlan(SimFault Fault, int? RetryAfterSeconds, int CutAfterChunks, bool Forced)
+{
+    public bool IsServerError => Fault is SimFault.ServerError500 or SimFault.BadGateway502 or SimFault.Overloaded503;
+}

@@ -1,0 +1,96 @@
+namespace Parley.Sim.Hosting;
+
+/// <summary>Settings of the upstream simulator, bound from the "Simulator" configuration section when it runs
+/// standalone (the silo binds "Parley:Simulator" for its embedded one). Every time value is a TimeSpan
+/// ("00:00:00.200"); every rate is a probability in [0, 1].</summary>
+public sealed class SimulatorOptions
+{
+    public const string SectionName = "Simulator";
+    public const int DefaultResponseTokens = 20;
+    public const int DefaultTokensPerChunk = 1;
+    public const int DefaultCutAfterChunks = 2;
+    public const int DefaultRecordedRequests = 100;
+    public const int DefaultMaxRequestBodyBytes = 16 * 1024 * 1024;
+    public const int DefaultFaultSeed = 12345;
+    public static readonly TimeSpan DefaultRateLimitWindow = TimeSpan.FromMinutes(1);
+
+    /// <summary>The models served when <see cref="Models"/> is empty.</summary>
+    public static IReadOnlyList<string> DefaultModels { get; } = ["sim-small", "sim-large"];
+
+    /// <summary>Model ids listed by GET /v1/models and accepted by chat completions. Empty means
+    /// <see cref="DefaultModels"/> (a default list would be appended to by the configuration binder, not replaced).</summary>
+    public string[] Models { get; set; } = [];
+
+    /// <summary>Accept any model name in requests (it is echoed back); /v1/models still lists <see cref="Models"/>.</summary>
+    public bool AcceptAnyModel { get; set; }
+
+    /// <summary>Valid API keys. Empty means any non-empty bearer key is accepted.</summary>
+    public string[] ApiKeys { get; set; } = [];
+
+    /// <summary>Completion length in tokens when max_tokens does not cut it shorter.</summary>
+    public int ResponseTokens { get; set; } = DefaultResponseTokens;
+
+    /// <summary>Delay before the first token (streaming) or before the whole answer (non-streaming).</summary>
+    public TimeSpan TimeToFirstToken { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Generation speed after the first token; 0 means no delay at all.</summary>
+    public double TokensPerSecond { get; set; }
+
+    /// <summary>Tokens carried by each streamed content chunk.</summary>
+    public int TokensPerChunk { get; set; } = DefaultTokensPerChunk;
+
+    /// <summary>Length of the fixed per-key rate-limit window (it starts at the key's first request).</summary>
+    public TimeSpan RateLimitWindow { get; set; } = DefaultRateLimitWindow;
+
+    /// <summary>Requests per key per window; 0 means unlimited.</summary>
+    public int RequestsPerWindow { get; set; }
+
+    /// <summary>Prompt plus completion tokens per key per window; 0 means unlimited.</summary>
+    public int TokensPerWindow { get; set; }
+
+    /// <summary>Share of requests answered 500, 502 or 503.</summary>
+    public double ServerErrorRate { get; set; }
+
+    /// <summary>Share of requests that never answer (until the client gives up or the simulator stops).</summary>
+    public double TimeoutRate { get; set; }
+
+    /// <summary>Share of requests whose connection is cut after <see cref="CutAfterChunks"/> chunks.</summary>
+    public double CutMidStreamRate { get; set; }
+
+    /// <summary>Share of requests whose connection is cut before any response byte.</summary>
+    public double CutBeforeFirstByteRate { get; set; }
+
+    /// <summary>Seed of the fault dice, so a run with the same request order injects the same faults.</summary>
+    public int FaultSeed { get; set; } = DefaultFaultSeed;
+
+    /// <summary>SSE events written before a mid-stream cut (a non-streaming answer is cut halfway instead).</summary>
+    public int CutAfterChunks { get; set; } = DefaultCutAfterChunks;
+
+    /// <summary>How many request bodies SimulatorState keeps for tests; 0 disables recording.</summary>
+    public int RecordedRequests { get; set; } = DefaultRecordedRequests;
+
+    /// <summary>Larger request bodies are refused with 413.</summary>
+    public int MaxRequestBodyBytes { get; set; } = DefaultMaxRequestBodyBytes;
+
+    internal IReadOnlyList<string> EffectiveModels => Models.Length == 0 ? DefaultModels : Models;
+
+    internal bool HasRateLimits => RequestsPerWindow > 0 || TokensPerWindow > 0;
+
+    internal bool HasRandomFaults => ServerErrorRate > 0 || TimeoutRate > 0 || CutMidStreamRate > 0 || CutBeforeFirstByteRate > 0;
+
+    /// <summary>A human-readable summary for the standalone banner; never includes key values.</summary>
+    public string Describe()
+    {
+        static string Limit(int value) => value == 0 ? "unlimited" : value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var keys = ApiKeys.Length == 0 ? "any non-empty key" : $"{ApiKeys.Length} configured key(s)";
+        var models = AcceptAnyModel ? $"{string.Join(", ", EffectiveModels)} (any name accepted)" : string.Join(", ", EffectiveModels);
+        var speed = TokensPerSecond == 0 ? "unpaced" : $"{TokensPerSecond} tokens/s";
+        return string.Join(Environment.NewLine,
+            $"  models:            {models}",
+            $"  api keys:          {keys}",
+            $"  response:          {ResponseTokens} tokens, first token after {TimeToFirstToken.TotalMilliseconds} ms, {speed}, {TokensPerChunk} token(s)/chunk",
+            $"  rate limits:       {Limit(RequestsPerWindow)} requests and {Limit(TokensPerWindow)} tokens per {RateLimitWindow} per key",
+            $"  faults:            5xx {ServerErrorRate:P1}, timeout {TimeoutRate:P1}, cut mid-stream {CutMidStreamRate:P1} (after {CutAfterChunks} chunks), cut before first byte {CutBeforeFirstByteRate:P1}, seed {FaultSeed}",
+            $"  recorded requests: {RecordedRequests}");
+    }
+}

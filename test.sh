@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs (redis-server) and runs every test in Cluster.sln.
+# Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need_apt=()
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need_apt[*]} with apt-get"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+redis-server --version
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Cluster.sln --nologo "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+set -e
+
+# One closing line for the whole run, summed over the test projects' summaries.
+awk '/(Passed|Failed)!  *- *Failed:/ {
+       gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i+1); if ($i == "Passed:") p += $(i+1); if ($i == "Skipped:") s += $(i+1) }
+     }
+     END { printf "Total: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+exit "$rc"

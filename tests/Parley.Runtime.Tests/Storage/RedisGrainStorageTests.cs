@@ -1,0 +1,43 @@
+using Microsoft.Extensions.DependencyInjection;
+using Parley.Runtime.Hosting;
+using Parley.Runtime.Redis;
+using Parley.Testing;
+
+namespace Parley.Runtime.Tests.Storage;
+
+public sealed class RedisGrainStorageTests(RedisServerFixture redis) : GrainStorageContractTests, IClassFixture<RedisServerFixture>
+{
+    private readonly string _prefix = "t" + Guid.NewGuid().ToString("N");
+    private ServiceProvider? _services;
+
+    protected override Task<IGrainStorage> CreateStorageAsync()
+    {
+        // A key prefix per test keeps tests that share the server apart.
+        _services = new ServiceCollection()
+            .AddLogging()
+            .AddRedis(o =>
+            {
+                o.ConnectionString = redis.ConnectionString;
+                o.KeyPrefix = _prefix;
+            })
+            .AddGrainStateJson(TestJsonContext.Default)
+            .AddRedisGrainStorage()
+            .BuildServiceProvider();
+        return Task.FromResult(_services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Default));
+    }
+
+    protected override async Task DisposeStorageAsync() => await _services!.DisposeAsync();
+
+    [Fact]
+    public async Task State_lives_in_one_hash_per_grain_and_state_name_under_the_grains_hash_tag()
+    {
+        var record = new Runtime.Storage.GrainState<CounterState>(new CounterState { Count = 6 });
+        await Storage.WriteStateAsync("counter", new GrainId("counter", "k1"), record);
+
+        var key = _services!.GetRequiredService<IRedisConnection>().Key("counter/k1", "state:counter");
+        Assert.Equal($"{{{_prefix}:counter/k1}}:state:counter", key);
+        Assert.Equal("hash", await redis.Server.ExecuteAsync(default, "TYPE", key));
+        Assert.Equal(record.ETag, await redis.Server.ExecuteAsync(default, "HGET", key, "etag"));
+        Assert.Equal("""{"Count":6,"Items":[]}""", await redis.Server.ExecuteAsync(default, "HGET", key, "data"));
+    }
+}

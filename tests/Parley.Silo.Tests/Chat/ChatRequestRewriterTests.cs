@@ -1,0 +1,65 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Silo.Chat;
+using Parley.Silo.Providers;
+using Xunit;
+
+namespace Parley.Silo.Tests.Chat;
+
+/// <summary>The upstream body, checked byte for byte.</summary>
+public sealed class ChatRequestRewriterTests : IDisposable
+{
+    private readonly ModelCatalog _catalog;
+
+    public ChatRequestRewriterTests()
+    {
+        var options = new UpstreamCatalogOptions();
+        options.Providers["p"] = new ProviderOptions { BaseUrl = "http://127.0.0.1:1/v1" };
+        options.Models["public"] = new ModelOptions { Provider = "p", UpstreamModel = "up/stream \"model\"" };
+        _catalog = new ModelCatalog(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+    }
+
+    public void Dispose() => _catalog.Dispose();
+
+    private string Rewrite(string body, ConversationContext? conversation = null, IHeaderDictionary? headers = null)
+    {
+        using var document = JsonDocument.Parse(body);
+        Assert.True(ChatRequestValidator.TryValidate(document.RootElement, _catalog, headers ?? new HeaderDictionary(), out var request, out var error), error?.Message);
+        using var output = new PooledBufferWriter(16);
+        ChatRequestRewriter.Write(output, document.RootElement, request, conversation);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
+    }
+
+    [Fact]
+    public void Escaped_and_non_ascii_property_names_and_values_survive()
+    {
+        var body = """{"model":"public","messages":[{"role":"user","content":"\ud83d\ude00 😀"}],"x_\u00e9t\u00e9":"\"q\"","naïve":{"k":"\u2028"}}""";
+
+        Assert.Equal("""{"model":"up/stream \u0022model\u0022","messages":[{"role":"user","content":"\ud83d\ude00 😀"}],"x_été":"\"q\"","naïve":{"k":"\u2028"}}""", Rewrite(body));
+    }
+
+    [Fact]
+    public void Stored_messages_come_first_and_conversation_is_removed()
+    {
+        var conversation = new ConversationContext([
+            new ChatMessageRecord("system", """{"role":"system","content":"S"}"""),
+            new ChatMessageRecord("assistant", """{"role":"assistant","content":null,"tool_calls":[]}"""),
+        ]);
+        var body = """{"conversation":{"id":"conv_0123456789abcdef0123456789abcdef"},"model":"public","messages":[{"role":"user","content":"U"}]}""";
+
+        Assert.Equal("""{"model":"up/stream \u0022model\u0022","messages":[{"role":"system","content":"S"},{"role":"assistant","content":null,"tool_calls":[]},{"role":"user","content":"U"}]}""",
+            Rewrite(body, conversation));
+    }
+
+    [Fact]
+    public void Null_stream_options_are_replaced_when_streaming()
+    {
+        var body = """{"model":"public","messages":[{"role":"user","content":"U"}],"stream_options":null,"stream":true}""";
+
+        Assert.Equal("""{"model":"up/stream \u0022model\u0022","messages":[{"role":"user","content":"U"}],"stream_options":{"include_usage":true},"stream":true}""", Rewrite(body));
+    }
+}

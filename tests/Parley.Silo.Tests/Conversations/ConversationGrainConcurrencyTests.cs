@@ -1,0 +1,115 @@
+using System.Text.Json;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Runtime;
+using Parley.Testing;
+using Xunit;
+
+namespace Parley.Silo.Tests.Conversations;
+
+/// <summary>Two silos (two grain runtimes) serving the same conversation over one Redis: no message is ever lost.</summary>
+public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
+{
+    private const string User = "user_1";
+    private readonly string _prefix = "t" + Guid.NewGuid().ToString("N");
+
+    private static ChatMessageRecord Message(string role, string text) => new(role, JsonSerializer.Serialize(new Dictionary<string, string> { ["role"] = role, ["content"] = text }, MessageJson.Default.DictionaryStringString));
+
+    private static ChatMessageRecord[] Turn(string label) => [Message("user", label + "?"), Message("assistant", label + "!")];
+
+    [Fact]
+    public async Task A_write_that_loses_the_race_is_reapplied_on_top_of_the_winner()
+    {
+        GrainSilo? siloB = null;
+        var interfered = 0;
+        // Silo A's first write of the turn is held back until silo B has appended its own turn: A's ETag is then stale.
+        await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix, inner => new BeforeFirstWrite(inner, async () =>
+        {
+            if (Interlocked.Exchange(ref interfered, 1) == 0)
+            {
+                Assert.True(await siloB!.Conversation(Id).AppendTurnAsync(User, [Turn("b")[0]], Turn("b")[1]));
+            }
+        }));
+        siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        await using (siloB)
+        {
+            Assert.NotNull(await siloB.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), []));
+
+            Assert.True(await siloA.Conversation(Id).AppendTurnAsync(User, [Turn("a")[0]], Turn("a")[1]));
+
+            Assert.Equal(1, interfered);
+            foreach (var silo in new[] { siloA, siloB })
+            {
+                var context = await silo.Conversation(Id).GetContextAsync(User);
+                Assert.Equal(new[] { "b?", "b!", "a?", "a!" }, context!.Messages.Select(Text));
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Concurrent_turns_through_two_silos_all_survive_each_turn_contiguous()
+    {
+        const int turnsPerSilo = 20;
+        await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        await using var siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        Assert.NotNull(await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [new NewConversationItem("system", [new ConversationContentPart("input_text", "sys")])]));
+
+        var calls = Enumerable.Range(0, turnsPerSilo).SelectMany(i => new[]
+        {
+            siloA.Conversation(Id).AppendTurnAsync(User, [Turn($"a{i}")[0]], Turn($"a{i}")[1]),
+            siloB.Conversation(Id).AppendTurnAsync(User, [Turn($"b{i}")[0]], Turn($"b{i}")[1]),
+        }).ToList();
+        Assert.All(await Task.WhenAll(calls), Assert.True);
+
+        await using var reader = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        var texts = (await reader.Conversation(Id).GetContextAsync(User))!.Messages.Select(Text).ToList();
+        Assert.Equal(1 + 4 * turnsPerSilo, texts.Count);
+        Assert.Equal("sys", texts[0]);
+        for (var i = 1; i < texts.Count; i += 2)
+        {
+            Assert.EndsWith("?", texts[i]);
+            Assert.Equal(texts[i][..^1] + "!", texts[i + 1]);
+        }
+        var expected = Enumerable.Range(0, turnsPerSilo).SelectMany(i => new[] { $"a{i}?", $"b{i}?" }).Order();
+        Assert.Equal(expected, texts.Where(t => t.EndsWith('?')).Order());
+        // Each silo's own turns keep the order they were sent in (one activation runs one call at a time).
+        Assert.Equal(Enumerable.Range(0, turnsPerSilo).Select(i => $"a{i}?"), texts.Where(t => t.StartsWith('a') && t.EndsWith('?')));
+    }
+
+    [Fact]
+    public async Task A_conversation_deleted_on_one_silo_takes_no_more_turns_on_another()
+    {
+        await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        await using var siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), []);
+        Assert.NotNull(await siloB.Conversation(Id).GetContextAsync(User));
+
+        Assert.True(await siloA.Conversation(Id).DeleteAsync(User));
+
+        Assert.False(await siloB.Conversation(Id).AppendTurnAsync(User, [Turn("x")[0]], Turn("x")[1]));
+        Assert.Null(await siloB.Conversation(Id).GetContextAsync(User));
+        Assert.Null(await siloA.Conversation(Id).GetAsync(User));
+    }
+
+    private static readonly string Id = "conv_" + new string('c', 32);
+
+    private static string Text(ChatMessageRecord message) => JsonDocument.Parse(message.Json).RootElement.GetProperty("content").GetString()!;
+
+    /// <summary>Runs <paramref name="before"/> ahead of every write, then writes.</summary>
+    private sealed class BeforeFirstWrite(IGrainStorage inner, Func<Task> before) : IGrainStorage
+    {
+        public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+            => inner.ReadStateAsync(stateName, grainId, grainState, cancellationToken);
+
+        public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+        {
+            await before();
+            await inner.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
+        }
+
+        public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+            => inner.ClearStateAsync(stateName, grainId, grainState, cancellationToken);
+    }
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class MessageJson : System.Text.Json.Serialization.JsonSerializerContext;
