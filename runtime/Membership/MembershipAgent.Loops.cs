@@ -33,35 +33,10 @@ internal sealed partial class MembershipAgent
         }
     }
 
-    private async Task HeartbeatLoopAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            await Task.Delay(_options.IAmAlivePeriod, _time, cancellationToken).ConfigureAwait(false);
-            try
-            {
-                await HeartbeatAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                _log.HeartbeatFailed(_self?.SiloId ?? "(unknown)", ex);
-            }
-        }
-    }
+    private Task HeartbeatLoopAsync(CancellationToken cancellationToken)
+        => PeriodicWork.RunAsync(HeartbeatAsync, ex => _log.HeartbeatFailed(_self?.SiloId ?? "(unknown)", ex),
+            _options.IAmAlivePeriod, _time, delayFirst: true, cancellationToken);
 
-    private async Task RefreshLoopAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            try
-            {
-                await RefreshAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                _log.RefreshFailed(ex);
-            }
-            await Task.Delay(_options.RefreshPeriod, _time, cancellationToken).ConfigureAwait(false);
-        }
-    }
+    private Task RefreshLoopAsync(CancellationToken cancellationToken)
+        => PeriodicWork.RunAsync(RefreshAsync, _log.RefreshFailed, _options.RefreshPeriod, _time, delayFirst: false, cancellationToken);
 }

@@ -62,18 +62,8 @@ internal sealed class MembershipReader : IHostedService, IClusterMembership, IAs
     {
         try
         {
-            while (true)
-            {
-                try
-                {
-                    await RefreshAsync(cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    _log.RefreshFailed(ex);
-                }
-                await Task.Delay(_options.RefreshPeriod, _time, cancellationToken).ConfigureAwait(false);
-            }
+            await PeriodicWork.RunAsync(RefreshAsync, _log.RefreshFailed, _options.RefreshPeriod, _time, delayFirst: false, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

@@ -7,7 +7,6 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
-using Parley.Silo.Conversations;
 
 namespace Parley.Silo.Admin;
 
@@ -35,18 +34,10 @@ public static class AdminEndpoints
     private static async Task<IResult> CreateUserAsync(HttpContext context, IdentityManager identities, IOptions<ChatLimitsOptions> limits)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        if (body.Error is not null)
-        {
-            return body.Error;
-        }
-        if (body.Root is not { } root)
-        {
-            return RequestErrors.Missing("name");
-        }
-        var (name, error) = ReadName(root, required: true);
+        var (name, error) = body.ReadSingleField("name", required: true, static value => ReadName(value, required: true));
         if (error is not null)
         {
-            return error;
+            return error.ToResult();
         }
         var user = await identities.CreateUserAsync(name!, context.RequestAborted);
         return Results.Json(UserResource.From(user), AdminJsonContext.Relaxed.UserResource, statusCode: StatusCodes.Status201Created);
@@ -73,18 +64,10 @@ public static class AdminEndpoints
     private static async Task<IResult> CreateKeyAsync(string userId, HttpContext context, IdentityManager identities, IOptions<ChatLimitsOptions> limits)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        if (body.Error is not null)
+        var (name, error) = body.ReadSingleField("name", required: false, static value => ReadName(value, required: false));
+        if (error is not null)
         {
-            return body.Error;
-        }
-        string? name = null;
-        if (body.Root is { } root)
-        {
-            (name, var error) = ReadName(root, required: false);
-            if (error is not null)
-            {
-                return error;
-            }
+            return error.ToResult();
         }
         var (result, key, secret) = await identities.CreateKeyAsync(userId, name, context.RequestAborted);
         return result switch
@@ -113,31 +96,21 @@ public static class AdminEndpoints
             : Results.Json(ApiKeyResource.From(key), AdminJsonContext.Relaxed.ApiKeyResource);
     }
 
-    /// <summary>The only field these bodies have is <c>name</c>; anything else is refused rather than ignored.</summary>
-    private static (string? Name, IResult? Error) ReadName(JsonElement root, bool required)
+    /// <summary>A user's or key's <c>name</c>; null may stand for "none" where the name is optional.</summary>
+    private static (string? Name, ApiError? Error) ReadName(JsonElement value, bool required)
     {
-        string? name = null;
-        foreach (var property in root.EnumerateObject())
+        if (value.ValueKind == JsonValueKind.Null && !required)
         {
-            if (property.Name != "name")
-            {
-                return (null, RequestErrors.Unknown(property.Name));
-            }
-            if (property.Value.ValueKind == JsonValueKind.Null && !required)
-            {
-                continue;
-            }
-            if (property.Value.ValueKind != JsonValueKind.String)
-            {
-                return (null, RequestErrors.WrongType("name", "a string", property.Value.ValueKind));
-            }
-            name = property.Value.GetString()!;
-            if (string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength)
-            {
-                return (null, RequestErrors.InvalidValue("name", $"Invalid 'name': expected 1 to {MaxNameLength} characters, not only whitespace."));
-            }
+            return (null, null);
         }
-        return required && name is null ? (null, RequestErrors.Missing("name")) : (name, null);
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            return (null, InputErrors.WrongType("name", "a string", value.ValueKind));
+        }
+        var name = value.GetString()!;
+        return string.IsNullOrWhiteSpace(name) || name.Length > MaxNameLength
+            ? (null, InputErrors.InvalidValue("name", $"Invalid 'name': expected 1 to {MaxNameLength} characters, not only whitespace."))
+            : (name, null);
     }
 
     private static IResult UserNotFound(string userId) => ApiErrors.NotFound($"No user with id '{userId}'.", UserNotFoundCode);

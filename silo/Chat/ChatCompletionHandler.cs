@@ -63,49 +63,36 @@ internal sealed class ChatCompletionHandler(
     /// body is released before the (possibly long) upstream exchange; only the rewritten body is kept.</summary>
     private async Task<(ChatExchange?, PooledBufferWriter?)> PrepareAsync(HttpContext context, string requestId)
     {
-        var maxBytes = limits.Value.MaxRequestBodyBytes;
-        using var body = await RequestBodyReader.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
-        if (body is null)
+        using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes, allowEmpty: false).ConfigureAwait(false);
+        if (body.Error is { } bodyError)
         {
-            await ChatErrors.WriteAsync(context, ChatErrors.TooLarge(maxBytes)).ConfigureAwait(false);
+            await bodyError.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
-        JsonDocument document;
-        try
+        var root = body.Root!.Value;
+        if (!ChatRequestValidator.TryValidate(root, catalog, context.Request.Headers, out var request, out var error))
         {
-            document = JsonDocument.Parse(body.WrittenMemory);
-        }
-        catch (JsonException e)
-        {
-            await ChatErrors.WriteAsync(context, ChatErrors.MalformedJson(e)).ConfigureAwait(false);
+            await error!.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
-        using (document)
+        var userId = context.GetCaller().UserId;
+        ConversationContext? conversation = null;
+        IReadOnlyList<ChatMessageRecord>? newMessages = null;
+        if (request.ConversationId is { } conversationId)
         {
-            if (!ChatRequestValidator.TryValidate(document.RootElement, catalog, context.Request.Headers, out var request, out var error))
+            conversation = await grainFactory.GetGrain<IConversationGrain>(conversationId).GetContextAsync(userId).ConfigureAwait(false);
+            if (conversation is null)
             {
-                await ChatErrors.WriteAsync(context, error!).ConfigureAwait(false);
+                await ChatErrors.ConversationNotFound(conversationId).WriteAsync(context).ConfigureAwait(false);
                 return default;
             }
-            var userId = context.GetCaller().UserId;
-            ConversationContext? conversation = null;
-            IReadOnlyList<ChatMessageRecord>? newMessages = null;
-            if (request.ConversationId is { } conversationId)
-            {
-                conversation = await grainFactory.GetGrain<IConversationGrain>(conversationId).GetContextAsync(userId).ConfigureAwait(false);
-                if (conversation is null)
-                {
-                    await ChatErrors.WriteAsync(context, ChatErrors.ConversationNotFound(conversationId)).ConfigureAwait(false);
-                    return default;
-                }
-                newMessages = CopyMessages(request.Messages);
-            }
-            var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger);
-            exchange.SetParleyHeaders();
-            var upstreamBody = new PooledBufferWriter(body.WrittenCount + RewriteHeadroomBytes + StoredLength(conversation));
-            ChatRequestRewriter.Write(upstreamBody, document.RootElement, request, conversation);
-            return (exchange, upstreamBody);
+            newMessages = CopyMessages(request.Messages);
         }
+        var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger);
+        exchange.SetParleyHeaders();
+        var upstreamBody = new PooledBufferWriter(body.Length + RewriteHeadroomBytes + StoredLength(conversation));
+        ChatRequestRewriter.Write(upstreamBody, root, request, conversation);
+        return (exchange, upstreamBody);
     }
 
     private static async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, ReadOnlyMemory<byte> body)

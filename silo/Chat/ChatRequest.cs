@@ -10,6 +10,3 @@ internal readonly record struct ChatRequest(
     bool ClientIncludeUsage,
     string? ConversationId,
     JsonElement Messages);
-
-/// <summary>A request refused before any upstream call.</summary>
-internal sealed record ChatRequestError(int Status, string Message, string Type, string? Param, string? Code);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Parley.Silo.Api;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Chat;
@@ -11,12 +12,12 @@ internal static class ChatRequestValidator
 {
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool", "function"];
 
-    public static bool TryValidate(JsonElement root, ModelCatalog catalog, IHeaderDictionary headers, out ChatRequest request, out ChatRequestError? error)
+    public static bool TryValidate(JsonElement root, ModelCatalog catalog, IHeaderDictionary headers, out ChatRequest request, out ApiError? error)
     {
         request = default;
         if (root.ValueKind != JsonValueKind.Object)
         {
-            error = ChatErrors.NotAnObject();
+            error = InputErrors.NotAnObject(root.ValueKind);
             return false;
         }
         JsonElement? model = null, messages = null, conversation = null;
@@ -41,7 +42,7 @@ internal static class ChatRequestValidator
             {
                 if (!IsOptional(value, JsonValueKind.True) && !IsOptional(value, JsonValueKind.False))
                 {
-                    error = ChatErrors.WrongType("stream", "a boolean", value.ValueKind);
+                    error = InputErrors.WrongType("stream", "a boolean", value.ValueKind);
                     return false;
                 }
                 stream = value.ValueKind == JsonValueKind.True;
@@ -50,14 +51,14 @@ internal static class ChatRequestValidator
             {
                 if (!IsOptional(value, JsonValueKind.Object))
                 {
-                    error = ChatErrors.WrongType("stream_options", "an object", value.ValueKind);
+                    error = InputErrors.WrongType("stream_options", "an object", value.ValueKind);
                     return false;
                 }
                 if (value.ValueKind == JsonValueKind.Object && value.TryGetProperty("include_usage"u8, out var usage))
                 {
                     if (!IsOptional(usage, JsonValueKind.True) && !IsOptional(usage, JsonValueKind.False))
                     {
-                        error = ChatErrors.WrongType("stream_options.include_usage", "a boolean", usage.ValueKind);
+                        error = InputErrors.WrongType("stream_options.include_usage", "a boolean", usage.ValueKind);
                         return false;
                     }
                     includeUsage = usage.ValueKind == JsonValueKind.True;
@@ -67,7 +68,7 @@ internal static class ChatRequestValidator
             {
                 if (!IsOptional(value, JsonValueKind.Number) || (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _)))
                 {
-                    error = ChatErrors.WrongType(property.Name, "an integer", value.ValueKind);
+                    error = InputErrors.WrongType(property.Name, "an integer", value.ValueKind);
                     return false;
                 }
             }
@@ -75,24 +76,24 @@ internal static class ChatRequestValidator
             {
                 if (!IsOptional(value, JsonValueKind.Number))
                 {
-                    error = ChatErrors.WrongType(property.Name, "a number", value.ValueKind);
+                    error = InputErrors.WrongType(property.Name, "a number", value.ValueKind);
                     return false;
                 }
             }
         }
         if (model is not { } modelValue)
         {
-            error = ChatErrors.Missing("model");
+            error = InputErrors.Missing("model");
             return false;
         }
         if (modelValue.ValueKind != JsonValueKind.String)
         {
-            error = ChatErrors.WrongType("model", "a string", modelValue.ValueKind);
+            error = InputErrors.WrongType("model", "a string", modelValue.ValueKind);
             return false;
         }
         if (messages is not { } messagesValue)
         {
-            error = ChatErrors.Missing("messages");
+            error = InputErrors.Missing("messages");
             return false;
         }
         if (!TryValidateMessages(messagesValue, out error))
@@ -114,11 +115,11 @@ internal static class ChatRequestValidator
         return true;
     }
 
-    private static bool TryValidateMessages(JsonElement messages, out ChatRequestError? error)
+    private static bool TryValidateMessages(JsonElement messages, out ApiError? error)
     {
         if (messages.ValueKind != JsonValueKind.Array)
         {
-            error = ChatErrors.WrongType("messages", "an array", messages.ValueKind);
+            error = InputErrors.WrongType("messages", "an array", messages.ValueKind);
             return false;
         }
         var index = 0;
@@ -132,34 +133,34 @@ internal static class ChatRequestValidator
         }
         if (index == 0)
         {
-            error = ChatErrors.EmptyArray("messages");
+            error = InputErrors.EmptyArray("messages");
             return false;
         }
         error = null;
         return true;
     }
 
-    private static bool TryValidateMessage(JsonElement message, int index, out ChatRequestError? error)
+    private static bool TryValidateMessage(JsonElement message, int index, out ApiError? error)
     {
         if (message.ValueKind != JsonValueKind.Object)
         {
-            error = ChatErrors.WrongType($"messages[{index}]", "an object", message.ValueKind);
+            error = InputErrors.WrongType($"messages[{index}]", "an object", message.ValueKind);
             return false;
         }
         if (!message.TryGetProperty("role"u8, out var role))
         {
-            error = ChatErrors.Missing($"messages[{index}].role");
+            error = InputErrors.Missing($"messages[{index}].role");
             return false;
         }
         if (role.ValueKind != JsonValueKind.String)
         {
-            error = ChatErrors.WrongType($"messages[{index}].role", "a string", role.ValueKind);
+            error = InputErrors.WrongType($"messages[{index}].role", "a string", role.ValueKind);
             return false;
         }
         var knownRole = KnownRole(role);
         if (knownRole is null)
         {
-            error = ChatErrors.InvalidValue($"messages[{index}].role",
+            error = InputErrors.InvalidValue($"messages[{index}].role",
                 $"Invalid value: '{role.GetString()}'. Supported values are: 'system', 'developer', 'user', 'assistant', 'tool', and 'function'.");
             return false;
         }
@@ -170,7 +171,7 @@ internal static class ChatRequestValidator
         {
             if (contentRequired)
             {
-                error = ChatErrors.Missing($"messages[{index}].content");
+                error = InputErrors.Missing($"messages[{index}].content");
                 return false;
             }
             error = null;
@@ -183,7 +184,7 @@ internal static class ChatRequestValidator
             {
                 if (item.ValueKind != JsonValueKind.Object)
                 {
-                    error = ChatErrors.WrongType($"messages[{index}].content[{part}]", "an object", item.ValueKind);
+                    error = InputErrors.WrongType($"messages[{index}].content[{part}]", "an object", item.ValueKind);
                     return false;
                 }
                 part++;
@@ -191,7 +192,7 @@ internal static class ChatRequestValidator
         }
         else if (content.ValueKind != JsonValueKind.String)
         {
-            error = ChatErrors.WrongType($"messages[{index}].content", "a string or an array of content parts", content.ValueKind);
+            error = InputErrors.WrongType($"messages[{index}].content", "a string or an array of content parts", content.ValueKind);
             return false;
         }
         error = null;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
+using Parley.Silo.Api;
 using Parley.Silo.Conversations;
 
 namespace Parley.Silo.Chat;
@@ -16,7 +17,7 @@ internal static class ConversationReference
 
     /// <summary>Reads the body field (already found by the validator) or the header. Returns false with an error when
     /// one is present but malformed; true with a null id when the request names no conversation.</summary>
-    public static bool TryResolve(JsonElement? bodyField, IHeaderDictionary headers, out string? conversationId, out ChatRequestError? error)
+    public static bool TryResolve(JsonElement? bodyField, IHeaderDictionary headers, out string? conversationId, out ApiError? error)
     {
         conversationId = null;
         error = null;

@@ -39,7 +39,7 @@ internal static class ConversationEndpoints
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         if (body.Error is not null)
         {
-            return body.Error;
+            return body.Error.ToResult();
         }
         IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
         IReadOnlyList<NewConversationItem> items = [];
@@ -47,7 +47,7 @@ internal static class ConversationEndpoints
         {
             foreach (var property in root.EnumerateObject())
             {
-                IResult? error;
+                ApiError? error;
                 switch (property.Name)
                 {
                     case "items":
@@ -59,12 +59,12 @@ internal static class ConversationEndpoints
                         (metadata, error) = ConversationRequestParser.ParseMetadata(property.Value);
                         break;
                     default:
-                        error = RequestErrors.Unknown(property.Name);
+                        error = InputErrors.Unknown(property.Name);
                         break;
                 }
                 if (error is not null)
                 {
-                    return error;
+                    return error.ToResult();
                 }
             }
         }
@@ -97,28 +97,12 @@ internal static class ConversationEndpoints
             return InvalidId(conversationId);
         }
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        if (body.Error is not null)
+        var (metadata, error) = body.ReadSingleField("metadata", required: true, ConversationRequestParser.ParseMetadata);
+        if (error is not null)
         {
-            return body.Error;
+            return error.ToResult();
         }
-        IReadOnlyDictionary<string, string>? metadata = null;
-        foreach (var property in body.Root?.EnumerateObject() ?? default)
-        {
-            if (property.Name != "metadata")
-            {
-                return RequestErrors.Unknown(property.Name);
-            }
-            (metadata, var error) = ConversationRequestParser.ParseMetadata(property.Value);
-            if (error is not null)
-            {
-                return error;
-            }
-        }
-        if (metadata is null)
-        {
-            return RequestErrors.Missing("metadata");
-        }
-        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateMetadataAsync(context.GetCaller().UserId, metadata);
+        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateMetadataAsync(context.GetCaller().UserId, metadata!);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -142,13 +126,13 @@ internal static class ConversationEndpoints
         var (query, error) = ParseListQuery(context.Request.Query);
         if (error is not null)
         {
-            return error;
+            return error.ToResult();
         }
         var page = await grains.GetGrain<IConversationGrain>(conversationId).ListItemsAsync(context.GetCaller().UserId, query!);
         return page.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemListResource.From(page.Data, page.HasMore), ConversationJsonContext.Relaxed.ItemListResource),
-            ConversationLookupStatus.ItemNotFound => RequestErrors.InvalidValue("after", $"Invalid 'after': no item with id '{query!.After}' in this conversation."),
+            ConversationLookupStatus.ItemNotFound => InputErrors.InvalidValue("after", $"Invalid 'after': no item with id '{query!.After}' in this conversation.").ToResult(),
             _ => NotFound(conversationId),
         };
     }
@@ -160,28 +144,12 @@ internal static class ConversationEndpoints
             return InvalidId(conversationId);
         }
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        if (body.Error is not null)
+        var (items, error) = body.ReadSingleField("items", required: true, static value => ConversationRequestParser.ParseItems(value, "items", required: true));
+        if (error is not null)
         {
-            return body.Error;
+            return error.ToResult();
         }
-        IReadOnlyList<NewConversationItem>? items = null;
-        foreach (var property in body.Root?.EnumerateObject() ?? default)
-        {
-            if (property.Name != "items")
-            {
-                return RequestErrors.Unknown(property.Name);
-            }
-            (items, var error) = ConversationRequestParser.ParseItems(property.Value, "items", required: true);
-            if (error is not null)
-            {
-                return error;
-            }
-        }
-        if (items is null)
-        {
-            return RequestErrors.Missing("items");
-        }
-        var created = await grains.GetGrain<IConversationGrain>(conversationId).AddItemsAsync(context.GetCaller().UserId, items);
+        var created = await grains.GetGrain<IConversationGrain>(conversationId).AddItemsAsync(context.GetCaller().UserId, items!);
         return created is null
             ? NotFound(conversationId)
             : Results.Json(ItemListResource.From(created, hasMore: false), ConversationJsonContext.Relaxed.ItemListResource);
@@ -219,7 +187,7 @@ internal static class ConversationEndpoints
 
     /// <summary>limit (1-100, default 20), order (asc|desc, default desc), after (an item id); include is accepted
     /// and has nothing to add, since message items carry all their fields.</summary>
-    private static (ConversationItemQuery? Query, IResult? Error) ParseListQuery(IQueryCollection query)
+    private static (ConversationItemQuery? Query, ApiError? Error) ParseListQuery(IQueryCollection query)
     {
         var limit = DefaultListLimit;
         if (query.TryGetValue("limit", out var limitValues))
@@ -227,7 +195,7 @@ internal static class ConversationEndpoints
             if (limitValues.Count != 1 || !int.TryParse(limitValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit)
                 || limit is < 1 or > MaxListLimit)
             {
-                return (null, RequestErrors.InvalidValue("limit", $"Invalid 'limit': expected an integer from 1 to {MaxListLimit}."));
+                return (null, InputErrors.InvalidValue("limit", $"Invalid 'limit': expected an integer from 1 to {MaxListLimit}."));
             }
         }
         var order = ItemOrder.Descending;
@@ -241,7 +209,7 @@ internal static class ConversationEndpoints
             } : (ItemOrder)(-1);
             if (!Enum.IsDefined(order))
             {
-                return (null, RequestErrors.InvalidValue("order", "Invalid 'order': expected 'asc' or 'desc'."));
+                return (null, InputErrors.InvalidValue("order", "Invalid 'order': expected 'asc' or 'desc'."));
             }
         }
         string? after = null;
@@ -249,7 +217,7 @@ internal static class ConversationEndpoints
         {
             if (afterValues.Count != 1 || string.IsNullOrEmpty(afterValues[0]))
             {
-                return (null, RequestErrors.InvalidValue("after", "Invalid 'after': expected one item id."));
+                return (null, InputErrors.InvalidValue("after", "Invalid 'after': expected one item id."));
             }
             after = afterValues[0];
         }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Silo.Api;
 
 namespace Parley.Silo.Conversations;
 
@@ -15,20 +16,20 @@ internal static class ConversationRequestParser
 
     private static readonly string[] Roles = ["user", "assistant", "system", "developer"];
 
-    public static (IReadOnlyList<NewConversationItem> Items, IResult? Error) ParseItems(JsonElement items, string param, bool required)
+    public static (IReadOnlyList<NewConversationItem> Items, ApiError? Error) ParseItems(JsonElement items, string param, bool required)
     {
         if (items.ValueKind != JsonValueKind.Array)
         {
-            return ([], RequestErrors.WrongType(param, "an array", items.ValueKind));
+            return ([], InputErrors.WrongType(param, "an array", items.ValueKind));
         }
         var count = items.GetArrayLength();
         if (count == 0 && required)
         {
-            return ([], RequestErrors.InvalidValue(param, $"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead."));
+            return ([], InputErrors.EmptyArray(param, InputErrors.InvalidValueCode));
         }
         if (count > MaxItemsPerRequest)
         {
-            return ([], RequestErrors.InvalidValue(param,
+            return ([], InputErrors.InvalidValue(param,
                 $"Invalid '{param}': array too long. Expected an array with maximum length {MaxItemsPerRequest}, but got an array with length {count} instead."));
         }
         var parsed = new List<NewConversationItem>(count);
@@ -48,11 +49,11 @@ internal static class ConversationRequestParser
 
     /// <summary>A message item, or an "easy input message" (<c>{role, content}</c> without <c>type</c>); content is a
     /// string or an array of text parts.</summary>
-    private static (NewConversationItem? Item, IResult? Error) ParseItem(JsonElement element, string param)
+    private static (NewConversationItem? Item, ApiError? Error) ParseItem(JsonElement element, string param)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
-            return (null, RequestErrors.WrongType(param, "an object", element.ValueKind));
+            return (null, InputErrors.WrongType(param, "an object", element.ValueKind));
         }
         string? role = null;
         JsonElement? content = null;
@@ -64,22 +65,22 @@ internal static class ConversationRequestParser
                 case "type":
                     if (property.Value.ValueKind != JsonValueKind.String)
                     {
-                        return (null, RequestErrors.WrongType(name, "a string", property.Value.ValueKind));
+                        return (null, InputErrors.WrongType(name, "a string", property.Value.ValueKind));
                     }
                     if (property.Value.GetString() != ConversationItem.MessageType)
                     {
-                        return (null, RequestErrors.InvalidValue(name, $"Invalid value for '{name}': Parley conversations store items of type 'message' only."));
+                        return (null, InputErrors.InvalidValue(name, $"Invalid value for '{name}': Parley conversations store items of type 'message' only."));
                     }
                     break;
                 case "role":
                     if (property.Value.ValueKind != JsonValueKind.String)
                     {
-                        return (null, RequestErrors.WrongType(name, "a string", property.Value.ValueKind));
+                        return (null, InputErrors.WrongType(name, "a string", property.Value.ValueKind));
                     }
                     role = property.Value.GetString();
                     if (!Roles.Contains(role))
                     {
-                        return (null, RequestErrors.InvalidValue(name,
+                        return (null, InputErrors.InvalidValue(name,
                             $"Invalid value: '{role}'. Supported values are: {string.Join(", ", Roles.Select(r => $"'{r}'"))}."));
                     }
                     break;
@@ -90,22 +91,22 @@ internal static class ConversationRequestParser
                     // Assigned by Parley; a client echoing an item back is not an error.
                     break;
                 default:
-                    return (null, RequestErrors.Unknown(name));
+                    return (null, InputErrors.Unknown(name));
             }
         }
         if (role is null)
         {
-            return (null, RequestErrors.Missing($"{param}.role"));
+            return (null, InputErrors.Missing($"{param}.role"));
         }
         if (content is not { } value)
         {
-            return (null, RequestErrors.Missing($"{param}.content"));
+            return (null, InputErrors.Missing($"{param}.content"));
         }
         var (parts, contentError) = ParseContent(value, role, $"{param}.content");
         return contentError is not null ? (null, contentError) : (new NewConversationItem(role, parts), null);
     }
 
-    private static (IReadOnlyList<ConversationContentPart> Parts, IResult? Error) ParseContent(JsonElement content, string role, string param)
+    private static (IReadOnlyList<ConversationContentPart> Parts, ApiError? Error) ParseContent(JsonElement content, string role, string param)
     {
         var defaultType = role == "assistant" ? ConversationContentPart.OutputText : ConversationContentPart.InputText;
         if (content.ValueKind == JsonValueKind.String)
@@ -114,11 +115,11 @@ internal static class ConversationRequestParser
         }
         if (content.ValueKind != JsonValueKind.Array)
         {
-            return ([], RequestErrors.WrongType(param, "a string or an array of content parts", content.ValueKind));
+            return ([], InputErrors.WrongType(param, "a string or an array of content parts", content.ValueKind));
         }
         if (content.GetArrayLength() == 0)
         {
-            return ([], RequestErrors.InvalidValue(param, $"Invalid '{param}': empty array. Expected an array with minimum length 1, but got an empty array instead."));
+            return ([], InputErrors.EmptyArray(param, InputErrors.InvalidValueCode));
         }
         var parts = new List<ConversationContentPart>(content.GetArrayLength());
         var index = 0;
@@ -127,15 +128,15 @@ internal static class ConversationRequestParser
             var name = $"{param}[{index++}]";
             if (part.ValueKind != JsonValueKind.Object)
             {
-                return ([], RequestErrors.WrongType(name, "an object", part.ValueKind));
+                return ([], InputErrors.WrongType(name, "an object", part.ValueKind));
             }
             if (!part.TryGetProperty("type", out var type))
             {
-                return ([], RequestErrors.Missing($"{name}.type"));
+                return ([], InputErrors.Missing($"{name}.type"));
             }
             if (type.ValueKind != JsonValueKind.String)
             {
-                return ([], RequestErrors.WrongType($"{name}.type", "a string", type.ValueKind));
+                return ([], InputErrors.WrongType($"{name}.type", "a string", type.ValueKind));
             }
             var partType = type.GetString() switch
             {
@@ -146,16 +147,16 @@ internal static class ConversationRequestParser
             };
             if (partType is null)
             {
-                return ([], RequestErrors.InvalidValue($"{name}.type",
+                return ([], InputErrors.InvalidValue($"{name}.type",
                     $"Invalid value: '{type.GetString()}'. Parley conversations support the content types 'input_text' and 'output_text'."));
             }
             if (!part.TryGetProperty("text", out var text))
             {
-                return ([], RequestErrors.Missing($"{name}.text"));
+                return ([], InputErrors.Missing($"{name}.text"));
             }
             if (text.ValueKind != JsonValueKind.String)
             {
-                return ([], RequestErrors.WrongType($"{name}.text", "a string", text.ValueKind));
+                return ([], InputErrors.WrongType($"{name}.text", "a string", text.ValueKind));
             }
             parts.Add(new ConversationContentPart(partType, text.GetString()!));
         }
@@ -164,7 +165,7 @@ internal static class ConversationRequestParser
 
     /// <summary>At most 16 string pairs, keys up to 64 characters, values up to 512 (OpenAI's metadata rules);
     /// <c>null</c> means none.</summary>
-    public static (IReadOnlyDictionary<string, string> Metadata, IResult? Error) ParseMetadata(JsonElement metadata)
+    public static (IReadOnlyDictionary<string, string> Metadata, ApiError? Error) ParseMetadata(JsonElement metadata)
     {
         const string Param = "metadata";
         if (metadata.ValueKind == JsonValueKind.Null)
@@ -173,7 +174,7 @@ internal static class ConversationRequestParser
         }
         if (metadata.ValueKind != JsonValueKind.Object)
         {
-            return (Empty, RequestErrors.WrongType(Param, "an object", metadata.ValueKind));
+            return (Empty, InputErrors.WrongType(Param, "an object", metadata.ValueKind));
         }
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in metadata.EnumerateObject())
@@ -181,23 +182,23 @@ internal static class ConversationRequestParser
             var name = $"{Param}.{property.Name}";
             if (property.Name.Length > MaxMetadataKeyLength)
             {
-                return (Empty, RequestErrors.InvalidValue(Param,
+                return (Empty, InputErrors.InvalidValue(Param,
                     $"Invalid '{Param}': key '{property.Name}' is too long. Keys have at most {MaxMetadataKeyLength} characters."));
             }
             if (property.Value.ValueKind != JsonValueKind.String)
             {
-                return (Empty, RequestErrors.WrongType(name, "a string", property.Value.ValueKind));
+                return (Empty, InputErrors.WrongType(name, "a string", property.Value.ValueKind));
             }
             var value = property.Value.GetString()!;
             if (value.Length > MaxMetadataValueLength)
             {
-                return (Empty, RequestErrors.InvalidValue(name,
+                return (Empty, InputErrors.InvalidValue(name,
                     $"Invalid '{name}': string too long. Expected a string with maximum length {MaxMetadataValueLength}, but got a string with length {value.Length} instead."));
             }
             result[property.Name] = value;
             if (result.Count > MaxMetadataPairs)
             {
-                return (Empty, RequestErrors.InvalidValue(Param,
+                return (Empty, InputErrors.InvalidValue(Param,
                     $"Invalid '{Param}': too many properties. Expected an object with at most {MaxMetadataPairs} properties."));
             }
         }

@@ -1,9 +1,7 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Text.Json;
-using OpenAI;
 using OpenAI.Chat;
 using Parley.Cluster.Tests.Infrastructure;
+using Parley.Testing;
 
 namespace Parley.Cluster.Tests;
 
@@ -13,15 +11,8 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
 {
     private TestCluster Cluster => fixture.Cluster;
 
-    private ChatClient Client(string model = TestCluster.Model, string? key = null, PipelinePolicy? policy = null)
-    {
-        var options = new OpenAIClientOptions { Endpoint = new Uri(Cluster.FrontEndUrl + "/v1") };
-        if (policy is not null)
-        {
-            options.AddPolicy(policy, PipelinePosition.PerCall);
-        }
-        return new ChatClient(model, new ApiKeyCredential(key ?? fixture.Key), options);
-    }
+    private ChatClient Client(string model = TestCluster.Model, string? key = null, params (string Name, string Value)[] headers)
+        => OpenAISdk.ChatClient(new Uri(Cluster.FrontEndUrl + "/v1"), model, key ?? fixture.Key, headers);
 
     [Fact]
     public async Task A_plain_completion_through_the_front_end()
@@ -37,13 +28,7 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task A_streamed_completion_through_the_front_end()
     {
-        var updates = 0;
-        var text = "";
-        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("Stream through the front end")]))
-        {
-            updates++;
-            text += string.Concat(update.ContentUpdate.Select(p => p.Text));
-        }
+        var (updates, text) = await OpenAISdk.StreamAsync(Client(), "Stream through the front end");
 
         Assert.True(updates >= 3, $"expected several streamed updates, got {updates}");
         Assert.False(string.IsNullOrWhiteSpace(text));
@@ -54,14 +39,10 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
     {
         var http = Cluster.Client(Cluster.FrontEndUrl, fixture.Key);
         var conversationId = await Http.CreateConversationAsync(http);
-        var client = Client(policy: new ConversationHeaderPolicy(conversationId));
+        var client = Client(headers: [(OpenAISdk.ConversationHeader, conversationId)]);
 
         ChatCompletion first = await client.CompleteChatAsync([new UserChatMessage("My name is Ada.")]);
-        var second = "";
-        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("What is my name?")]))
-        {
-            second += string.Concat(update.ContentUpdate.Select(p => p.Text));
-        }
+        var (_, second) = await OpenAISdk.StreamAsync(client, "What is my name?");
         ChatCompletion third = await client.CompleteChatAsync([new UserChatMessage("Say it again.")]);
 
         // The upstream saw the whole conversation although the client sent only its new message each time.
@@ -80,7 +61,7 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task An_unknown_model_surfaces_as_a_404_ClientResultException()
     {
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(model: "no-such-model").CompleteChatAsync([new UserChatMessage("Hi")]));
+        var error = await OpenAISdk.RefusalAsync(Client(model: "no-such-model"));
 
         Assert.Equal(404, error.Status);
         Assert.Contains("no-such-model", error.Message, StringComparison.Ordinal);
@@ -89,7 +70,7 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
     [Fact]
     public async Task A_bad_key_surfaces_as_a_401_ClientResultException()
     {
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(key: "sk-parley-not-a-real-key").CompleteChatAsync([new UserChatMessage("Hi")]));
+        var error = await OpenAISdk.RefusalAsync(Client(key: "sk-parley-not-a-real-key"));
 
         Assert.Equal(401, error.Status);
     }
@@ -120,22 +101,6 @@ public sealed class FrontEndSdkTests(ClusterFixture fixture) : IClassFixture<Clu
         foreach (var silo in Cluster.Silos)
         {
             Assert.Equal(expected, await Http.ItemsAsync(Cluster.Client(silo.Url, fixture.Key), conversationId));
-        }
-    }
-
-    /// <summary>Names the stored conversation in a header, which an unmodified SDK can add through a policy.</summary>
-    private sealed class ConversationHeaderPolicy(string conversationId) : PipelinePolicy
-    {
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("X-Parley-Conversation", conversationId);
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("X-Parley-Conversation", conversationId);
-            return ProcessNextAsync(message, pipeline, currentIndex);
         }
     }
 }

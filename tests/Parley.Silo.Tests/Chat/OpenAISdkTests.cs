@@ -1,11 +1,9 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using OpenAI;
 using OpenAI.Chat;
 using Parley.Silo.Tests.Infrastructure;
+using Parley.Testing;
 using Xunit;
 
 namespace Parley.Silo.Tests.Chat;
@@ -15,15 +13,8 @@ public sealed class OpenAISdkTests(SiloFixture fixture) : IClassFixture<SiloFixt
 {
     private SiloHarness Harness => fixture.Harness;
 
-    private ChatClient Client(string model = SiloHarness.Model, string? key = null, PipelinePolicy? policy = null)
-    {
-        var options = new OpenAIClientOptions { Endpoint = new Uri(Harness.SiloUrl, "v1") };
-        if (policy is not null)
-        {
-            options.AddPolicy(policy, PipelinePosition.PerCall);
-        }
-        return new ChatClient(model, new ApiKeyCredential(key ?? fixture.Key), options);
-    }
+    private ChatClient Client(string model = SiloHarness.Model, string? key = null, params (string Name, string Value)[] headers)
+        => OpenAISdk.ChatClient(new Uri(Harness.SiloUrl, "v1"), model, key ?? fixture.Key, headers);
 
     [Fact]
     public async Task CompleteChat_returns_the_simulated_answer()
@@ -39,16 +30,7 @@ public sealed class OpenAISdkTests(SiloFixture fixture) : IClassFixture<SiloFixt
     [Fact]
     public async Task CompleteChatStreaming_yields_several_updates_that_add_up_to_the_answer()
     {
-        var updates = 0;
-        var text = "";
-        await foreach (var update in Client().CompleteChatStreamingAsync([new UserChatMessage("Stream please")]))
-        {
-            updates++;
-            foreach (var part in update.ContentUpdate)
-            {
-                text += part.Text;
-            }
-        }
+        var (updates, text) = await OpenAISdk.StreamAsync(Client(), "Stream please");
 
         Assert.True(updates >= 3, $"expected several updates, got {updates}");
         Assert.False(string.IsNullOrWhiteSpace(text));
@@ -60,15 +42,11 @@ public sealed class OpenAISdkTests(SiloFixture fixture) : IClassFixture<SiloFixt
         using var created = await fixture.Client.PostAsync("v1/conversations", Http.Json("{}"));
         Assert.Equal(HttpStatusCode.OK, created.StatusCode);
         var conversationId = (await created.ReadJsonAsync()).GetProperty("id").GetString()!;
-        var client = Client(policy: new ConversationHeaderPolicy(conversationId));
+        var client = Client(headers: [(OpenAISdk.ConversationHeader, conversationId)]);
 
         ChatCompletion first = await client.CompleteChatAsync([new UserChatMessage("My name is Ada.")]);
         // The second turn is streamed: a streamed answer must be stored just like a non-streamed one.
-        var second = "";
-        await foreach (var update in client.CompleteChatStreamingAsync([new UserChatMessage("What is my name?")]))
-        {
-            second += string.Concat(update.ContentUpdate.Select(p => p.Text));
-        }
+        var (_, second) = await OpenAISdk.StreamAsync(client, "What is my name?");
         ChatCompletion third = await client.CompleteChatAsync([new UserChatMessage("Say it again.")]);
 
         Assert.False(string.IsNullOrEmpty(third.Content[0].Text));
@@ -106,7 +84,7 @@ public sealed class OpenAISdkTests(SiloFixture fixture) : IClassFixture<SiloFixt
     [Fact]
     public async Task An_unknown_model_surfaces_as_a_ClientResultException_with_status_404()
     {
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(model: "no-such-model").CompleteChatAsync([new UserChatMessage("Hi")]));
+        var error = await OpenAISdk.RefusalAsync(Client(model: "no-such-model"));
 
         Assert.Equal(404, error.Status);
         Assert.Contains("no-such-model", error.Message, StringComparison.Ordinal);
@@ -115,24 +93,8 @@ public sealed class OpenAISdkTests(SiloFixture fixture) : IClassFixture<SiloFixt
     [Fact]
     public async Task A_bad_key_surfaces_as_a_ClientResultException_with_status_401()
     {
-        var error = await Assert.ThrowsAsync<ClientResultException>(() => Client(key: "sk-parley-not-a-real-key").CompleteChatAsync([new UserChatMessage("Hi")]));
+        var error = await OpenAISdk.RefusalAsync(Client(key: "sk-parley-not-a-real-key"));
 
         Assert.Equal(401, error.Status);
-    }
-
-    /// <summary>Names the conversation in a header, which any SDK can add without touching the request body.</summary>
-    private sealed class ConversationHeaderPolicy(string conversationId) : PipelinePolicy
-    {
-        public override void Process(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("X-Parley-Conversation", conversationId);
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(PipelineMessage message, IReadOnlyList<PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set("X-Parley-Conversation", conversationId);
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
     }
 }

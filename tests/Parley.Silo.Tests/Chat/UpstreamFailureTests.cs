@@ -129,12 +129,7 @@ public sealed class UpstreamFailureTests(UpstreamFailureTests.Fixture fixture) :
 
     private async Task<List<OpenAI.Chat.StreamingChatCompletionUpdate>> StreamAsync(string? fault)
     {
-        var options = new OpenAI.OpenAIClientOptions { Endpoint = new Uri(fixture.Harness.SiloUrl, "v1") };
-        if (fault is not null)
-        {
-            options.AddPolicy(new HeaderPolicy("x-sim-fault", fault), System.ClientModel.Primitives.PipelinePosition.PerCall);
-        }
-        var client = new OpenAI.Chat.ChatClient(SiloHarness.Model, new System.ClientModel.ApiKeyCredential(fixture.Key), options);
+        var client = OpenAISdk.ChatClient(new Uri(fixture.Harness.SiloUrl, "v1"), SiloHarness.Model, fixture.Key, fault is null ? [] : [("x-sim-fault", fault)]);
         var updates = new List<OpenAI.Chat.StreamingChatCompletionUpdate>();
         await foreach (var update in client.CompleteChatStreamingAsync([new OpenAI.Chat.UserChatMessage("Hi")]))
         {
@@ -166,21 +161,6 @@ public sealed class UpstreamFailureTests(UpstreamFailureTests.Fixture fixture) :
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("chat.completion", (await response.ReadJsonAsync()).GetProperty("object").GetString());
-    }
-
-    private sealed class HeaderPolicy(string name, string value) : System.ClientModel.Primitives.PipelinePolicy
-    {
-        public override void Process(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set(name, value);
-            ProcessNext(message, pipeline, currentIndex);
-        }
-
-        public override ValueTask ProcessAsync(System.ClientModel.Primitives.PipelineMessage message, IReadOnlyList<System.ClientModel.Primitives.PipelinePolicy> pipeline, int currentIndex)
-        {
-            message.Request.Headers.Set(name, value);
-            return ProcessNextAsync(message, pipeline, currentIndex);
-        }
     }
 
     [Fact]
