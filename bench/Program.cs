@@ -9,7 +9,7 @@ public static class Program
         Parley benchmarks. Run in Release:  dotnet run -c Release --project bench -- <benchmark> [options]
 
           gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
-                    --rate N (default 1000 req/s)  --seconds N (10)  --warmup N (3)  --concurrency N (64)  --throughput-seconds N (5)
+                    --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)  --throughput-seconds N (5)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -25,7 +25,7 @@ public static class Program
         {
             case "gateway":
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
-                    Get(options, "rate", 1000), Get(options, "seconds", 10), Get(options, "warmup", 3),
+                    Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
                     Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'");

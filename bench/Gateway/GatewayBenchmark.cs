@@ -57,24 +57,38 @@ internal static class GatewayBenchmark
             ("front end + silo", front.BaseAddress, userKey, PublicModel),
         };
 
-        Console.WriteLine($"Gateway benchmark: {options.Rate} req/s open loop for {options.Seconds} s (after {options.WarmupSeconds} s warm-up), "
+        Console.WriteLine($"Gateway benchmark: {options.Rate} req/s open loop, {options.Rounds} rounds of {options.Seconds} s per target (each after {options.WarmupSeconds} s warm-up), medians; "
             + $"then {options.Concurrency} concurrent callers for {options.ThroughputSeconds} s; {Environment.ProcessorCount} cores; simulator at zero latency.");
         Console.WriteLine();
         Console.WriteLine("| mode | target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | peak req/s |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var stream in new[] { false, true })
         {
-            LatencySummary? direct = null;
-            foreach (var target in targets)
+            // Rounds interleave the targets so that a disturbance on this shared machine (another process, a GC in the
+            // load generator) lands on every target alike; each figure is the median over the rounds.
+            var rounds = new LatencySummary[targets.Length][];
+            for (var t = 0; t < targets.Length; t++)
             {
-                using var load = new LoadGenerator(target.Address, target.Key, target.Model);
-                await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.WarmupSeconds));
-                var latency = await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.Seconds));
+                rounds[t] = new LatencySummary[options.Rounds];
+            }
+            for (var round = 0; round < options.Rounds; round++)
+            {
+                for (var t = 0; t < targets.Length; t++)
+                {
+                    using var load = new LoadGenerator(targets[t].Address, targets[t].Key, targets[t].Model);
+                    await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.WarmupSeconds));
+                    rounds[t][round] = await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.Seconds));
+                }
+            }
+            var direct = Median(rounds[0]);
+            for (var t = 0; t < targets.Length; t++)
+            {
+                using var load = new LoadGenerator(targets[t].Address, targets[t].Key, targets[t].Model);
                 var throughput = await load.ClosedLoopAsync(stream, options.Concurrency, TimeSpan.FromSeconds(options.ThroughputSeconds));
-                direct ??= latency;
+                var latency = Median(rounds[t]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"| {(stream ? "streaming" : "non-streaming")} | {target.Name} | {latency.P50Ms:F3} | {latency.P99Ms:F3} | "
-                    + $"{latency.P50Ms - direct.Value.P50Ms:F3} | {latency.P99Ms - direct.Value.P99Ms:F3} | {latency.Failures + throughput.Failures} | {throughput.RequestsPerSecond:F0} |"));
+                    $"| {(stream ? "streaming" : "non-streaming")} | {targets[t].Name} | {latency.P50Ms:F3} | {latency.P99Ms:F3} | "
+                    + $"{latency.P50Ms - direct.P50Ms:F3} | {latency.P99Ms - direct.P99Ms:F3} | {latency.Failures + throughput.Failures} | {throughput.RequestsPerSecond:F0} |"));
             }
         }
 
@@ -82,6 +96,13 @@ internal static class GatewayBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"silo peak memory (VmHWM): {silo.PeakWorkingSetBytes() / (1024.0 * 1024.0):F1} MiB; "
             + $"front end: {front.PeakWorkingSetBytes() / (1024.0 * 1024.0):F1} MiB; simulator: {sim.PeakWorkingSetBytes() / (1024.0 * 1024.0):F1} MiB"));
         return 0;
+    }
+
+    private static LatencySummary Median(LatencySummary[] rounds)
+    {
+        static double Mid(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        return new LatencySummary(rounds.Sum(r => r.Requests), rounds.Sum(r => r.Failures),
+            Mid(rounds.Select(r => r.P50Ms)), Mid(rounds.Select(r => r.P99Ms)), rounds.Max(r => r.MaxMs), Mid(rounds.Select(r => r.RequestsPerSecond)));
     }
 
     private static async Task<string> CreateUserKeyAsync(Uri silo)
@@ -119,4 +140,4 @@ internal static class GatewayBenchmark
     }
 }
 
-internal sealed record GatewayBenchmarkOptions(int Rate, int Seconds, int WarmupSeconds, int Concurrency, int ThroughputSeconds);
+internal sealed record GatewayBenchmarkOptions(int Rate, int Seconds, int WarmupSeconds, int Rounds, int Concurrency, int ThroughputSeconds);

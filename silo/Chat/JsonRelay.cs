@@ -22,6 +22,9 @@ internal static class JsonRelay
         var response = exchange.Context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? DefaultContentType;
+        // The body passes through unchanged, so the upstream's length holds; it spares the client chunked framing, and
+        // a body cut short then surfaces as an aborted response rather than a complete-looking one.
+        response.ContentLength = upstream.Content.Headers.ContentLength;
         var reader = PipeReader.Create(upstreamBody);
         var output = response.BodyWriter;
         var scanner = new IncrementalUsageScanner();
