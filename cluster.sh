@@ -15,7 +15,7 @@ if ! command -v redis-server >/dev/null 2>&1; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq redis-server >/dev/null
 fi
 
-dotnet build -c Release --nologo -v quiet silo client-api
+dotnet build -c Release --nologo -v quiet silo && dotnet build -c Release --nologo -v quiet client-api
 
 work="$(mktemp -d)"
 pids=()

@@ -7,7 +7,13 @@ public static class FrontEndApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings*.json sit beside the binary; without this they are looked up in the working directory, so
+            // `dotnet path/to/the.dll` started from elsewhere would silently run without them.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         configure?.Invoke(builder);
         builder.AddParleyFrontEnd();
         var app = builder.Build();

@@ -8,7 +8,13 @@ public static class SiloApplication
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings*.json sit beside the binary; without this they are looked up in the working directory, so
+            // `dotnet path/to/the.dll` started from elsewhere would silently run without them.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         configure?.Invoke(builder);
         builder.AddParleySilo();
         var app = builder.Build();

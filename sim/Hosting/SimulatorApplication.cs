@@ -22,7 +22,13 @@ public static class SimulatorApplication
     /// clock from a test.</summary>
     public static WebApplication Build(string[] args, Action<SimulatorOptions>? configure = null, TimeProvider? timeProvider = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings*.json sit beside the binary; without this they are looked up in the working directory, so
+            // `dotnet path/to/the.dll` started from elsewhere would silently run without them.
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
         {
             builder.WebHost.UseUrls(DefaultUrl);
