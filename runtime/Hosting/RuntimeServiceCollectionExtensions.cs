@@ -19,7 +19,7 @@ public static class RuntimeServiceCollectionExtensions
     /// <summary>Grain factory, activation directory, idle collector and shutdown deactivation.</summary>
     public static IServiceCollection AddGrainRuntime(this IServiceCollection services, Action<GrainRuntimeOptions>? configure = null)
     {
-        AddValidatedOptions<GrainRuntimeOptions, GrainRuntimeOptionsValidator>(services, GrainRuntimeOptions.SectionName, configure);
+        AddValidatedOptions<GrainRuntimeOptions, GrainRuntimeOptionsValidator>(services, GrainRuntimeOptions.SectionName, static (s, o) => s.Bind(o), configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<GrainCatalog>();
         services.TryAddSingleton<IGrainFactory>(sp => sp.GetRequiredService<GrainCatalog>().GrainFactory);
@@ -68,7 +68,7 @@ public static class RuntimeServiceCollectionExtensions
     /// <summary>One shared <c>ConnectionMultiplexer</c> (exposed as <see cref="Redis.IRedisConnection"/>).</summary>
     public static IServiceCollection AddRedis(this IServiceCollection services, Action<RedisOptions> configure)
     {
-        AddValidatedOptions<RedisOptions, RedisOptionsValidator>(services, RedisOptions.SectionName, configure);
+        AddValidatedOptions<RedisOptions, RedisOptionsValidator>(services, RedisOptions.SectionName, static (s, o) => s.Bind(o), configure);
         services.TryAddSingleton<RedisConnection>();
         services.TryAddSingleton<IRedisConnection>(sp => sp.GetRequiredService<RedisConnection>());
         return services;
@@ -83,7 +83,7 @@ public static class RuntimeServiceCollectionExtensions
     /// <summary>Redis membership table; requires <see cref="AddRedis"/>.</summary>
     public static IServiceCollection AddRedisMembershipTable(this IServiceCollection services)
     {
-        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, null);
+        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, BindMembership, null);
         services.AddSingleton<IMembershipTable>(static sp => new RedisMembershipTable(RequireRedis(sp),
             sp.GetRequiredService<IOptions<MembershipOptions>>().Value.ClusterId, sp.GetRequiredService<ILogger<RedisMembershipTable>>()));
         return services;
@@ -93,7 +93,7 @@ public static class RuntimeServiceCollectionExtensions
     /// <see cref="Membership.IClusterMembership"/> and <see cref="Membership.ILocalSiloMembership"/>.</summary>
     public static IServiceCollection AddSiloMembership(this IServiceCollection services, Action<MembershipOptions>? configure = null)
     {
-        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, configure);
+        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, BindMembership, configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MembershipAgent>();
         services.TryAddSingleton<IClusterMembership>(sp => sp.GetRequiredService<MembershipAgent>());
@@ -105,7 +105,7 @@ public static class RuntimeServiceCollectionExtensions
     /// <summary>A read-only view of the live silos (for the front end), as <see cref="Membership.IClusterMembership"/>.</summary>
     public static IServiceCollection AddMembershipReader(this IServiceCollection services, Action<MembershipOptions>? configure = null)
     {
-        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, configure);
+        AddValidatedOptions<MembershipOptions, MembershipOptionsValidator>(services, MembershipOptions.SectionName, BindMembership, configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<MembershipReader>();
         services.TryAddSingleton<IClusterMembership>(sp => sp.GetRequiredService<MembershipReader>());
@@ -123,7 +123,10 @@ public static class RuntimeServiceCollectionExtensions
         => services.GetService<IRedisConnection>()
            ?? throw new InvalidOperationException("Redis providers require services.AddRedis(...).");
 
-    private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, string section, Action<TOptions>? configure)
+    // Each binding is a call on a concrete options type, so the configuration binding source generator emits it.
+    private static void BindMembership(IConfiguration section, MembershipOptions options) => section.Bind(options);
+
+    private static void AddValidatedOptions<TOptions, TValidator>(IServiceCollection services, string section, Action<IConfiguration, TOptions> bind, Action<TOptions>? configure)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
@@ -132,7 +135,13 @@ public static class RuntimeServiceCollectionExtensions
         if (!services.Any(d => d.ServiceType == typeof(SectionBinding<TOptions>)))
         {
             services.AddSingleton(new SectionBinding<TOptions>());
-            builder.Configure<IServiceProvider>((options, sp) => sp.GetService<IConfiguration>()?.GetSection(section).Bind(options));
+            builder.Configure<IServiceProvider>((options, sp) =>
+            {
+                if (sp.GetService<IConfiguration>() is { } configuration)
+                {
+                    bind(configuration.GetSection(section), options);
+                }
+            });
         }
         if (configure is not null)
         {
