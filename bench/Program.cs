@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parley.Bench.Gateway;
+using Parley.Bench.Tokenizer;
 
 namespace Parley.Bench;
 
@@ -10,6 +11,9 @@ public static class Program
 
           gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
                     --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)  --throughput-seconds N (5)
+          tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
+                    mixed English / Chinese / C# text
+                    --size-mb N (10)  --warmup N (2)  --passes N (7)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -27,6 +31,9 @@ public static class Program
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
                     Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
+            case "tokenizer":
+                return TokenizerBenchmark.Run(new TokenizerBenchmarkOptions(
+                    Get(options, "size-mb", 10), Get(options, "warmup", 2), Get(options, "passes", 7)));
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
                 Console.Error.WriteLine(Usage);
