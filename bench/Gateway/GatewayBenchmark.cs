@@ -16,7 +16,7 @@ internal static class GatewayBenchmark
 
     public static async Task<int> RunAsync(GatewayBenchmarkOptions options)
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root();
         var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bench/bin/<Configuration>/net10.0
         string Dll(string folder, string name) => Path.Combine(root, folder, "bin", configuration, "net10.0", name + ".dll");
 
@@ -124,19 +124,6 @@ internal static class GatewayBenchmark
         using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
         return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cluster.sln not found above " + AppContext.BaseDirectory);
     }
 }
 

@@ -17,7 +17,7 @@ internal static class TokenizerBenchmark
 
     public static int Run(TokenizerBenchmarkOptions options)
     {
-        var text = MixedText.Build(RepositoryRoot(), options.SizeMegabytes * (int)BytesPerMegabyte);
+        var text = MixedText.Build(Repository.Root(), options.SizeMegabytes * (int)BytesPerMegabyte);
         var utf8Bytes = Encoding.UTF8.GetByteCount(text);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Mixed text (English, Chinese, C# from runtime/): {utf8Bytes / BytesPerMegabyte:F1} MB UTF-8, {text.Length:N0} chars; {options.Warmup} warm-up + {options.Passes} timed passes, one thread."));
@@ -72,19 +72,6 @@ internal static class TokenizerBenchmark
             ? seconds[seconds.Length / 2]
             : (seconds[seconds.Length / 2 - 1] + seconds[seconds.Length / 2]) / 2;
         return new Result(allocationPassTokens, median, seconds[0], seconds[^1], allocated, inconsistent);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Cluster.sln not found above " + AppContext.BaseDirectory);
     }
 
     private sealed record Result(int Tokens, double MedianSeconds, double MinSeconds, double MaxSeconds, long AllocatedBytes, bool Inconsistent);

@@ -25,7 +25,6 @@ internal sealed class ChatCompletionsEndpoint(
     FaultPlanner faults,
     KeyRateLimiter limiter,
     CompletionResponder responder,
-    ITokenCounter tokenCounter,
     SimulatorState state,
     TimeProvider time,
     IHostApplicationLifetime lifetime,
@@ -88,7 +87,7 @@ internal sealed class ChatCompletionsEndpoint(
             return;
         }
 
-        using var reply = Reply.Create(request.LastUserText, responseTokens ?? _options.ResponseTokens, request.MaxTokens, tokenCounter);
+        using var reply = Reply.Create(request.LastUserText, responseTokens ?? _options.ResponseTokens, request.MaxTokens, request.Encoding!);
         if (limiter.Enabled && !await AdmitAsync(context, key!, request, reply))
         {
             return;
@@ -173,7 +172,7 @@ internal sealed class ChatCompletionsEndpoint(
 
     private async Task<bool> AdmitAsync(HttpContext context, KeyEntry key, ChatRequest request, Reply reply)
     {
-        var requested = request.PromptTokens + reply.TokenCount;
+        var requested = request.PromptTokens + reply.CompletionTokens;
         var decision = limiter.Admit(key, requested);
         RateLimitHeaders.Write(context.Response.Headers, decision);
         if (decision.Admitted)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
+using Parley.Sim.Tokens;
 
 namespace Parley.Sim.Chat;
 
@@ -7,6 +8,7 @@ namespace Parley.Sim.Chat;
 /// request costs no string per message; dispose to return them.</summary>
 internal sealed class ChatRequest : IDisposable
 {
+    private JsonDocument? _messages;
     private char[] _lastUser = [];
     private int _lastUserLength;
     private char[] _message = [];
@@ -19,6 +21,19 @@ internal sealed class ChatRequest : IDisposable
     public bool IncludeUsage { get; set; }
     public int? MaxTokens { get; set; }
     public int PromptTokens { get; set; }
+
+    /// <summary>The encoding the model's tokens are counted with (set once the request is valid).</summary>
+    public SimEncoding? Encoding { get; set; }
+
+    /// <summary>The request's "messages" array (default when the body had none).</summary>
+    public JsonElement Messages => _messages?.RootElement ?? default;
+
+    /// <summary>Keeps the parsed "messages" array (a repeated field replaces the earlier one, as in the parse).</summary>
+    public void SetMessages(JsonDocument messages)
+    {
+        _messages?.Dispose();
+        _messages = messages;
+    }
 
     /// <summary>Text of the last message with role "user" (empty when there is none).</summary>
     public ReadOnlySpan<char> LastUserText => _lastUser.AsSpan(0, _lastUserLength);
@@ -53,6 +68,8 @@ internal sealed class ChatRequest : IDisposable
 
     public void Dispose()
     {
+        _messages?.Dispose();
+        _messages = null;
         Return(ref _lastUser);
         Return(ref _message);
     }

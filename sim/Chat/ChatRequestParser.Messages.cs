@@ -4,7 +4,8 @@ using Parley.Sim.Api;
 
 namespace Parley.Sim.Chat;
 
-/// <summary>The "messages" array: roles, text content (a string or text parts) and prompt token counts.</summary>
+/// <summary>The "messages" array: roles and text content (a string or text parts). Prompt tokens are counted on
+/// the whole array once it is valid (see ParseRoot).</summary>
 internal sealed partial class ChatRequestParser
 {
     private const string RoleValues = "'system', 'assistant', 'user', 'function', 'tool', and 'developer'";
@@ -39,7 +40,6 @@ internal sealed partial class ChatRequestParser
         request.BeginMessage();
         var role = Role.None;
         var hasContent = false;
-        var nonTextParts = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("role"u8))
@@ -66,7 +66,7 @@ internal sealed partial class ChatRequestParser
                         hasContent = true;
                         break;
                     case JsonTokenType.StartArray:
-                        var error = ReadContentParts(ref reader, request, index, ref nonTextParts);
+                        var error = ReadContentParts(ref reader, request, index);
                         if (error is not null)
                         {
                             return error;
@@ -94,7 +94,6 @@ internal sealed partial class ChatRequestParser
         {
             return SimErrors.MissingParameter(Param("messages", index) + ".content");
         }
-        request.PromptTokens += TokensPerMessage + tokens.CountTokens(request.MessageText) + (nonTextParts * TokensPerNonTextPart);
         if (role == Role.User)
         {
             request.KeepMessageAsLastUser();
@@ -102,7 +101,7 @@ internal sealed partial class ChatRequestParser
         return null;
     }
 
-    private static SimError? ReadContentParts(ref Utf8JsonReader reader, ChatRequest request, int index, ref int nonTextParts)
+    private static SimError? ReadContentParts(ref Utf8JsonReader reader, ChatRequest request, int index)
     {
         var part = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -111,7 +110,6 @@ internal sealed partial class ChatRequestParser
             {
                 return SimErrors.InvalidType($"{Param("messages", index)}.content[{part}]", "an object", JsonFields.Describe(ref reader));
             }
-            var hasText = false;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 if (reader.ValueTextEquals("text"u8))
@@ -122,7 +120,6 @@ internal sealed partial class ChatRequestParser
                         return SimErrors.InvalidType($"{Param("messages", index)}.content[{part}].text", "a string", JsonFields.Describe(ref reader));
                     }
                     request.AppendText(ref reader);
-                    hasText = true;
                 }
                 else
                 {
@@ -130,7 +127,6 @@ internal sealed partial class ChatRequestParser
                     reader.Skip();
                 }
             }
-            nonTextParts += hasText ? 0 : 1;
             part++;
         }
         return null;

@@ -8,14 +8,8 @@ namespace Parley.Sim.Chat;
 
 /// <summary>Validates a chat completion body the way OpenAI does (same statuses, messages, params and codes) and
 /// extracts what the simulator needs, in one forward pass over the UTF-8 body. Unknown fields are skipped.</summary>
-internal sealed partial class ChatRequestParser(ModelCatalog models, ITokenCounter tokens)
+internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokenizers tokenizers)
 {
-    // Per-message and reply-priming overheads, as in OpenAI's published token-counting recipe.
-    public const int TokensPerMessage = 3;
-    public const int TokensPerReply = 3;
-    // A low-detail image costs 85 tokens; the simulator does not look at images.
-    public const int TokensPerNonTextPart = 85;
-
     public SimError? Parse(in ReadOnlySequence<byte> body, ChatRequest request)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 64 });
@@ -70,6 +64,13 @@ internal sealed partial class ChatRequestParser(ModelCatalog models, ITokenCount
             {
                 reader.Read();
                 sawMessages = true;
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    // Prompt tokens are counted by the tokenizer's chat-format counter over the array itself; a copy
+                    // of the reader captures it (in pooled memory) while the original validates it.
+                    var copy = reader;
+                    request.SetMessages(JsonDocument.ParseValue(ref copy));
+                }
                 error = ReadMessages(ref reader, request);
             }
             else if (reader.ValueTextEquals("stream"u8))
@@ -135,7 +136,8 @@ internal sealed partial class ChatRequestParser(ModelCatalog models, ITokenCount
             return SimErrors.ModelNotFound(request.Model);
         }
         request.MaxTokens = maxCompletionTokens ?? maxTokens;
-        request.PromptTokens += TokensPerReply;
+        request.Encoding = tokenizers.For(request.Model);
+        request.PromptTokens = request.Encoding.Chat.CountPrompt(request.Messages);
         return null;
     }
 

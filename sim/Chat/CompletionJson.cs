@@ -66,7 +66,7 @@ internal static class CompletionJson
         w.WriteString(FinishReason, reply.FinishReason);
         w.WriteEndObject();
         w.WriteEndArray();
-        WriteUsage(w, promptTokens, reply.TokenCount);
+        WriteUsage(w, promptTokens, reply.CompletionTokens);
         w.WriteEndObject();
     }
 

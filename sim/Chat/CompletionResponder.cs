@@ -101,7 +101,7 @@ internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, Ti
         if (header.IncludeUsage)
         {
             pipe.Write(DataPrefix);
-            CompletionJson.WriteUsageChunk(writer, header, promptTokens, reply.TokenCount);
+            CompletionJson.WriteUsageChunk(writer, header, promptTokens, reply.CompletionTokens);
             if (!await EndEventAsync(writer, pipe, ++events, cutAfter, ct))
             {
                 return false;

@@ -4,19 +4,20 @@ using Parley.Sim.Tokens;
 namespace Parley.Sim.Chat;
 
 /// <summary>The simulator's answer to a request: "Echo: &lt;last user message&gt;" followed by filler words, exactly
-/// as many tokens as the response length (or max_tokens, if smaller), so tests can predict content and usage.
-/// Text and token boundaries live in pooled buffers; dispose to return them.</summary>
+/// as many real tokens (of the model's encoding) as the response length (or max_tokens, if smaller), so tests can
+/// predict content and usage. Text and token boundaries live in pooled buffers; dispose to return them.</summary>
 internal sealed class Reply : IDisposable
 {
     public const string EchoPrefix = "Echo: ";
     public const string FinishStop = "stop";
     public const string FinishLength = "length";
 
-    // Each filler word, with its leading space, is one token under any reasonable tokenizer.
-    private static readonly string[] Filler =
+    // Each filler word, with its leading space, is one token under both o200k_base and cl100k_base and stays one
+    // token after any text (a leading space always starts a new pre-token piece); the tests check both.
+    internal static readonly string[] Filler =
     [
         " lorem", " ipsum", " dolor", " sit", " amet", " sed", " do", " tempor",
-        " magna", " aliqua", " enim", " ad", " minim", " veniam", " quis", " nostrud",
+        " magna", " aliqua", " enim", " ad", " minim", " veniam", " quis", " labore",
     ];
 
     private static readonly int MaxFillerLength = Filler.Max(w => w.Length);
@@ -24,18 +25,24 @@ internal sealed class Reply : IDisposable
     private char[] _text;
     private int[] _tokenEnds;
 
-    private Reply(char[] text, int length, int[] tokenEnds, int tokenCount, bool cutByMaxTokens)
+    private Reply(char[] text, int length, int[] tokenEnds, int tokenCount, int completionTokens, bool cutByMaxTokens)
     {
         _text = text;
         Length = length;
         _tokenEnds = tokenEnds;
         TokenCount = tokenCount;
+        CompletionTokens = completionTokens;
         FinishReason = cutByMaxTokens ? FinishLength : FinishStop;
     }
 
     public int Length { get; }
 
+    /// <summary>Tokens generated, one streamed unit each.</summary>
     public int TokenCount { get; }
+
+    /// <summary>usage.completion_tokens: the encoded length of <see cref="Text"/> (equal to <see cref="TokenCount"/>
+    /// unless re-encoding the cut text merges differently).</summary>
+    public int CompletionTokens { get; }
 
     /// <summary>"length" when max_tokens cut the answer short, else "stop".</summary>
     public string FinishReason { get; }
@@ -49,7 +56,7 @@ internal sealed class Reply : IDisposable
         return _text.AsSpan(start, _tokenEnds[first + count - 1] - start);
     }
 
-    public static Reply Create(ReadOnlySpan<char> lastUserText, int responseTokens, int? maxTokens, ITokenCounter counter)
+    public static Reply Create(ReadOnlySpan<char> lastUserText, int responseTokens, int? maxTokens, SimEncoding encoding)
     {
         var target = maxTokens is { } max && max < responseTokens ? max : responseTokens;
         // "Echo:" alone when there is nothing to echo, so filler does not start with a double space.
@@ -60,13 +67,8 @@ internal sealed class Reply : IDisposable
         prefix.CopyTo(text);
         lastUserText.CopyTo(text.AsSpan(prefix.Length));
 
-        var length = 0;
-        var count = 0;
-        while (count < target && length < echoLength)
-        {
-            length += counter.NextTokenLength(text.AsSpan(length, echoLength - length));
-            ends[count++] = length;
-        }
+        var count = EchoTokens(text.AsSpan(0, echoLength), target, encoding, ends);
+        var length = count == 0 ? 0 : ends[count - 1];
         for (var word = 0; count < target; word++)
         {
             var filler = Filler[word % Filler.Length];
@@ -74,7 +76,66 @@ internal sealed class Reply : IDisposable
             length += filler.Length;
             ends[count++] = length;
         }
-        return new Reply(text, length, ends, count, cutByMaxTokens: target < responseTokens);
+        var completionTokens = encoding.Encoding.CountTokens(text.AsSpan(0, length));
+        return new Reply(text, length, ends, count, completionTokens, cutByMaxTokens: target < responseTokens);
+    }
+
+    // Encodes the echo and records where each of its first (at most) target tokens ends, in chars. A token that
+    // ends inside a character (a multi-byte UTF-8 sequence split between tokens) ends before that character, which
+    // then travels with the next token. Returns how many tokens were taken.
+    private static int EchoTokens(ReadOnlySpan<char> echo, int target, SimEncoding encoding, int[] ends)
+    {
+        // A token holds at least one UTF-8 byte.
+        var ids = ArrayPool<int>.Shared.Rent(Math.Max(1, System.Text.Encoding.UTF8.GetByteCount(echo)));
+        try
+        {
+            encoding.Encoding.TryEncode(echo, ids, out var written);
+            var taken = Math.Min(written, target);
+            var tokenEndByte = 0;
+            var charEnd = 0;
+            var charEndByte = 0;
+            for (var i = 0; i < taken; i++)
+            {
+                tokenEndByte += encoding.ByteLength(ids[i]);
+                while (charEnd < echo.Length)
+                {
+                    var width = Utf8Width(echo, charEnd, out var chars);
+                    if (charEndByte + width > tokenEndByte)
+                    {
+                        break;
+                    }
+                    charEndByte += width;
+                    charEnd += chars;
+                }
+                ends[i] = charEnd;
+            }
+            return taken;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(ids);
+        }
+    }
+
+    // UTF-8 bytes of the character at index (a lone surrogate is encoded as U+FFFD, as the tokenizer does).
+    private static int Utf8Width(ReadOnlySpan<char> text, int index, out int chars)
+    {
+        var c = text[index];
+        chars = 1;
+        if (c < 0x80)
+        {
+            return 1;
+        }
+        if (c < 0x800)
+        {
+            return 2;
+        }
+        if (char.IsHighSurrogate(c) && index + 1 < text.Length && char.IsLowSurrogate(text[index + 1]))
+        {
+            chars = 2;
+            return 4;
+        }
+        return 3;
     }
 
     public void Dispose()

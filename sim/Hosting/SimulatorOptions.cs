@@ -12,6 +12,7 @@ public sealed class SimulatorOptions
     public const int DefaultRecordedRequests = 100;
     public const int DefaultMaxRequestBodyBytes = 16 * 1024 * 1024;
     public const int DefaultFaultSeed = 12345;
+    public const string DefaultEncodingName = "o200k_base";
     public static readonly TimeSpan DefaultRateLimitWindow = TimeSpan.FromMinutes(1);
 
     /// <summary>The models served when <see cref="Models"/> is empty.</summary>
@@ -23,6 +24,14 @@ public sealed class SimulatorOptions
 
     /// <summary>Accept any model name in requests (it is echoed back); /v1/models still lists <see cref="Models"/>.</summary>
     public bool AcceptAnyModel { get; set; }
+
+    /// <summary>Encoding (o200k_base or cl100k_base) that counts tokens for models OpenAI's model table does not
+    /// know (sim-small, bench names, …).</summary>
+    public string DefaultEncoding { get; set; } = DefaultEncodingName;
+
+    /// <summary>Per-model encoding overrides (model name, case-insensitive → encoding name); they win over OpenAI's
+    /// model table and <see cref="DefaultEncoding"/>.</summary>
+    public Dictionary<string, string> ModelEncodings { get; set; } = [];
 
     /// <summary>Valid API keys. Empty means any non-empty bearer key is accepted.</summary>
     public string[] ApiKeys { get; set; } = [];
@@ -91,6 +100,7 @@ public sealed class SimulatorOptions
             $"  response:          {ResponseTokens} tokens, first token after {TimeToFirstToken.TotalMilliseconds} ms, {speed}, {TokensPerChunk} token(s)/chunk",
             $"  rate limits:       {Limit(RequestsPerWindow)} requests and {Limit(TokensPerWindow)} tokens per {RateLimitWindow} per key",
             $"  faults:            5xx {ServerErrorRate:P1}, timeout {TimeoutRate:P1}, cut mid-stream {CutMidStreamRate:P1} (after {CutAfterChunks} chunks), cut before first byte {CutBeforeFirstByteRate:P1}, seed {FaultSeed}",
+            $"  token counting:    OpenAI's model table, else {DefaultEncoding}" + (ModelEncodings.Count == 0 ? "" : $", {ModelEncodings.Count} override(s)"),
             $"  recorded requests: {RecordedRequests}");
     }
 }

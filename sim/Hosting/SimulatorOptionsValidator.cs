@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Parley.Tokenizer;
 
 namespace Parley.Sim.Hosting;
 
@@ -15,6 +16,15 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         if (options.ApiKeys.Any(string.IsNullOrWhiteSpace))
         {
             failures.Add("Simulator:ApiKeys must not contain empty keys.");
+        }
+        Encoding(options.DefaultEncoding, "Simulator:DefaultEncoding", failures);
+        foreach (var (model, encoding) in options.ModelEncodings)
+        {
+            if (string.IsNullOrWhiteSpace(model))
+            {
+                failures.Add("Simulator:ModelEncodings must not contain empty model names.");
+            }
+            Encoding(encoding, $"Simulator:ModelEncodings:{model}", failures);
         }
         Positive(options.ResponseTokens, nameof(options.ResponseTokens), failures);
         Positive(options.TokensPerChunk, nameof(options.TokensPerChunk), failures);
@@ -44,6 +54,14 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             failures.Add("Simulator fault rates must add up to at most 1.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Encoding(string? name, string setting, List<string> failures)
+    {
+        if (name is not (TiktokenEncoding.O200kBaseName or TiktokenEncoding.Cl100kBaseName))
+        {
+            failures.Add($"{setting} must be {TiktokenEncoding.O200kBaseName} or {TiktokenEncoding.Cl100kBaseName} (was '{name}').");
+        }
     }
 
     private static void Positive(int value, string name, List<string> failures)

@@ -31,7 +31,7 @@ public static class SimulatorServiceCollectionExtensions
         optionsBuilder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SimulatorOptions>, SimulatorOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ITokenCounter>(ApproximateTokenCounter.Instance);
+        services.TryAddSingleton<ModelTokenizers>();
         services.TryAddSingleton<SimulatorState>();
         services.TryAddSingleton<ModelCatalog>();
         services.TryAddSingleton<SimulatorAuthenticator>();

@@ -2,13 +2,15 @@ using System.Net;
 using System.Text.Json;
 using Parley.Sim.Hosting;
 using Parley.Sim.Tests.Infrastructure;
+using Parley.Tokenizer;
+using Parley.Tokenizer.Chat;
 
 namespace Parley.Sim.Tests.Chat;
 
 public sealed class ChatCompletionTests
 {
-    // "Echo", ":", " hello" and 17 filler words make the default 20 tokens.
-    private const string HelloReply = "Echo: hello lorem ipsum dolor sit amet sed do tempor magna aliqua enim ad minim veniam quis nostrud lorem";
+    // "Echo", ":", " hello" and 17 filler words (one o200k_base token each) make the default 20 tokens.
+    private const string HelloReply = "Echo: hello lorem ipsum dolor sit amet sed do tempor magna aliqua enim ad minim veniam quis labore lorem";
 
     [Fact]
     public async Task Non_streaming_answer_has_openai_shape_deterministic_content_and_usage()
@@ -37,10 +39,11 @@ public sealed class ChatCompletionTests
         Assert.Equal(HelloReply, message.GetProperty("content").GetString());
         Assert.Equal(JsonValueKind.Null, message.GetProperty("refusal").ValueKind);
         var usage = json.GetProperty("usage");
-        // 3 per message + 1 token ("hello") + 3 to prime the reply.
-        Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32());
+        // 3 per message + "user" 1 + "hello" 1 + 3 to prime the reply (OpenAI's chat format).
+        Assert.Equal(8, usage.GetProperty("prompt_tokens").GetInt32());
         Assert.Equal(20, usage.GetProperty("completion_tokens").GetInt32());
-        Assert.Equal(27, usage.GetProperty("total_tokens").GetInt32());
+        Assert.Equal(28, usage.GetProperty("total_tokens").GetInt32());
+        Assert.Equal(20, TiktokenEncoding.O200kBase.CountTokens(HelloReply));
     }
 
     [Fact]
@@ -64,8 +67,13 @@ public sealed class ChatCompletionTests
         Assert.Equal("sim-large", json.GetProperty("model").GetString());
         // Text parts join with a newline; the newline is a token of its own.
         Assert.Equal("Echo: second\nquestion lorem ipsum dolor", json.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
-        // 5 messages x 3 + ("Be", " brief", ".") 3 + 2 + 2 + ("second", "\n", "question") 3 + 0, + 3.
-        Assert.Equal(28, json.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        // sim-large is not in OpenAI's model table: counted with the default o200k_base.
+        using var messages = JsonDocument.Parse(body);
+        var expected = new ChatTokenCounter(TiktokenEncoding.O200kBase).CountPrompt(messages.RootElement.GetProperty("messages"));
+        Assert.Equal(expected, json.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+        // 5 x 3 framing + roles 5 + ("Be", " brief", ".") 3 + 2 + 2 + ("second", "question": parts join without a
+        // separator in the count) + 0, + 3.
+        Assert.Equal(32, expected);
         Assert.Equal(8, json.GetProperty("usage").GetProperty("completion_tokens").GetInt32());
     }
 

@@ -57,9 +57,9 @@ public sealed class StreamingTests
             var last = chunks[^1];
             Assert.Empty(last.GetProperty("choices").EnumerateArray());
             var usage = last.GetProperty("usage");
-            Assert.Equal(7, usage.GetProperty("prompt_tokens").GetInt32());
+            Assert.Equal(8, usage.GetProperty("prompt_tokens").GetInt32());
             Assert.Equal(5, usage.GetProperty("completion_tokens").GetInt32());
-            Assert.Equal(12, usage.GetProperty("total_tokens").GetInt32());
+            Assert.Equal(13, usage.GetProperty("total_tokens").GetInt32());
         }
     }
 

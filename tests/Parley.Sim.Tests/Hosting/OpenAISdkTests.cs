@@ -31,7 +31,8 @@ public sealed class OpenAISdkTests
         Assert.Equal(ChatMessageRole.Assistant, completion.Role);
         Assert.Equal("sim-small", completion.Model);
         Assert.Equal(4, completion.Usage.OutputTokenCount);
-        Assert.Equal(13, completion.Usage.InputTokenCount);
+        // (3 + "system" 1 + "Be brief." 3) + (3 + "user" 1 + "hello" 1) + 3 to prime the reply.
+        Assert.Equal(15, completion.Usage.InputTokenCount);
     }
 
     [Fact]
@@ -54,7 +55,7 @@ public sealed class OpenAISdkTests
         Assert.Equal(ChatFinishReason.Length, finish);
         Assert.NotNull(usage);
         Assert.Equal(5, usage.OutputTokenCount);
-        Assert.Equal(7, usage.InputTokenCount);
+        Assert.Equal(8, usage.InputTokenCount);
         Assert.Contains("\"include_usage\":true", sim.State.LastRequest!.Body);
     }
 

@@ -61,7 +61,7 @@ public sealed class RateLimitTests
     public async Task Token_limit_counts_prompt_and_completion_tokens()
     {
         var clock = new ManualTimeProvider();
-        // Each request is 7 prompt + 20 completion = 27 tokens; 60 admits two.
+        // Each request is 8 prompt + 20 completion = 28 tokens; 60 admits two.
         await using var sim = await SimulatorHost.StartAsync(o =>
         {
             o.TokensPerWindow = 60;
@@ -73,17 +73,17 @@ public sealed class RateLimitTests
         using var second = await client.PostChatAsync(SimClient.Body());
         clock.Advance(TimeSpan.FromMilliseconds(250));
         using var third = await client.PostChatAsync(SimClient.Body());
-        // A smaller request (7 + 5 = 12 tokens) does not fit in the 6 left either.
+        // A smaller request (8 + 5 = 13 tokens) does not fit in the 4 left either.
         using var small = await client.PostChatAsync(SimClient.Body(extra: ",\"max_tokens\":5"));
 
-        Assert.Equal("33", first.Header("x-ratelimit-remaining-tokens"));
+        Assert.Equal("32", first.Header("x-ratelimit-remaining-tokens"));
         Assert.Equal("60", first.Header("x-ratelimit-limit-tokens"));
         Assert.Equal("1s", first.Header("x-ratelimit-reset-tokens"));
-        Assert.Equal("6", second.Header("x-ratelimit-remaining-tokens"));
+        Assert.Equal("4", second.Header("x-ratelimit-remaining-tokens"));
         Assert.Null(first.Header("x-ratelimit-limit-requests"));
         var error = await SimClient.AssertErrorAsync(third, 429, "rate_limit_exceeded", "rate_limit_exceeded");
         Assert.Contains("on tokens", error.GetProperty("message").GetString());
-        Assert.Contains("Limit 60, Used 54, Requested 27", error.GetProperty("message").GetString());
+        Assert.Contains("Limit 60, Used 56, Requested 28", error.GetProperty("message").GetString());
         Assert.Equal("1", third.Header("Retry-After"));
         Assert.Equal("750ms", third.Header("x-ratelimit-reset-tokens"));
         Assert.Equal(HttpStatusCode.TooManyRequests, small.StatusCode);
