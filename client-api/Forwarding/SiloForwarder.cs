@@ -111,19 +111,20 @@ public sealed class SiloForwarder(
             {
                 continue;
             }
-            var added = header.Value.Count == 1
-                ? message.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString())
-                : message.Headers.TryAddWithoutValidation(header.Key, (IEnumerable<string?>)header.Value);
-            if (!added && message.Content is { } content)
+            // Content-Type and the other content headers belong on the content.
+            if (!TryAddHeader(message.Headers, header.Key, header.Value) && message.Content is { } content)
             {
-                // Content-Type and the other content headers belong on the content.
-                _ = header.Value.Count == 1
-                    ? content.Headers.TryAddWithoutValidation(header.Key, header.Value.ToString())
-                    : content.Headers.TryAddWithoutValidation(header.Key, (IEnumerable<string?>)header.Value);
+                TryAddHeader(content.Headers, header.Key, header.Value);
             }
         }
         return message;
     }
+
+    // A single value goes in as a string, so the common case does not box the StringValues.
+    private static bool TryAddHeader(System.Net.Http.Headers.HttpHeaders target, string name, Microsoft.Extensions.Primitives.StringValues values)
+        => values.Count == 1
+            ? target.TryAddWithoutValidation(name, values.ToString())
+            : target.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
 
     // The raw target keeps the client's exact path and query encoding; an absolute-form target (rare) falls back to
     // the decoded path re-encoded.

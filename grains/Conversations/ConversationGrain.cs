@@ -4,9 +4,10 @@ using Parley.Runtime;
 
 namespace Parley.Grains.Conversations;
 
-/// <summary>One conversation. The activation is a cache, not the source of truth: every call first re-reads the
+/// <summary>One conversation. The activation is a cache, not the source of truth: every read call first re-reads the
 /// state (another silo may have served this conversation since), and every change is written with the ETag read;
-/// when another silo wrote first the change is re-applied to the fresh state, so no message is ever lost.</summary>
+/// when another silo wrote first the change is re-applied to the fresh state, so no message is ever lost. That
+/// compare-and-set is why a change may start from the cache instead of a read (see <see cref="LoadForWriteAsync"/>).</summary>
 [GrainType("conversation")]
 public sealed partial class ConversationGrain(
     [PersistentState("conversation")] IPersistentState<ConversationState> state,
@@ -16,6 +17,9 @@ public sealed partial class ConversationGrain(
     public const int MaxWriteAttempts = 16;
 
     private const string ItemIdPrefix = "msg_";
+
+    /// <summary>The cached state holds a change whose write has not (yet) succeeded: it must not seed another write.</summary>
+    private bool _unsaved;
 
     public async Task<ConversationContext?> GetContextAsync(string userId)
     {
@@ -38,11 +42,11 @@ public sealed partial class ConversationGrain(
         var newItems = new List<StoredConversationItem>(userMessages.Count + 1);
         foreach (var message in userMessages)
         {
-            newItems.Add(new StoredConversationItem(NewItemId(), message.Role, message.Json, ChatMessageConversion.ToContentParts(message)));
+            newItems.Add(ToStoredItem(message));
         }
-        newItems.Add(new StoredConversationItem(NewItemId(), assistantMessage.Role, assistantMessage.Json, ChatMessageConversion.ToContentParts(assistantMessage)));
+        newItems.Add(ToStoredItem(assistantMessage));
 
-        if (!await LoadAsync(userId))
+        if (!await LoadForWriteAsync(userId))
         {
             return false;
         }
@@ -55,7 +59,7 @@ public sealed partial class ConversationGrain(
 
     public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items)
     {
-        await state.ReadStateAsync();
+        await ReadAsync();
         if (Exists)
         {
             return null;
@@ -69,12 +73,12 @@ public sealed partial class ConversationGrain(
         };
         try
         {
-            await state.WriteStateAsync();
+            await WriteAsync();
         }
         catch (InconsistentStateException)
         {
             // Another activation created this id first: the caller retries with a fresh id.
-            await state.ReadStateAsync();
+            await ReadAsync();
             return null;
         }
         return ToInfo();
@@ -85,7 +89,7 @@ public sealed partial class ConversationGrain(
 
     public async Task<ConversationInfo?> UpdateMetadataAsync(string userId, IReadOnlyDictionary<string, string> metadata)
     {
-        if (!await LoadAsync(userId))
+        if (!await LoadForWriteAsync(userId))
         {
             return null;
         }
@@ -99,34 +103,22 @@ public sealed partial class ConversationGrain(
 
     public async Task<bool> DeleteAsync(string userId)
     {
-        if (!await LoadAsync(userId))
+        if (!await LoadForWriteAsync(userId))
         {
             return false;
         }
-        for (var attempt = 1; ; attempt++)
+        var deleted = await UpdateAsync(userId, _ => true, notFound: false, clear: true);
+        if (deleted)
         {
-            try
-            {
-                await state.ClearStateAsync();
-                DeactivateOnIdle();
-                return true;
-            }
-            catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
-            {
-                LogWriteConflict(logger, GetPrimaryKeyString(), attempt);
-                await state.ReadStateAsync();
-                if (!IsOwnedBy(userId))
-                {
-                    return false;
-                }
-            }
+            DeactivateOnIdle();
         }
+        return deleted;
     }
 
     public async Task<IReadOnlyList<ConversationItem>?> AddItemsAsync(string userId, IReadOnlyList<NewConversationItem> items)
     {
         var newItems = ToStoredItems(items);
-        if (!await LoadAsync(userId))
+        if (!await LoadForWriteAsync(userId))
         {
             return null;
         }
@@ -178,7 +170,9 @@ public sealed partial class ConversationGrain(
 
     public async Task<ConversationItemDeletion> DeleteItemAsync(string userId, string itemId)
     {
-        if (!await LoadAsync(userId))
+        // An item missing from the cache may have been added by another silo: only a read can tell it is not there.
+        var cached = CanWriteFromCache(userId) && state.State.Items.Exists(i => i.Id == itemId);
+        if (!cached && !await LoadAsync(userId))
         {
             return new ConversationItemDeletion(ConversationLookupStatus.ConversationNotFound, null);
         }
@@ -200,7 +194,7 @@ public sealed partial class ConversationGrain(
     /// does not keep its activation: ids probed by clients must not pin memory for the idle timeout.</summary>
     private async Task<bool> LoadAsync(string userId)
     {
-        await state.ReadStateAsync();
+        await ReadAsync();
         if (!Exists)
         {
             DeactivateOnIdle();
@@ -208,9 +202,19 @@ public sealed partial class ConversationGrain(
         return IsOwnedBy(userId);
     }
 
-    /// <summary>Applies <paramref name="change"/> to the state and writes it. On a stale ETag (another silo wrote
-    /// since the read) re-reads and re-applies, unless the conversation is gone for this user meanwhile.</summary>
-    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null)
+    /// <summary>Like <see cref="LoadAsync"/>, but skips the read when the cache says the conversation is this
+    /// user's: the write that follows carries the cached ETag, so a newer stored value makes it fail and
+    /// <see cref="UpdateAsync"/> re-reads then. A cached "missing" is always confirmed by a read, since no write
+    /// would follow to detect that another silo created it.</summary>
+    private async Task<bool> LoadForWriteAsync(string userId)
+        => CanWriteFromCache(userId) || await LoadAsync(userId);
+
+    private bool CanWriteFromCache(string userId) => !_unsaved && IsOwnedBy(userId);
+
+    /// <summary>Applies <paramref name="change"/> to the state and writes it (or, with <paramref name="clear"/>,
+    /// deletes it). On a stale ETag (another silo wrote since the read) re-reads and re-applies, unless the
+    /// conversation is gone for this user meanwhile.</summary>
+    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null, bool clear = false)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -221,19 +225,31 @@ public sealed partial class ConversationGrain(
             }
             try
             {
-                await state.WriteStateAsync();
+                await (clear ? state.ClearStateAsync() : WriteAsync());
                 return result;
             }
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
             {
                 LogWriteConflict(logger, GetPrimaryKeyString(), attempt);
-                await state.ReadStateAsync();
-                if (!IsOwnedBy(userId))
+                if (!await LoadAsync(userId))
                 {
                     return notFound;
                 }
             }
         }
+    }
+
+    private async Task ReadAsync()
+    {
+        await state.ReadStateAsync();
+        _unsaved = false;
+    }
+
+    private async Task WriteAsync()
+    {
+        _unsaved = true;
+        await state.WriteStateAsync();
+        _unsaved = false;
     }
 
     private ConversationInfo ToInfo() => new(GetPrimaryKeyString(), state.State.CreatedAt, state.State.Metadata);
@@ -247,6 +263,9 @@ public sealed partial class ConversationGrain(
         }
         return stored;
     }
+
+    private static StoredConversationItem ToStoredItem(ChatMessageRecord message)
+        => new(NewItemId(), message.Role, message.Json, ChatMessageConversion.ToContentParts(message));
 
     private static string NewItemId() => ItemIdPrefix + Guid.NewGuid().ToString("N");
 

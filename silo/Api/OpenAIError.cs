@@ -15,9 +15,7 @@ public sealed record OpenAIError(
 public static class OpenAIErrorTypes
 {
     public const string InvalidRequest = "invalid_request_error";
-    public const string Authentication = "authentication_error";
     public const string Permission = "permission_error";
-    public const string NotFound = "not_found_error";
     public const string RateLimit = "rate_limit_error";
     public const string Server = "server_error";
     public const string Upstream = "upstream_error";

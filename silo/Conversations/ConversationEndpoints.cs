@@ -24,13 +24,16 @@ internal static class ConversationEndpoints
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
         group.MapPost("/conversations", CreateAsync);
-        group.MapGet("/conversations/{conversationId}", GetAsync);
-        group.MapPost("/conversations/{conversationId}", UpdateAsync);
-        group.MapDelete("/conversations/{conversationId}", DeleteAsync);
-        group.MapGet("/conversations/{conversationId}/items", ListItemsAsync);
-        group.MapPost("/conversations/{conversationId}/items", AddItemsAsync);
-        group.MapGet("/conversations/{conversationId}/items/{itemId}", GetItemAsync);
-        group.MapDelete("/conversations/{conversationId}/items/{itemId}", DeleteItemAsync);
+        // Every route naming a conversation refuses a malformed id first (before any body is read), so no grain is
+        // ever addressed by one.
+        var conversation = group.MapGroup("/conversations/{conversationId}").AddEndpointFilter(RefuseInvalidIdAsync);
+        conversation.MapGet("", GetAsync);
+        conversation.MapPost("", UpdateAsync);
+        conversation.MapDelete("", DeleteAsync);
+        conversation.MapGet("/items", ListItemsAsync);
+        conversation.MapPost("/items", AddItemsAsync);
+        conversation.MapGet("/items/{itemId}", GetItemAsync);
+        conversation.MapDelete("/items/{itemId}", DeleteItemAsync);
         return group;
     }
 
@@ -82,20 +85,12 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         var info = await grains.GetGrain<IConversationGrain>(conversationId).GetAsync(context.GetCaller().UserId);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
     private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         var (metadata, error) = body.ReadSingleField("metadata", required: true, ConversationRequestParser.ParseMetadata);
         if (error is not null)
@@ -108,10 +103,6 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         return await grains.GetGrain<IConversationGrain>(conversationId).DeleteAsync(context.GetCaller().UserId)
             ? Results.Json(new ConversationDeletedResource(conversationId), ConversationJsonContext.Relaxed.ConversationDeletedResource)
             : NotFound(conversationId);
@@ -119,10 +110,6 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         var (query, error) = ParseListQuery(context.Request.Query);
         if (error is not null)
         {
@@ -139,10 +126,6 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         var (items, error) = body.ReadSingleField("items", required: true, static value => ConversationRequestParser.ParseItems(value, "items", required: true));
         if (error is not null)
@@ -157,10 +140,6 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         var result = await grains.GetGrain<IConversationGrain>(conversationId).GetItemAsync(context.GetCaller().UserId, itemId);
         return result.Status switch
         {
@@ -172,10 +151,6 @@ internal static class ConversationEndpoints
 
     private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
     {
-        if (!ConversationIds.IsValid(conversationId))
-        {
-            return InvalidId(conversationId);
-        }
         var result = await grains.GetGrain<IConversationGrain>(conversationId).DeleteItemAsync(context.GetCaller().UserId, itemId);
         return result.Status switch
         {
@@ -227,8 +202,13 @@ internal static class ConversationEndpoints
     private static IResult Conversation(ConversationInfo info)
         => Results.Json(ConversationResource.From(info), ConversationJsonContext.Relaxed.ConversationResource);
 
-    private static IResult InvalidId(string conversationId)
-        => ApiErrors.BadRequest(ConversationIds.InvalidIdMessage(conversationId), "conversation_id", ConversationIds.InvalidIdCode);
+    private static ValueTask<object?> RefuseInvalidIdAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var conversationId = (string)context.HttpContext.Request.RouteValues["conversationId"]!;
+        return ConversationIds.IsValid(conversationId)
+            ? next(context)
+            : ValueTask.FromResult<object?>(ApiErrors.BadRequest(ConversationIds.InvalidIdMessage(conversationId), "conversation_id", ConversationIds.InvalidIdCode));
+    }
 
     private static IResult NotFound(string conversationId)
         => ApiErrors.NotFound($"Conversation with id '{conversationId}' not found.", NotFoundCode);

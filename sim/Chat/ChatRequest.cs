@@ -38,9 +38,6 @@ internal sealed class ChatRequest : IDisposable
     /// <summary>Text of the last message with role "user" (empty when there is none).</summary>
     public ReadOnlySpan<char> LastUserText => _lastUser.AsSpan(0, _lastUserLength);
 
-    /// <summary>Text of the message being parsed.</summary>
-    public ReadOnlySpan<char> MessageText => _message.AsSpan(0, _messageLength);
-
     public void BeginMessage() => _messageLength = 0;
 
     /// <summary>Appends the reader's current string token (unescaped) to the message being parsed, on a new line

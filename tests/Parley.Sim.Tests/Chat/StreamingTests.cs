@@ -98,12 +98,7 @@ public sealed class StreamingTests
     public async Task Chunks_are_flushed_one_by_one_at_the_configured_pace()
     {
         var clock = new ManualTimeProvider();
-        await using var sim = await SimulatorHost.StartAsync(o =>
-        {
-            o.ResponseTokens = 3;
-            o.TimeToFirstToken = TimeSpan.FromSeconds(2);
-            o.TokensPerSecond = 2;
-        }, clock);
+        await using var sim = await StartPacedAsync(clock, responseTokens: 3, timeToFirstToken: TimeSpan.FromSeconds(2), tokensPerSecond: 2);
         using var client = SimClient.Create(sim);
 
         var sending = client.SendAsync(SimClient.ChatRequest(SimClient.Body("hello", extra: ",\"stream\":true")), HttpCompletionOption.ResponseHeadersRead);
@@ -132,12 +127,7 @@ public sealed class StreamingTests
     public async Task Non_streaming_answer_waits_for_the_whole_generation_time()
     {
         var clock = new ManualTimeProvider();
-        await using var sim = await SimulatorHost.StartAsync(o =>
-        {
-            o.ResponseTokens = 5;
-            o.TimeToFirstToken = TimeSpan.FromSeconds(1);
-            o.TokensPerSecond = 1;
-        }, clock);
+        await using var sim = await StartPacedAsync(clock, responseTokens: 5, timeToFirstToken: TimeSpan.FromSeconds(1), tokensPerSecond: 1);
         using var client = SimClient.Create(sim);
 
         var sending = client.PostChatAsync(SimClient.Body("hello"));
@@ -149,4 +139,12 @@ public sealed class StreamingTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    private static Task<SimulatorHost> StartPacedAsync(ManualTimeProvider clock, int responseTokens, TimeSpan timeToFirstToken, double tokensPerSecond)
+        => SimulatorHost.StartAsync(o =>
+        {
+            o.ResponseTokens = responseTokens;
+            o.TimeToFirstToken = timeToFirstToken;
+            o.TokensPerSecond = tokensPerSecond;
+        }, clock);
 }
