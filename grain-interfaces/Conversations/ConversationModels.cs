@@ -1,7 +1,7 @@
 namespace Parley.GrainInterfaces.Conversations;
 
 /// <summary>A conversation as the Conversations API shows it. <see cref="CreatedAt"/> is Unix seconds.</summary>
-public sealed record ConversationInfo(string Id, long CreatedAt, IReadOnlyDictionary<string, string> Metadata);
+public sealed record ConversationInfo(string Id, long CreatedAt, IReadOnlyDictionary<string, string> Metadata, ConversationSettings Settings);
 
 /// <summary>A stored conversation item (always a message here), in the Conversations API's shape.</summary>
 public sealed record ConversationItem(string Id, string Role, IReadOnlyList<ConversationContentPart> Content)

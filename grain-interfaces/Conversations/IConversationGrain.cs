@@ -8,9 +8,9 @@ public interface IConversationGrain : IGrainWithStringKey
 {
     // --- used by the chat completions path (silo/Chat) ---
 
-    /// <summary>The stored messages to send before the caller's new ones, oldest first; null if the conversation does
-    /// not exist for this user.</summary>
-    Task<ConversationContext?> GetContextAsync(string userId);
+    /// <summary>The compressed context to send before the caller's new messages, within the request's budget (see
+    /// <see cref="PromptPlan"/>); <see cref="PromptStatus.ConversationNotFound"/> if it does not exist for this user.</summary>
+    Task<PromptPlan> BuildPromptAsync(string userId, PromptRequest request);
 
     /// <summary>Appends one completed turn (the caller's new messages and the assistant's reply) atomically; false if
     /// the conversation does not exist for this user (e.g. deleted meanwhile).</summary>
@@ -20,12 +20,14 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>Creates the conversation owned by <paramref name="userId"/> with its first items; null if a
     /// conversation with this id already exists (the caller picks a fresh id).</summary>
-    Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items);
+    Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items,
+        ConversationSettings settings);
 
     Task<ConversationInfo?> GetAsync(string userId);
 
-    /// <summary>Replaces the metadata; null if the conversation does not exist for this user.</summary>
-    Task<ConversationInfo?> UpdateMetadataAsync(string userId, IReadOnlyDictionary<string, string> metadata);
+    /// <summary>Replaces the metadata (when not null) and changes the settings that are not null; null if the
+    /// conversation does not exist for this user.</summary>
+    Task<ConversationInfo?> UpdateAsync(string userId, IReadOnlyDictionary<string, string>? metadata, ConversationSettings settings);
 
     /// <summary>Deletes the conversation and its items; false if it does not exist for this user.</summary>
     Task<bool> DeleteAsync(string userId);
@@ -39,10 +41,21 @@ public interface IConversationGrain : IGrainWithStringKey
 
     /// <summary>Removes one item; on success the result carries the conversation.</summary>
     Task<ConversationItemDeletion> DeleteItemAsync(string userId, string itemId);
+
+    // --- operators, lifecycle and the background summariser ---
+
+    /// <summary>The working context (summary, kept items and their token counts) for operators; no owner check, so
+    /// only the admin API may call it. Null if the conversation does not exist.</summary>
+    Task<WorkingContext?> GetWorkingContextAsync();
+
+    /// <summary>Moves the conversation to the archive if it was last used at or before <paramref name="idleSince"/>;
+    /// false if it is gone or was used since (a concurrent turn always wins).</summary>
+    Task<bool> ArchiveIfIdleAsync(DateTimeOffset idleSince);
+
+    /// <summary>Called by the grain's own background summariser; false if a newer summary or a deletion won.</summary>
+    Task<bool> ApplySummaryAsync(ConversationSummaryUpdate update);
 }
 
 /// <summary>An OpenAI chat message kept verbatim: <see cref="Json"/> is the whole message object as the client sent it
 /// (or the upstream returned it), so tool calls, names and multi-part content survive the round trip.</summary>
 public sealed record ChatMessageRecord(string Role, string Json);
-
-public sealed record ConversationContext(IReadOnlyList<ChatMessageRecord> Messages);

@@ -46,6 +46,20 @@ public static class ChatMessageConversion
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>A system message with plain text content.</summary>
+    public static string ToSystemMessageJson(string text)
+    {
+        var buffer = new ArrayBufferWriter<byte>(text.Length + 32);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("role", "system");
+            writer.WriteString("content", text);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     /// <summary>The text parts of a chat message as Conversations API content. Parts without text (images, audio)
     /// are not shown; the message itself is kept verbatim for the upstream. Never throws: the chat path stores what
     /// the client or upstream sent, and a part the API cannot show must not make the conversation unreadable.</summary>

@@ -1,16 +1,25 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Grains.Conversations.Context;
+using Parley.Grains.Conversations.Lifecycle;
+using Parley.Grains.Conversations.Summaries;
 using Parley.Runtime;
 
 namespace Parley.Grains.Conversations;
 
-/// <summary>One conversation. The activation is a cache, not the source of truth: every read call first re-reads the
-/// state (another silo may have served this conversation since), and every change is written with the ETag read;
+/// <summary>One conversation. The activation is a cache, not the source of truth: every read call first refreshes the
+/// state (another silo may have served this conversation since; an unchanged ETag costs no payload), and every change
+/// is written with the ETag read;
 /// when another silo wrote first the change is re-applied to the fresh state, so no message is ever lost. That
 /// compare-and-set is why a change may start from the cache instead of a read (see <see cref="LoadForWriteAsync"/>).</summary>
 [GrainType("conversation")]
 public sealed partial class ConversationGrain(
     [PersistentState("conversation")] IPersistentState<ConversationState> state,
+    IOptions<ConversationContextOptions> contextOptions,
+    IConversationSummarizer summarizer,
+    IConversationActivityIndex activityIndex,
+    IConversationArchive archive,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
     /// <summary>Bound on re-applying one change under contention; each retry means another writer made progress.</summary>
@@ -21,21 +30,6 @@ public sealed partial class ConversationGrain(
     /// <summary>The cached state holds a change whose write has not (yet) succeeded: it must not seed another write.</summary>
     private bool _unsaved;
 
-    public async Task<ConversationContext?> GetContextAsync(string userId)
-    {
-        if (!await LoadAsync(userId))
-        {
-            return null;
-        }
-        var items = state.State.Items;
-        var messages = new ChatMessageRecord[items.Count];
-        for (var i = 0; i < messages.Length; i++)
-        {
-            messages[i] = items[i].ToChatMessage();
-        }
-        return new ConversationContext(messages);
-    }
-
     public async Task<bool> AppendTurnAsync(string userId, IReadOnlyList<ChatMessageRecord> userMessages, ChatMessageRecord assistantMessage)
     {
         // Built once, outside the retry loop, so a re-applied turn keeps the same item ids.
@@ -45,32 +39,45 @@ public sealed partial class ConversationGrain(
             newItems.Add(ToStoredItem(message));
         }
         newItems.Add(ToStoredItem(assistantMessage));
+        CountTurnTokens(newItems);
 
         if (!await LoadForWriteAsync(userId))
         {
             return false;
         }
-        return await UpdateAsync(userId, s =>
+        var appended = await UpdateAsync(userId, s =>
         {
-            s.Items.AddRange(newItems);
+            AddItems(s, newItems);
+            RecordTurnSettings(s);
             return true;
         }, notFound: false);
+        if (appended)
+        {
+            MaybeStartSummary();
+        }
+        return appended;
     }
 
-    public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items)
+    public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items,
+        ConversationSettings settings)
     {
         await ReadAsync();
-        if (Exists)
+        if (Exists || await archive.GetAsync(GetPrimaryKeyString()) is not null)
         {
             return null;
         }
+        var now = TimeProvider.GetUtcNow();
         state.State = new ConversationState
         {
             OwnerUserId = userId,
-            CreatedAt = TimeProvider.GetUtcNow().ToUnixTimeSeconds(),
+            CreatedAt = now.ToUnixTimeSeconds(),
+            LastUsedAt = now.ToUnixTimeMilliseconds(),
             Metadata = new Dictionary<string, string>(metadata),
-            Items = ToStoredItems(items),
+            Model = settings.Model,
+            SystemPrompt = settings.SystemPrompt,
+            MaxContextTokens = settings.MaxContextTokens,
         };
+        AddItems(state.State, ToStoredItems(items));
         try
         {
             await WriteAsync();
@@ -81,13 +88,14 @@ public sealed partial class ConversationGrain(
             await ReadAsync();
             return null;
         }
+        activityIndex.Touch(GetPrimaryKeyString(), TimeProvider.GetUtcNow());
         return ToInfo();
     }
 
     public async Task<ConversationInfo?> GetAsync(string userId)
         => await LoadAsync(userId) ? ToInfo() : null;
 
-    public async Task<ConversationInfo?> UpdateMetadataAsync(string userId, IReadOnlyDictionary<string, string> metadata)
+    public async Task<ConversationInfo?> UpdateAsync(string userId, IReadOnlyDictionary<string, string>? metadata, ConversationSettings settings)
     {
         if (!await LoadForWriteAsync(userId))
         {
@@ -95,8 +103,14 @@ public sealed partial class ConversationGrain(
         }
         return await UpdateAsync(userId, s =>
         {
-            // Replaced, never mutated: a ConversationInfo handed out earlier keeps the dictionary it was given.
-            s.Metadata = new Dictionary<string, string>(metadata);
+            if (metadata is not null)
+            {
+                // Replaced, never mutated: a ConversationInfo handed out earlier keeps the dictionary it was given.
+                s.Metadata = new Dictionary<string, string>(metadata);
+            }
+            s.Model = settings.Model ?? s.Model;
+            s.SystemPrompt = settings.SystemPrompt ?? s.SystemPrompt;
+            s.MaxContextTokens = settings.MaxContextTokens ?? s.MaxContextTokens;
             return ToInfo();
         }, notFound: null);
     }
@@ -110,6 +124,9 @@ public sealed partial class ConversationGrain(
         var deleted = await UpdateAsync(userId, _ => true, notFound: false, clear: true);
         if (deleted)
         {
+            // A copy left behind by an interrupted restore must not bring the conversation back.
+            await archive.DeleteAsync(GetPrimaryKeyString());
+            await activityIndex.RemoveAsync(GetPrimaryKeyString());
             DeactivateOnIdle();
         }
         return deleted;
@@ -124,7 +141,7 @@ public sealed partial class ConversationGrain(
         }
         return await UpdateAsync<IReadOnlyList<ConversationItem>?>(userId, s =>
         {
-            s.Items.AddRange(newItems);
+            AddItems(s, newItems);
             return newItems.ConvertAll(i => i.ToItem());
         }, notFound: null);
     }
@@ -190,16 +207,30 @@ public sealed partial class ConversationGrain(
 
     private bool IsOwnedBy(string userId) => Exists && string.Equals(state.State.OwnerUserId, userId, StringComparison.Ordinal);
 
-    /// <summary>Re-reads the state and says whether the conversation exists for this user. A missing conversation
-    /// does not keep its activation: ids probed by clients must not pin memory for the idle timeout.</summary>
+    /// <summary>Refreshes the state (restoring it from the archive if it was archived) and says whether the
+    /// conversation exists for this user. A missing conversation does not keep its activation: ids probed by clients
+    /// must not pin memory for the idle timeout.</summary>
     private async Task<bool> LoadAsync(string userId)
     {
-        await ReadAsync();
-        if (!Exists)
+        await RefreshAsync();
+        if (!Exists && !await TryRestoreAsync())
         {
             DeactivateOnIdle();
         }
         return IsOwnedBy(userId);
+    }
+
+    /// <summary>Re-reads only what changed; a cache holding a failed write is re-read in full.</summary>
+    private async Task RefreshAsync()
+    {
+        if (_unsaved)
+        {
+            await ReadAsync();
+        }
+        else
+        {
+            await state.RefreshStateAsync();
+        }
     }
 
     /// <summary>Like <see cref="LoadAsync"/>, but skips the read when the cache says the conversation is this
@@ -214,7 +245,10 @@ public sealed partial class ConversationGrain(
     /// <summary>Applies <paramref name="change"/> to the state and writes it (or, with <paramref name="clear"/>,
     /// deletes it). On a stale ETag (another silo wrote since the read) re-reads and re-applies, unless the
     /// conversation is gone for this user meanwhile.</summary>
-    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null, bool clear = false)
+    /// <remarks>Every change but a summary is a use of the conversation: it moves the last-use time the lifecycle
+    /// archives by.</remarks>
+    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null, bool clear = false,
+        bool isUse = true)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -223,9 +257,18 @@ public sealed partial class ConversationGrain(
             {
                 return result;
             }
+            var now = TimeProvider.GetUtcNow();
+            if (isUse)
+            {
+                state.State.LastUsedAt = now.ToUnixTimeMilliseconds();
+            }
             try
             {
                 await (clear ? state.ClearStateAsync() : WriteAsync());
+                if (isUse && !clear)
+                {
+                    activityIndex.Touch(GetPrimaryKeyString(), now);
+                }
                 return result;
             }
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
@@ -252,20 +295,49 @@ public sealed partial class ConversationGrain(
         _unsaved = false;
     }
 
-    private ConversationInfo ToInfo() => new(GetPrimaryKeyString(), state.State.CreatedAt, state.State.Metadata);
+    private ConversationInfo ToInfo() => new(GetPrimaryKeyString(), state.State.CreatedAt, state.State.Metadata, state.State.ToSettings());
+
+    /// <summary>Appends items numbered after the last one. Items are built without numbers outside the retry loop
+    /// (so a re-applied change keeps its item ids) and numbered here, against the state they land in.</summary>
+    private static void AddItems(ConversationState s, List<StoredConversationItem> items)
+    {
+        foreach (var item in items)
+        {
+            s.Items.Add(new StoredConversationItem
+            {
+                Id = item.Id,
+                Role = item.Role,
+                MessageJson = item.MessageJson,
+                Content = item.Content,
+                Seq = ++s.LastSeq,
+                Tokens = item.Tokens,
+            });
+        }
+    }
 
     private static List<StoredConversationItem> ToStoredItems(IReadOnlyList<NewConversationItem> items)
     {
         var stored = new List<StoredConversationItem>(items.Count);
         foreach (var item in items)
         {
-            stored.Add(new StoredConversationItem(NewItemId(), item.Role, ChatMessageConversion.ToChatMessageJson(item), item.Content));
+            stored.Add(new StoredConversationItem
+            {
+                Id = NewItemId(),
+                Role = item.Role,
+                MessageJson = ChatMessageConversion.ToChatMessageJson(item),
+                Content = item.Content,
+            });
         }
         return stored;
     }
 
-    private static StoredConversationItem ToStoredItem(ChatMessageRecord message)
-        => new(NewItemId(), message.Role, message.Json, ChatMessageConversion.ToContentParts(message));
+    private static StoredConversationItem ToStoredItem(ChatMessageRecord message) => new()
+    {
+        Id = NewItemId(),
+        Role = message.Role,
+        MessageJson = message.Json,
+        Content = ChatMessageConversion.ToContentParts(message),
+    };
 
     private static string NewItemId() => ItemIdPrefix + Guid.NewGuid().ToString("N");
 

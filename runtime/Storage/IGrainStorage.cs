@@ -16,6 +16,20 @@ public interface IGrainStorage
     Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default);
     Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default);
     Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the record only if it changed since <paramref name="grainState"/> was read or written: if the
+    /// stored ETag equals <see cref="IGrainState{TState}.ETag"/> (and the record exists exactly when
+    /// <see cref="IGrainState{TState}.RecordExists"/> says so), <paramref name="grainState"/> is left untouched and the
+    /// result is false; otherwise this is <see cref="ReadStateAsync{TState}"/> (a deleted record gives the default
+    /// state, a null ETag and RecordExists false) and the result is true.</summary>
+    /// <remarks>Lets an activation that may have been overtaken by another silo confirm its state is current without
+    /// fetching and deserialising the whole record. The default re-reads unconditionally, which is correct but saves
+    /// nothing, so a provider (or a wrapper around one) should override it.</remarks>
+    async Task<bool> ReadStateIfChangedAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        await ReadStateAsync(stateName, grainId, grainState, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
 }
 
 /// <summary>A write was refused because the stored ETag differs from the one the writer read.</summary>

@@ -9,6 +9,11 @@ public interface IPersistentState<TState> where TState : class, new()
     string? Etag { get; }
     bool RecordExists { get; }
     Task ReadStateAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Re-reads the state only if the stored record changed since the last read or write (another silo wrote
+    /// or cleared it); when it did not, <see cref="State"/> keeps the very same object and nothing is deserialised.
+    /// Returns true if it re-read.</summary>
+    Task<bool> RefreshStateAsync(CancellationToken cancellationToken = default);
     Task WriteStateAsync(CancellationToken cancellationToken = default);
     Task ClearStateAsync(CancellationToken cancellationToken = default);
 }

@@ -11,7 +11,27 @@ internal sealed class MemoryGrainStorage(GrainStateSerializer serializer) : IGra
 
     public Task ReadStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
-        if (_records.TryGetValue((stateName, grainId), out var record))
+        Load(_records.TryGetValue((stateName, grainId), out var record) ? record : null, grainState);
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> ReadStateIfChangedAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        var record = _records.TryGetValue((stateName, grainId), out var found) ? found : null;
+        var unchanged = record is null
+            ? !grainState.RecordExists && grainState.ETag is null
+            : grainState.RecordExists && record.ETag == grainState.ETag;
+        if (unchanged)
+        {
+            return Task.FromResult(false);
+        }
+        Load(record, grainState);
+        return Task.FromResult(true);
+    }
+
+    private void Load<TState>(Record? record, IGrainState<TState> grainState)
+    {
+        if (record is not null)
         {
             grainState.State = serializer.Deserialize<TState>(record.Data);
             grainState.ETag = record.ETag;
@@ -23,7 +43,6 @@ internal sealed class MemoryGrainStorage(GrainStateSerializer serializer) : IGra
             grainState.ETag = null;
             grainState.RecordExists = false;
         }
-        return Task.CompletedTask;
     }
 
     public Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)

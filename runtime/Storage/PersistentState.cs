@@ -20,6 +20,9 @@ internal sealed class PersistentState<TState>(string stateName, GrainId grainId,
     public Task ReadStateAsync(CancellationToken cancellationToken = default)
         => storage.ReadStateAsync(stateName, grainId, _record, cancellationToken);
 
+    public Task<bool> RefreshStateAsync(CancellationToken cancellationToken = default)
+        => storage.ReadStateIfChangedAsync(stateName, grainId, _record, cancellationToken);
+
     public Task WriteStateAsync(CancellationToken cancellationToken = default)
         => storage.WriteStateAsync(stateName, grainId, _record, cancellationToken);
 

@@ -39,6 +39,33 @@ internal sealed partial class RedisGrainStorage(
         grainState.RecordExists = true;
     }
 
+    public async Task<bool> ReadStateIfChangedAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+    {
+        // A caller that holds no record sends no ETag, so any stored record counts as changed for it.
+        var held = grainState.RecordExists ? grainState.ETag ?? string.Empty : string.Empty;
+        var result = await EvaluateAsync(RedisGrainStorageScripts.ReadIfChanged, "conditional read", stateName, grainId,
+            [held], cancellationToken).ConfigureAwait(false);
+        switch (result.Length)
+        {
+            case 0:
+                if (!grainState.RecordExists && grainState.ETag is null)
+                {
+                    return false;
+                }
+                grainState.State = MemoryGrainStorage.CreateDefault<TState>();
+                grainState.ETag = null;
+                grainState.RecordExists = false;
+                return true;
+            case 1:
+                return false;
+            default:
+                grainState.State = serializer.Deserialize<TState>((byte[])result[1]!);
+                grainState.ETag = (string?)result[0];
+                grainState.RecordExists = true;
+                return true;
+        }
+    }
+
     public async Task WriteStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
     {
         var data = serializer.Serialize(grainState.State);

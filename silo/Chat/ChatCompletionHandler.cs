@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
@@ -9,6 +8,8 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
+using Parley.Silo.Cache;
+using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
 
@@ -18,7 +19,9 @@ namespace Parley.Silo.Chat;
 /// then relay the upstream's answer (streamed or not) and store the turn.</summary>
 internal sealed class ChatCompletionHandler(
     ModelCatalog catalog,
+    ResponseCache responseCache,
     IOptions<ChatLimitsOptions> limits,
+    IOptions<ConversationOptions> conversationOptions,
     IGrainFactory grainFactory,
     TimeProvider timeProvider,
     SiloLifecycleState lifecycle,
@@ -26,6 +29,7 @@ internal sealed class ChatCompletionHandler(
 {
     // Room for the rewritten fields (model name, stream_options) on top of the client's body.
     private const int RewriteHeadroomBytes = 256;
+    private const string JsonContentType = "application/json";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -76,27 +80,36 @@ internal sealed class ChatCompletionHandler(
             return default;
         }
         var userId = context.GetCaller().UserId;
-        ConversationContext? conversation = null;
-        IReadOnlyList<ChatMessageRecord>? newMessages = null;
-        if (request.ConversationId is { } conversationId)
+        var (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
+        if (planError is not null)
         {
-            conversation = await grainFactory.GetGrain<IConversationGrain>(conversationId).GetContextAsync(userId).ConfigureAwait(false);
-            if (conversation is null)
-            {
-                await ChatErrors.ConversationNotFound(conversationId).WriteAsync(context).ConfigureAwait(false);
-                return default;
-            }
-            newMessages = CopyMessages(request.Messages);
+            await planError.WriteAsync(context).ConfigureAwait(false);
+            return default;
         }
-        var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger);
+        var newMessages = request.ConversationId is null ? null : CopyMessages(request.Messages);
+        var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger)
+        {
+            Prompt = prompt,
+        };
         exchange.SetParleyHeaders();
         var upstreamBody = new PooledBufferWriter(body.Length + RewriteHeadroomBytes + StoredLength(conversation));
         ChatRequestRewriter.Write(upstreamBody, root, request, conversation);
         return (exchange, upstreamBody);
     }
 
-    private static async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, ReadOnlyMemory<byte> body)
+    /// <summary>Answers from the response cache when it holds this exact request, else calls the upstream (recording
+    /// its answer for the cache when the request is cacheable).</summary>
+    private async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, ReadOnlyMemory<byte> body)
     {
+        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, body.Span, exchange.UserId, exchange.Prompt.CarriesRedactedData);
+        if (cacheRequest is not null && await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false) is { } hit)
+        {
+            exchange.MarkCacheHit();
+            // Replayed through the same relay as a live answer, so a hit has the same shape and stores the same turn.
+            await using var cached = hit.OpenRead();
+            return await RelayAsync(exchange, cached, hit.ContentType, hit.Body.Length).ConfigureAwait(false);
+        }
+
         HttpResponseMessage upstream;
         exchange.ArmTimeout();
         try
@@ -131,21 +144,42 @@ internal sealed class ChatCompletionHandler(
             {
                 return await exchange.FailAsync(e).ConfigureAwait(false);
             }
-            await using (upstreamBody.ConfigureAwait(false))
+            var contentType = upstream.Content.Headers.ContentType?.ToString();
+            if (cacheRequest is null)
             {
-                if (IsEventStream(upstream.Content.Headers.ContentType))
+                await using (upstreamBody.ConfigureAwait(false))
                 {
-                    return await StreamingRelay.RelayAsync(exchange, upstreamBody).ConfigureAwait(false);
+                    return await RelayAsync(exchange, upstreamBody, contentType, upstream.Content.Headers.ContentLength).ConfigureAwait(false);
                 }
-                return exchange.ConversationId is null
-                    ? await JsonRelay.CopyThroughAsync(exchange, upstream, upstreamBody).ConfigureAwait(false)
-                    : await JsonRelay.StoreAndRelayAsync(exchange, upstream, upstreamBody).ConfigureAwait(false);
+            }
+            var recording = responseCache.Record(cacheRequest, upstreamBody);
+            await using (recording.ConfigureAwait(false))
+            {
+                var result = await RelayAsync(exchange, recording, contentType, upstream.Content.Headers.ContentLength).ConfigureAwait(false);
+                if (result is { Status: StatusCodes.Status200OK, Truncated: false })
+                {
+                    await responseCache.StoreAsync(cacheRequest, recording, contentType ?? JsonContentType, exchange.Context.RequestAborted).ConfigureAwait(false);
+                }
+                else
+                {
+                    // The copy outlives the stream (the relay disposes it); only storing or this releases it.
+                    recording.ReleaseRecording();
+                }
+                return result;
             }
         }
     }
 
-    private static bool IsEventStream(MediaTypeHeaderValue? contentType)
-        => string.Equals(contentType?.MediaType, SseResponse.MediaType, StringComparison.OrdinalIgnoreCase);
+    private static Task<ChatCompletionResult> RelayAsync(ChatExchange exchange, Stream body, string? contentType, long? contentLength)
+    {
+        if (SseResponse.IsEventStream(contentType))
+        {
+            return StreamingRelay.RelayAsync(exchange, body);
+        }
+        return exchange.ConversationId is null
+            ? JsonRelay.CopyThroughAsync(exchange, body, contentType, contentLength)
+            : JsonRelay.StoreAndRelayAsync(exchange, body, contentType);
+    }
 
     /// <summary>The client's new messages as they will be stored (verbatim JSON) once the turn completes.</summary>
     private static List<ChatMessageRecord> CopyMessages(JsonElement messages)
@@ -159,14 +193,14 @@ internal sealed class ChatCompletionHandler(
         return copies;
     }
 
-    private static int StoredLength(ConversationContext? conversation)
+    private static int StoredLength(IReadOnlyList<ChatMessageRecord>? conversation)
     {
         if (conversation is null)
         {
             return 0;
         }
         var length = 0;
-        foreach (var message in conversation.Messages)
+        foreach (var message in conversation)
         {
             // UTF-16 length is a lower bound of the UTF-8 length; the writer grows the buffer if needed.
             length += message.Json.Length + 1;

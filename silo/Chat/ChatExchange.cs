@@ -1,8 +1,10 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Runtime;
 using Parley.Silo.Api;
+using Parley.Silo.Cache;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Chat;
@@ -46,6 +48,18 @@ internal sealed class ChatExchange : IDisposable
     public IReadOnlyList<ChatMessageRecord>? NewMessages { get; }
     public IGrainFactory GrainFactory { get; }
     public ILogger Logger { get; }
+
+    /// <summary>The prompt's token count and, for a conversation, how its context was compressed.</summary>
+    public PromptInfo Prompt { get; init; }
+
+    /// <summary>The answer comes from the response cache.</summary>
+    public bool CacheHit { get; private set; }
+
+    public void MarkCacheHit()
+    {
+        CacheHit = true;
+        Context.Response.Headers[ResponseCacheHeaders.Name] = ResponseCacheHeaders.Hit;
+    }
 
     /// <summary>Cancelled when the client disconnects, the armed timeout elapses or a shutdown's grace period ends.</summary>
     public CancellationToken Token => _linked.Token;
@@ -158,6 +172,17 @@ internal sealed class ChatExchange : IDisposable
             headers[ConversationReference.ResponseHeaderName] = ConversationId;
         }
         headers[RequestIds.HeaderName] = RequestId;
+        headers[ResponseCacheHeaders.Name] = CacheHit ? ResponseCacheHeaders.Hit : ResponseCacheHeaders.Miss;
+        headers[ParleyHeaders.PromptTokens] = Prompt.PromptTokens.ToString(CultureInfo.InvariantCulture);
+        if (Prompt.Estimated)
+        {
+            headers[ParleyHeaders.PromptTokensEstimated] = "true";
+        }
+        if (Prompt.DroppedMessages is { } dropped)
+        {
+            headers[ParleyHeaders.ContextDropped] = dropped.ToString(CultureInfo.InvariantCulture);
+            headers[ParleyHeaders.ContextSummary] = Prompt.SummaryUsed ? "used" : "none";
+        }
     }
 
     public void Dispose()
@@ -171,4 +196,16 @@ internal static class ParleyHeaders
 {
     public const string Model = "x-parley-model";
     public const string Provider = "x-parley-provider";
+
+    /// <summary>The prompt tokens Parley counted (what the upstream's usage.prompt_tokens will say for text messages).</summary>
+    public const string PromptTokens = "x-parley-prompt-tokens";
+
+    /// <summary>"true" when the count is an estimate (a model counted with a borrowed encoding).</summary>
+    public const string PromptTokensEstimated = "x-parley-prompt-tokens-estimated";
+
+    /// <summary>Conversation turns only: how many of the oldest unsummarised messages were left out to fit the budget.</summary>
+    public const string ContextDropped = "x-parley-context-dropped";
+
+    /// <summary>Conversation turns only: "used" when the rolling summary of older turns is in the prompt, else "none".</summary>
+    public const string ContextSummary = "x-parley-context-summary";
 }

@@ -3,10 +3,12 @@ using Parley.Silo.Providers;
 
 namespace Parley.Silo.Chat;
 
-/// <summary>What the silo needs to know about a validated chat completions request; the body itself stays raw.</summary>
+/// <summary>What the silo needs to know about a validated chat completions request; the body itself stays raw.
+/// <see cref="MaxReplyTokens"/> is <c>max_completion_tokens</c>, else <c>max_tokens</c>, if the client sent one.</summary>
 internal readonly record struct ChatRequest(
     CatalogModel Model,
     bool Stream,
     bool ClientIncludeUsage,
     string? ConversationId,
-    JsonElement Messages);
+    JsonElement Messages,
+    int? MaxReplyTokens);

@@ -22,7 +22,7 @@ internal static class ChatRequestRewriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static void Write(IBufferWriter<byte> output, JsonElement root, in ChatRequest request, ConversationContext? conversation)
+    public static void Write(IBufferWriter<byte> output, JsonElement root, in ChatRequest request, IReadOnlyList<ChatMessageRecord>? conversation)
     {
         var writer = t_writer ??= new Utf8JsonWriter(Stream.Null, WriterOptions);
         writer.Reset(output);
@@ -68,12 +68,12 @@ internal static class ChatRequestRewriter
         }
     }
 
-    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, ConversationContext? conversation)
+    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, IReadOnlyList<ChatMessageRecord>? conversation)
     {
         writer.WriteStartArray(MessagesName);
         if (conversation is not null)
         {
-            foreach (var stored in conversation.Messages)
+            foreach (var stored in conversation)
             {
                 writer.WriteRawValue(stored.Json);
             }

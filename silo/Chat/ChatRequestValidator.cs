@@ -23,6 +23,7 @@ internal static class ChatRequestValidator
         JsonElement? model = null, messages = null, conversation = null;
         var stream = false;
         var includeUsage = false;
+        long? maxTokens = null, maxCompletionTokens = null;
         foreach (var property in root.EnumerateObject())
         {
             var value = property.Value;
@@ -66,10 +67,27 @@ internal static class ChatRequestValidator
             }
             else if (property.NameEquals("max_tokens"u8) || property.NameEquals("max_completion_tokens"u8) || property.NameEquals("n"u8))
             {
-                if (!IsOptional(value, JsonValueKind.Number) || (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out _)))
+                long number = 0;
+                if (!IsOptional(value, JsonValueKind.Number) || (value.ValueKind == JsonValueKind.Number && !value.TryGetInt64(out number)))
                 {
                     error = InputErrors.WrongType(property.Name, "an integer", value.ValueKind);
                     return false;
+                }
+                if (value.ValueKind == JsonValueKind.Number)
+                {
+                    if (number < 1)
+                    {
+                        error = InputErrors.InvalidValue(property.Name, $"Invalid '{property.Name}': integer below minimum value. Expected a value >= 1, but got {number} instead.");
+                        return false;
+                    }
+                    if (property.NameEquals("max_tokens"u8))
+                    {
+                        maxTokens = number;
+                    }
+                    else if (property.NameEquals("max_completion_tokens"u8))
+                    {
+                        maxCompletionTokens = number;
+                    }
                 }
             }
             else if (property.NameEquals("temperature"u8) || property.NameEquals("top_p"u8))
@@ -110,7 +128,10 @@ internal static class ChatRequestValidator
             error = ChatErrors.ModelNotFound(modelName);
             return false;
         }
-        request = new ChatRequest(catalogModel, stream, includeUsage, conversationId, messagesValue);
+        // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as at OpenAI.
+        var replyLimit = maxCompletionTokens ?? maxTokens;
+        request = new ChatRequest(catalogModel, stream, includeUsage, conversationId, messagesValue,
+            replyLimit is { } limit ? (int)Math.Min(limit, int.MaxValue) : null);
         error = null;
         return true;
     }

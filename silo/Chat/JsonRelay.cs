@@ -17,14 +17,14 @@ internal static class JsonRelay
     // A non-streamed completion is a few kilobytes; this only bounds a misbehaving upstream.
     private const int MaxStoredResponseBytes = 16 * 1024 * 1024;
 
-    public static async Task<ChatCompletionResult> CopyThroughAsync(ChatExchange exchange, HttpResponseMessage upstream, Stream upstreamBody)
+    public static async Task<ChatCompletionResult> CopyThroughAsync(ChatExchange exchange, Stream upstreamBody, string? contentType, long? contentLength)
     {
         var response = exchange.Context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? DefaultContentType;
+        response.ContentType = contentType ?? DefaultContentType;
         // The body passes through unchanged, so the upstream's length holds; it spares the client chunked framing, and
         // a body cut short then surfaces as an aborted response rather than a complete-looking one.
-        response.ContentLength = upstream.Content.Headers.ContentLength;
+        response.ContentLength = contentLength;
         var reader = PipeReader.Create(upstreamBody);
         var output = response.BodyWriter;
         var scanner = new IncrementalUsageScanner();
@@ -66,7 +66,7 @@ internal static class JsonRelay
         }
     }
 
-    public static async Task<ChatCompletionResult> StoreAndRelayAsync(ChatExchange exchange, HttpResponseMessage upstream, Stream upstreamBody)
+    public static async Task<ChatCompletionResult> StoreAndRelayAsync(ChatExchange exchange, Stream upstreamBody, string? contentType)
     {
         using var body = new PooledBufferWriter(8 * 1024);
         try
@@ -105,7 +105,7 @@ internal static class JsonRelay
         }
         var response = exchange.Context.Response;
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? DefaultContentType;
+        response.ContentType = contentType ?? DefaultContentType;
         response.ContentLength = body.WrittenCount;
         await response.Body.WriteAsync(body.WrittenMemory, exchange.Context.RequestAborted).ConfigureAwait(false);
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);

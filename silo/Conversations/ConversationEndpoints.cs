@@ -9,6 +9,7 @@ using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
+using Parley.Silo.Providers;
 
 namespace Parley.Silo.Conversations;
 
@@ -37,7 +38,7 @@ internal static class ConversationEndpoints
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits, ModelCatalog catalog)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         if (body.Error is not null)
@@ -46,11 +47,19 @@ internal static class ConversationEndpoints
         }
         IReadOnlyDictionary<string, string> metadata = new Dictionary<string, string>();
         IReadOnlyList<NewConversationItem> items = [];
+        var settings = ConversationSettings.None;
         if (body.Root is { } root)
         {
             foreach (var property in root.EnumerateObject())
             {
-                ApiError? error;
+                if (ConversationSettingsParser.TryRead(property, catalog, ref settings, out var error))
+                {
+                    if (error is not null)
+                    {
+                        return error.ToResult();
+                    }
+                    continue;
+                }
                 switch (property.Name)
                 {
                     case "items":
@@ -75,7 +84,7 @@ internal static class ConversationEndpoints
         // A fresh id is taken with overwhelming probability; the loop only makes "taken" impossible to surface.
         while (true)
         {
-            var info = await grains.GetGrain<IConversationGrain>(ConversationIds.New()).CreateAsync(userId, metadata, items);
+            var info = await grains.GetGrain<IConversationGrain>(ConversationIds.New()).CreateAsync(userId, metadata, items, settings);
             if (info is not null)
             {
                 return Conversation(info);
@@ -89,15 +98,46 @@ internal static class ConversationEndpoints
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
-    private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    /// <summary>OpenAI's update replaces the metadata; Parley's settings may be changed beside it or alone.</summary>
+    private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits,
+        ModelCatalog catalog)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        var (metadata, error) = body.ReadSingleField("metadata", required: true, ConversationRequestParser.ParseMetadata);
-        if (error is not null)
+        if (body.Error is not null)
         {
-            return error.ToResult();
+            return body.Error.ToResult();
         }
-        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateMetadataAsync(context.GetCaller().UserId, metadata!);
+        IReadOnlyDictionary<string, string>? metadata = null;
+        var settings = ConversationSettings.None;
+        if (body.Root is not { } root)
+        {
+            return InputErrors.Missing("metadata").ToResult();
+        }
+        foreach (var property in root.EnumerateObject())
+        {
+            if (ConversationSettingsParser.TryRead(property, catalog, ref settings, out var error))
+            {
+                if (error is not null)
+                {
+                    return error.ToResult();
+                }
+                continue;
+            }
+            if (property.Name != "metadata")
+            {
+                return InputErrors.Unknown(property.Name).ToResult();
+            }
+            (metadata, error) = ConversationRequestParser.ParseMetadata(property.Value);
+            if (error is not null)
+            {
+                return error.ToResult();
+            }
+        }
+        if (metadata is null && settings == ConversationSettings.None)
+        {
+            return InputErrors.Missing("metadata").ToResult();
+        }
+        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateAsync(context.GetCaller().UserId, metadata, settings);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -202,7 +242,7 @@ internal static class ConversationEndpoints
     private static IResult Conversation(ConversationInfo info)
         => Results.Json(ConversationResource.From(info), ConversationJsonContext.Relaxed.ConversationResource);
 
-    private static ValueTask<object?> RefuseInvalidIdAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static ValueTask<object?> RefuseInvalidIdAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var conversationId = (string)context.HttpContext.Request.RouteValues["conversationId"]!;
         return ConversationIds.IsValid(conversationId)
@@ -210,7 +250,7 @@ internal static class ConversationEndpoints
             : ValueTask.FromResult<object?>(ApiErrors.BadRequest(ConversationIds.InvalidIdMessage(conversationId), "conversation_id", ConversationIds.InvalidIdCode));
     }
 
-    private static IResult NotFound(string conversationId)
+    internal static IResult NotFound(string conversationId)
         => ApiErrors.NotFound($"Conversation with id '{conversationId}' not found.", NotFoundCode);
 
     private static IResult ItemNotFound(string itemId)

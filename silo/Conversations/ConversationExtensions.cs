@@ -6,6 +6,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations;
+using Parley.Grains.Conversations.Context;
+using Parley.Grains.Conversations.Summaries;
+using Parley.Silo.Conversations.Summaries;
 using Parley.Runtime.Hosting;
 
 namespace Parley.Silo.Conversations;
@@ -28,10 +31,14 @@ public static class ConversationExtensions
             throw new OptionsValidationException(nameof(ConversationOptions), typeof(ConversationOptions), validation.Failures);
         }
 
-        builder.Services.AddGrain<IConversationGrain, ConversationGrain>(options.IdleTimeout);
-        builder.Services.AddGrainStateJson(ConversationStateJsonContext.Default);
+        var configuration = builder.Configuration;
+        builder.Services.AddConversationGrain(options.IdleTimeout, o => configuration.GetSection(ConversationContextOptions.SectionName).Bind(o));
+        builder.Services.AddSingleton<IConversationSummarizer, UpstreamConversationSummarizer>();
         return builder;
     }
 
     public static RouteGroupBuilder MapConversations(this RouteGroupBuilder group) => ConversationEndpoints.Map(group);
+
+    /// <summary>Operator routes under /admin.</summary>
+    public static RouteGroupBuilder MapConversationAdmin(this RouteGroupBuilder admin) => ConversationAdminEndpoints.Map(admin);
 }

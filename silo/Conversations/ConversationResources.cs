@@ -5,16 +5,21 @@ using Parley.GrainInterfaces.Conversations;
 
 namespace Parley.Silo.Conversations;
 
+/// <summary>OpenAI's conversation object; Parley's settings follow it, each only when set.</summary>
 public sealed record ConversationResource(
     [property: JsonPropertyName("id"), JsonPropertyOrder(0)] string Id,
     [property: JsonPropertyName("created_at"), JsonPropertyOrder(2)] long CreatedAt,
-    [property: JsonPropertyName("metadata"), JsonPropertyOrder(3)] IReadOnlyDictionary<string, string> Metadata)
+    [property: JsonPropertyName("metadata"), JsonPropertyOrder(3)] IReadOnlyDictionary<string, string> Metadata,
+    [property: JsonPropertyName("model"), JsonPropertyOrder(4), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Model,
+    [property: JsonPropertyName("system_prompt"), JsonPropertyOrder(5), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SystemPrompt,
+    [property: JsonPropertyName("max_context_tokens"), JsonPropertyOrder(6), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MaxContextTokens)
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(1)]
     public string Object => "conversation";
 
-    public static ConversationResource From(ConversationInfo info) => new(info.Id, info.CreatedAt, info.Metadata);
+    public static ConversationResource From(ConversationInfo info)
+        => new(info.Id, info.CreatedAt, info.Metadata, info.Settings.Model, info.Settings.SystemPrompt, info.Settings.MaxContextTokens);
 }
 
 public sealed record ConversationDeletedResource([property: JsonPropertyName("id"), JsonPropertyOrder(0)] string Id)

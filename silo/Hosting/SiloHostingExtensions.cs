@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Parley.Silo.Admin;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
+using Parley.Silo.Cache;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Health;
@@ -20,6 +21,7 @@ public static class SiloHostingExtensions
         builder.AddParleyProviders();
         builder.AddParleyChat();
         builder.AddParleyConversations();
+        builder.AddParleyResponseCache();
         return builder;
     }
 
@@ -32,7 +34,7 @@ public static class SiloHostingExtensions
         v1.MapModels();
         v1.MapChatCompletions();
         v1.MapConversations();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin();
         return app;
     }
 }

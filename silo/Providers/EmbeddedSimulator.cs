@@ -9,6 +9,9 @@ public static class EmbeddedSimulator
     public const string ProviderName = "simulator";
     public const string ModelName = "parley-sim";
     public const string OwnedBy = "parley-simulator";
+
+    /// <summary>The simulated model's window; the embedded simulator refuses longer prompts as OpenAI does.</summary>
+    public const int ContextWindow = 128_000;
     // The simulator accepts any non-empty key; this one only exists so the upstream call is shaped like a real one.
     internal const string ApiKey = "parley-embedded-simulator";
 
@@ -21,6 +24,13 @@ public static class EmbeddedSimulator
             ApiKey = ApiKey,
             IsEmbeddedSimulator = true,
         });
-        options.Models.TryAdd(ModelName, new ModelOptions { Provider = ProviderName, OwnedBy = OwnedBy });
+        // The simulator counts unknown model names with o200k_base, so the silo's counts for it are exact.
+        options.Models.TryAdd(ModelName, new ModelOptions
+        {
+            Provider = ProviderName,
+            OwnedBy = OwnedBy,
+            ContextWindow = ContextWindow,
+            Encoding = Parley.Tokenizer.TiktokenEncoding.O200kBaseName,
+        });
     }
 }

@@ -32,6 +32,10 @@ public sealed partial class EmbeddedSimulatorHost(IConfiguration configuration, 
                 {
                     options.AcceptAnyModel = true;
                 }
+                if (options.ContextWindow == SimulatorOptions.UnlimitedContextWindow)
+                {
+                    options.ContextWindow = EmbeddedSimulator.ContextWindow;
+                }
             },
             timeProvider,
             section,

@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace Parley.Silo.Providers;
 
 /// <summary>A public model name resolved to the provider that serves it and the name the provider knows it by.</summary>
-public sealed class CatalogModel(string id, string providerName, IChatProvider provider, string upstreamModel, string ownedBy, int? contextWindow, long created)
+public sealed class CatalogModel(string id, string providerName, IChatProvider provider, string upstreamModel, string ownedBy, int? contextWindow, long created,
+    TokenCounting tokens)
 {
     public string Id { get; } = id;
     public string ProviderName { get; } = providerName;
@@ -16,6 +17,9 @@ public sealed class CatalogModel(string id, string providerName, IChatProvider p
     public JsonEncodedText UpstreamModelJson { get; } = JsonEncodedText.Encode(upstreamModel);
     public string OwnedBy { get; } = ownedBy;
     public int? ContextWindow { get; } = contextWindow;
+
+    /// <summary>How this model's prompts are counted.</summary>
+    public TokenCounting Tokens { get; } = tokens;
 
     /// <summary>Unix seconds reported by <c>/v1/models</c> (the time the catalog was built).</summary>
     public long Created { get; } = created;
@@ -48,7 +52,8 @@ public sealed class ModelCatalog : IDisposable
                     [$"Parley:Models:{id}:Provider '{model.Provider}' is not a configured provider."]);
             }
             var upstream = string.IsNullOrEmpty(model.UpstreamModel) ? id : model.UpstreamModel;
-            _models.Add(id, new CatalogModel(id, model.Provider, provider, upstream, model.OwnedBy ?? ModelOptions.DefaultOwnedBy, model.ContextWindow, created));
+            _models.Add(id, new CatalogModel(id, model.Provider, provider, upstream, model.OwnedBy ?? ModelOptions.DefaultOwnedBy, model.ContextWindow, created,
+                TokenCounting.For(upstream, model)));
         }
         Models = [.. _models.Values.OrderBy(m => m.Id, StringComparer.Ordinal)];
     }

@@ -41,7 +41,19 @@ public sealed class ModelOptions
     /// <summary>The model name sent upstream; defaults to the public name.</summary>
     public string? UpstreamModel { get; set; }
 
+    /// <summary>The model's context window in tokens (prompt and reply together). Conversations compress to fit it,
+    /// and a request that cannot fit is refused before the upstream call. Unset: conversations assume
+    /// Parley:Conversations:DefaultContextWindow, and single requests are left for the upstream to judge.</summary>
     public int? ContextWindow { get; set; }
+
+    /// <summary>The tokenizer encoding (<c>o200k_base</c> or <c>cl100k_base</c>) when OpenAI's model table does not
+    /// know the upstream name (an Azure deployment, a fine-tune, a simulator). Counts with it are exact unless
+    /// <see cref="EstimateTokens"/> says otherwise.</summary>
+    public string? Encoding { get; set; }
+
+    /// <summary>Marks token counts as estimates (another provider's model counted with an OpenAI encoding). Default:
+    /// an estimate only when neither OpenAI's table nor <see cref="Encoding"/> gives the encoding.</summary>
+    public bool? EstimateTokens { get; set; }
 
     public string? OwnedBy { get; set; }
 }

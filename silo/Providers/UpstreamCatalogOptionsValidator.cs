@@ -37,6 +37,10 @@ internal sealed class UpstreamCatalogOptionsValidator : IValidateOptions<Upstrea
             {
                 failures.Add($"Parley:Models:{modelName}:ContextWindow must be positive.");
             }
+            if (model.Encoding is { } encoding && !Parley.Tokenizer.TiktokenEncoding.TryGet(encoding, out _))
+            {
+                failures.Add($"Parley:Models:{modelName}:Encoding '{encoding}' is not supported (supported: o200k_base, cl100k_base).");
+            }
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

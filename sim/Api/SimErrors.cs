@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 
 namespace Parley.Sim.Api;
@@ -8,6 +9,7 @@ internal static class SimErrors
     public const string InvalidRequest = "invalid_request_error";
     public const string ServerErrorType = "server_error";
     public const string RateLimitExceeded = "rate_limit_exceeded";
+    public const string ContextLengthExceededCode = "context_length_exceeded";
 
     public static readonly SimError InvalidJson = new(StatusCodes.Status400BadRequest,
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. " +
@@ -56,6 +58,16 @@ internal static class SimErrors
 
     public static SimError NotFound(HttpRequest request) => new(StatusCodes.Status404NotFound,
         $"Invalid URL ({request.Method} {request.Path})", InvalidRequest);
+
+    /// <summary>OpenAI's refusal of a prompt that, with the completion it asks for, does not fit the model's window;
+    /// without max tokens only the messages count.</summary>
+    public static SimError ContextLengthExceeded(int window, int promptTokens, int? maxTokens) => new(StatusCodes.Status400BadRequest,
+        maxTokens is { } completion
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"This model's maximum context length is {window} tokens. However, you requested {(long)promptTokens + completion} tokens ({promptTokens} in the messages, {completion} in the completion). Please reduce the length of the messages or completion.")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"This model's maximum context length is {window} tokens. However, your messages resulted in {promptTokens} tokens. Please reduce the length of the messages."),
+        InvalidRequest, "messages", ContextLengthExceededCode);
 
     public static SimError RateLimited(string message) => new(StatusCodes.Status429TooManyRequests, message, RateLimitExceeded, null, RateLimitExceeded);
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Parley.Sim.Api;
+using Parley.Sim.Hosting;
 using Parley.Sim.Models;
 using Parley.Sim.Tokens;
 
@@ -8,7 +9,7 @@ namespace Parley.Sim.Chat;
 
 /// <summary>Validates a chat completion body the way OpenAI does (same statuses, messages, params and codes) and
 /// extracts what the simulator needs, in one forward pass over the UTF-8 body. Unknown fields are skipped.</summary>
-internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokenizers tokenizers)
+internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokenizers tokenizers, ContextWindows windows)
 {
     public SimError? Parse(in ReadOnlySequence<byte> body, ChatRequest request)
     {
@@ -138,7 +139,20 @@ internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokeni
         request.MaxTokens = maxCompletionTokens ?? maxTokens;
         request.Encoding = tokenizers.For(request.Model);
         request.PromptTokens = request.Encoding.Chat.CountPrompt(request.Messages);
-        return null;
+        return CheckContextWindow(request);
+    }
+
+    // After the count, as OpenAI does: the prompt plus the completion it asks for must fit the model's window. This
+    // refuses the request before the rate limiter is charged, so a refused request uses neither requests nor tokens.
+    private SimError? CheckContextWindow(ChatRequest request)
+    {
+        var window = windows.For(request.Model!);
+        if (window == SimulatorOptions.UnlimitedContextWindow)
+        {
+            return null;
+        }
+        var requested = (long)request.PromptTokens + (request.MaxTokens ?? 0);
+        return requested > window ? SimErrors.ContextLengthExceeded(window, request.PromptTokens, request.MaxTokens) : null;
     }
 
     private SimError? ReadModel(ref Utf8JsonReader reader, ChatRequest request)

@@ -13,6 +13,7 @@ public sealed class SimulatorOptions
     public const int DefaultMaxRequestBodyBytes = 16 * 1024 * 1024;
     public const int DefaultFaultSeed = 12345;
     public const string DefaultEncodingName = "o200k_base";
+    public const int UnlimitedContextWindow = 0;
     public static readonly TimeSpan DefaultRateLimitWindow = TimeSpan.FromMinutes(1);
 
     /// <summary>The models served when <see cref="Models"/> is empty.</summary>
@@ -32,6 +33,15 @@ public sealed class SimulatorOptions
     /// <summary>Per-model encoding overrides (model name, case-insensitive → encoding name); they win over OpenAI's
     /// model table and <see cref="DefaultEncoding"/>.</summary>
     public Dictionary<string, string> ModelEncodings { get; set; } = [];
+
+    /// <summary>Context window in tokens of every model without an entry in <see cref="ModelContextWindows"/>: a
+    /// request whose prompt tokens plus max_completion_tokens (or max_tokens) exceed it is refused with OpenAI's 400
+    /// <c>context_length_exceeded</c>. <see cref="UnlimitedContextWindow"/> (0) accepts any length.</summary>
+    public int ContextWindow { get; set; } = UnlimitedContextWindow;
+
+    /// <summary>Per-model context windows (model name, case-insensitive → tokens; 0 = unlimited); they win over
+    /// <see cref="ContextWindow"/>.</summary>
+    public Dictionary<string, int> ModelContextWindows { get; set; } = [];
 
     /// <summary>Valid API keys. Empty means any non-empty bearer key is accepted.</summary>
     public string[] ApiKeys { get; set; } = [];
@@ -101,6 +111,7 @@ public sealed class SimulatorOptions
             $"  rate limits:       {Limit(RequestsPerWindow)} requests and {Limit(TokensPerWindow)} tokens per {RateLimitWindow} per key",
             $"  faults:            5xx {ServerErrorRate:P1}, timeout {TimeoutRate:P1}, cut mid-stream {CutMidStreamRate:P1} (after {CutAfterChunks} chunks), cut before first byte {CutBeforeFirstByteRate:P1}, seed {FaultSeed}",
             $"  token counting:    OpenAI's model table, else {DefaultEncoding}" + (ModelEncodings.Count == 0 ? "" : $", {ModelEncodings.Count} override(s)"),
+            $"  context window:    {Limit(ContextWindow)} tokens" + (ModelContextWindows.Count == 0 ? "" : $", {ModelContextWindows.Count} per-model override(s)"),
             $"  recorded requests: {RecordedRequests}");
     }
 }

@@ -26,6 +26,15 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
             }
             Encoding(encoding, $"Simulator:ModelEncodings:{model}", failures);
         }
+        NonNegative(options.ContextWindow, nameof(options.ContextWindow), failures);
+        foreach (var (model, window) in options.ModelContextWindows)
+        {
+            if (string.IsNullOrWhiteSpace(model))
+            {
+                failures.Add("Simulator:ModelContextWindows must not contain empty model names.");
+            }
+            NonNegative(window, $"ModelContextWindows:{model}", failures);
+        }
         Positive(options.ResponseTokens, nameof(options.ResponseTokens), failures);
         Positive(options.TokensPerChunk, nameof(options.TokensPerChunk), failures);
         Positive(options.CutAfterChunks, nameof(options.CutAfterChunks), failures);

@@ -34,6 +34,7 @@ public static class SimulatorServiceCollectionExtensions
         services.TryAddSingleton<ModelTokenizers>();
         services.TryAddSingleton<SimulatorState>();
         services.TryAddSingleton<ModelCatalog>();
+        services.TryAddSingleton<ContextWindows>();
         services.TryAddSingleton<SimulatorAuthenticator>();
         services.TryAddSingleton<ChatRequestParser>();
         services.TryAddSingleton<FaultPlanner>();

@@ -35,9 +35,21 @@ public sealed class ChatTokenCounter
 
     public TiktokenEncoding Encoding { get; }
 
+    private static readonly Lazy<ChatTokenCounter> s_o200k = new(() => new ChatTokenCounter(TiktokenEncoding.Get(TiktokenEncoding.O200kBaseName)));
+    private static readonly Lazy<ChatTokenCounter> s_cl100k = new(() => new ChatTokenCounter(TiktokenEncoding.Get(TiktokenEncoding.Cl100kBaseName)));
+
     /// <summary>A counter for <paramref name="model"/>'s encoding, or null if the model's encoding is unknown.</summary>
     public static ChatTokenCounter? ForModel(string? model) =>
-        ModelEncodings.ForModel(model) is { } encoding ? new ChatTokenCounter(encoding) : null;
+        ModelEncodings.GetEncodingName(model) is { } name ? ForEncoding(name) : null;
+
+    /// <summary>The shared counter of a supported encoding (it holds no per-call state).</summary>
+    /// <exception cref="ArgumentException">The encoding is not supported.</exception>
+    public static ChatTokenCounter ForEncoding(string encodingName) => encodingName switch
+    {
+        _ when encodingName.Equals(TiktokenEncoding.O200kBaseName, StringComparison.OrdinalIgnoreCase) => s_o200k.Value,
+        _ when encodingName.Equals(TiktokenEncoding.Cl100kBaseName, StringComparison.OrdinalIgnoreCase) => s_cl100k.Value,
+        _ => throw new ArgumentException($"Unknown encoding '{encodingName}'.", nameof(encodingName)),
+    };
 
     /// <summary>Tokens one message adds to a prompt (framing included, reply priming not).</summary>
     public int CountMessage(in ChatMessage message)
@@ -91,6 +103,22 @@ public sealed class ChatTokenCounter
         }
 
         return tokens;
+    }
+
+    /// <summary>Tokens one message object adds to a prompt (framing included, reply priming not), by the rules of
+    /// <see cref="CountPrompt(JsonElement)"/>.</summary>
+    /// <exception cref="ArgumentException">The element is not a message object with a string role.</exception>
+    public int CountMessage(JsonElement message)
+    {
+        var buffer = new PooledCharBuffer();
+        try
+        {
+            return CountMessage(message, ref buffer);
+        }
+        finally
+        {
+            buffer.Dispose();
+        }
     }
 
     private int CountMessage(JsonElement message, ref PooledCharBuffer buffer)

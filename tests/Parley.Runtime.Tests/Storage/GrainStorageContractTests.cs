@@ -3,7 +3,7 @@ using Parley.Runtime.Storage;
 namespace Parley.Runtime.Tests.Storage;
 
 /// <summary>The behaviour every grain storage provider must have; each provider's test class runs all of it.</summary>
-public abstract class GrainStorageContractTests : IAsyncLifetime
+public abstract partial class GrainStorageContractTests : IAsyncLifetime
 {
     private const string StateName = "counter";
     private IGrainStorage? _storage;

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Runtime.Hosting;
 using Parley.Runtime.Redis;
+using Parley.Runtime.Storage;
 using Parley.Testing;
+using StackExchange.Redis;
 
 namespace Parley.Runtime.Tests.Storage;
 
@@ -39,5 +41,24 @@ public sealed class RedisGrainStorageTests(RedisServerFixture redis) : GrainStor
         Assert.Equal("hash", await redis.Server.ExecuteAsync(default, "TYPE", key));
         Assert.Equal(record.ETag, await redis.Server.ExecuteAsync(default, "HGET", key, "etag"));
         Assert.Equal("""{"Count":6,"Items":[]}""", await redis.Server.ExecuteAsync(default, "HGET", key, "data"));
+    }
+
+    [Fact]
+    public async Task The_conditional_read_returns_only_the_etag_when_the_caller_holds_it()
+    {
+        var record = new Runtime.Storage.GrainState<CounterState>(new CounterState { Count = 6 });
+        await Storage.WriteStateAsync("counter", new GrainId("counter", "k1"), record);
+        var connection = _services!.GetRequiredService<IRedisConnection>();
+        var db = (await connection.GetMultiplexerAsync()).GetDatabase();
+        RedisKey[] keys = [connection.Key("counter/k1", "state:counter")];
+
+        var unchanged = (RedisResult[])(await db.ScriptEvaluateAsync(RedisGrainStorageScripts.ReadIfChanged, keys, [record.ETag]))!;
+        Assert.Equal([record.ETag], unchanged.Select(r => (string?)r));
+
+        var changed = (RedisResult[])(await db.ScriptEvaluateAsync(RedisGrainStorageScripts.ReadIfChanged, keys, ["other"]))!;
+        Assert.Equal([record.ETag, """{"Count":6,"Items":[]}"""], changed.Select(r => (string?)r));
+
+        RedisKey[] absent = [connection.Key("counter/none", "state:counter")];
+        Assert.Empty((RedisResult[])(await db.ScriptEvaluateAsync(RedisGrainStorageScripts.ReadIfChanged, absent, [""]))!);
     }
 }

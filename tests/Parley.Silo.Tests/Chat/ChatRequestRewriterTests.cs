@@ -25,7 +25,7 @@ public sealed class ChatRequestRewriterTests : IDisposable
 
     public void Dispose() => _catalog.Dispose();
 
-    private string Rewrite(string body, ConversationContext? conversation = null, IHeaderDictionary? headers = null)
+    private string Rewrite(string body, IReadOnlyList<ChatMessageRecord>? conversation = null, IHeaderDictionary? headers = null)
     {
         using var document = JsonDocument.Parse(body);
         Assert.True(ChatRequestValidator.TryValidate(document.RootElement, _catalog, headers ?? new HeaderDictionary(), out var request, out var error), error?.Message);
@@ -45,10 +45,11 @@ public sealed class ChatRequestRewriterTests : IDisposable
     [Fact]
     public void Stored_messages_come_first_and_conversation_is_removed()
     {
-        var conversation = new ConversationContext([
+        ChatMessageRecord[] conversation =
+        [
             new ChatMessageRecord("system", """{"role":"system","content":"S"}"""),
             new ChatMessageRecord("assistant", """{"role":"assistant","content":null,"tool_calls":[]}"""),
-        ]);
+        ];
         var body = """{"conversation":{"id":"conv_0123456789abcdef0123456789abcdef"},"model":"public","messages":[{"role":"user","content":"U"}]}""";
 
         Assert.Equal("""{"model":"up/stream \u0022model\u0022","messages":[{"role":"system","content":"S"},{"role":"assistant","content":null,"tool_calls":[]},{"role":"user","content":"U"}]}""",

@@ -32,15 +32,15 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
         siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
         await using (siloB)
         {
-            Assert.NotNull(await siloB.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), []));
+            Assert.NotNull(await siloB.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [], ConversationSettings.None));
 
             Assert.True(await siloA.Conversation(Id).AppendTurnAsync(User, [Turn("a")[0]], Turn("a")[1]));
 
             Assert.Equal(1, interfered);
             foreach (var silo in new[] { siloA, siloB })
             {
-                var context = await silo.Conversation(Id).GetContextAsync(User);
-                Assert.Equal(new[] { "b?", "b!", "a?", "a!" }, context!.Messages.Select(Text));
+                var context = await ContextAsync(silo);
+                Assert.Equal(new[] { "b?", "b!", "a?", "a!" }, context!.Select(Text));
             }
         }
     }
@@ -51,7 +51,7 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
         const int turnsPerSilo = 20;
         await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
         await using var siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
-        Assert.NotNull(await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [new NewConversationItem("system", [new ConversationContentPart("input_text", "sys")])]));
+        Assert.NotNull(await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [new NewConversationItem("system", [new ConversationContentPart("input_text", "sys")])], ConversationSettings.None));
 
         var calls = Enumerable.Range(0, turnsPerSilo).SelectMany(i => new[]
         {
@@ -61,7 +61,7 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
         Assert.All(await Task.WhenAll(calls), Assert.True);
 
         await using var reader = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
-        var texts = (await reader.Conversation(Id).GetContextAsync(User))!.Messages.Select(Text).ToList();
+        var texts = (await ContextAsync(reader))!.Select(Text).ToList();
         Assert.Equal(1 + 4 * turnsPerSilo, texts.Count);
         Assert.Equal("sys", texts[0]);
         for (var i = 1; i < texts.Count; i += 2)
@@ -80,17 +80,24 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
     {
         await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
         await using var siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
-        await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), []);
-        Assert.NotNull(await siloB.Conversation(Id).GetContextAsync(User));
+        await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [], ConversationSettings.None);
+        Assert.NotNull(await ContextAsync(siloB));
 
         Assert.True(await siloA.Conversation(Id).DeleteAsync(User));
 
         Assert.False(await siloB.Conversation(Id).AppendTurnAsync(User, [Turn("x")[0]], Turn("x")[1]));
-        Assert.Null(await siloB.Conversation(Id).GetContextAsync(User));
+        Assert.Null(await ContextAsync(siloB));
         Assert.Null(await siloA.Conversation(Id).GetAsync(User));
     }
 
     private static readonly string Id = "conv_" + new string('c', 32);
+
+    /// <summary>The stored messages a prompt would carry (with a budget that fits them all); null if not found.</summary>
+    private static async Task<IReadOnlyList<ChatMessageRecord>?> ContextAsync(GrainSilo silo)
+    {
+        var plan = await silo.Conversation(Id).BuildPromptAsync(User, new PromptRequest("model", "o200k_base", 1_000_000, 0));
+        return plan.Status == PromptStatus.Ready ? plan.Messages : null;
+    }
 
     private static string Text(ChatMessageRecord message) => JsonDocument.Parse(message.Json).RootElement.GetProperty("content").GetString()!;
 
@@ -105,6 +112,9 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
             await before();
             await inner.WriteStateAsync(stateName, grainId, grainState, cancellationToken);
         }
+
+        public Task<bool> ReadStateIfChangedAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
+            => inner.ReadStateIfChangedAsync(stateName, grainId, grainState, cancellationToken);
 
         public Task ClearStateAsync<TState>(string stateName, GrainId grainId, IGrainState<TState> grainState, CancellationToken cancellationToken = default)
             => inner.ClearStateAsync(stateName, grainId, grainState, cancellationToken);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations;
+using Parley.Grains.Conversations.Summaries;
 using Parley.Runtime;
 using Parley.Runtime.Hosting;
 
@@ -44,11 +45,18 @@ internal sealed class GrainSilo : IAsyncDisposable
             builder.Services.Remove(descriptor);
             builder.Services.AddKeyedSingleton(GrainStorageNames.Default, (sp, key) => wrapStorage((IGrainStorage)descriptor.KeyedImplementationFactory!(sp, key)));
         }
-        builder.Services.AddGrain<IConversationGrain, ConversationGrain>();
-        builder.Services.AddGrainStateJson(ConversationStateJsonContext.Default);
+        builder.Services.AddConversationGrain();
+        // These hosts never fill a context past its budget, so no summary is ever asked for.
+        builder.Services.AddSingleton<IConversationSummarizer, UnavailableSummarizer>();
         var host = builder.Build();
         await host.StartAsync();
         return new GrainSilo(host);
+    }
+
+    private sealed class UnavailableSummarizer : IConversationSummarizer
+    {
+        public Task<string> SummarizeAsync(ConversationSummaryRequest request, CancellationToken cancellationToken)
+            => throw new InvalidOperationException("This test host has no summariser model.");
     }
 
     public async ValueTask DisposeAsync()

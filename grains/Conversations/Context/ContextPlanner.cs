@@ -1,0 +1,154 @@
+using Parley.Tokenizer.Chat;
+
+namespace Parley.Grains.Conversations.Context;
+
+/// <summary>The stored part of a prompt: the items from <see cref="KeepFrom"/> on, after the pinned system prompt and
+/// (when <see cref="UseSummary"/>) the summary. Items before <see cref="FirstUnsummarized"/> live on in the summary;
+/// those from there to <see cref="KeepFrom"/> did not fit and are dropped.</summary>
+internal readonly record struct ContextSelection(int FirstUnsummarized, int KeepFrom, bool UseSummary, int StoredTokens)
+{
+    public int Dropped => KeepFrom - FirstUnsummarized;
+}
+
+/// <summary>Chooses what of a conversation goes into a prompt of a given budget, and what to summarise next. Only
+/// whole messages are ever kept or dropped, and the kept part starts at a turn boundary, so an assistant's tool call
+/// is never sent without its results or a tool result without its call.</summary>
+internal static class ContextPlanner
+{
+    /// <summary>Selects the newest turns that fit beside <paramref name="reservedTokens"/> (reply priming and the new
+    /// messages). False when the pinned system prompt and the reserved tokens alone exceed the budget.</summary>
+    public static bool TrySelect(ConversationState state, string encoding, int budget, int reservedTokens, out ContextSelection selection)
+    {
+        var fixedTokens = reservedTokens + SystemPromptTokens(state, encoding);
+        var first = FirstUnsummarized(state);
+        if (fixedTokens > budget)
+        {
+            selection = new ContextSelection(first, state.Items.Count, false, 0);
+            return false;
+        }
+        var summaryTokens = SummaryTokens(state, encoding);
+        var useSummary = state.Summary is not null && fixedTokens + summaryTokens <= budget;
+        var available = budget - fixedTokens - (useSummary ? summaryTokens : 0);
+        var items = state.Items;
+        var keepFrom = items.Count;
+        var kept = 0;
+        var total = 0;
+        for (var i = items.Count - 1; i >= first; i--)
+        {
+            total += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            if (total > available)
+            {
+                break;
+            }
+            if (IsTurnStart(items[i].Role))
+            {
+                keepFrom = i;
+                kept = total;
+            }
+        }
+        var stored = fixedTokens - reservedTokens + (useSummary ? summaryTokens : 0) + kept;
+        selection = new ContextSelection(first, keepFrom, useSummary, stored);
+        return true;
+    }
+
+    /// <summary>Tokens of the whole working context if nothing were dropped: reply priming, system prompt, summary and
+    /// every unsummarised item. Crossing the high-water mark with it starts a summary.</summary>
+    public static int FullContextTokens(ConversationState state, string encoding)
+    {
+        var tokens = ChatTokenCounter.ReplyPrimingTokens + SystemPromptTokens(state, encoding) + SummaryTokens(state, encoding);
+        var items = state.Items;
+        for (var i = FirstUnsummarized(state); i < items.Count; i++)
+        {
+            tokens += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+        }
+        return tokens;
+    }
+
+    /// <summary>The unsummarised items to fold into the summary next, [From, To): everything older than the recent
+    /// turns that fit in the low-water share of the budget (beside the system prompt and a full-length summary),
+    /// bounded by <paramref name="maxInputTokens"/>, ending at a turn boundary. Null if nothing can be folded.</summary>
+    public static (int From, int To)? SelectForSummary(ConversationState state, string encoding, int budget, ConversationContextOptions options)
+    {
+        var items = state.Items;
+        var first = FirstUnsummarized(state);
+        var tailAllowance = (int)(budget * options.LowWaterRatio) - ChatTokenCounter.ReplyPrimingTokens
+            - SystemPromptTokens(state, encoding) - options.SummaryMaxTokens;
+
+        // The recent tail stays verbatim: at least the newest turn, and older turns while they fit the allowance.
+        var tailStart = -1;
+        var tail = 0;
+        for (var i = items.Count - 1; i > first; i--)
+        {
+            tail += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            if (tail > tailAllowance && tailStart >= 0)
+            {
+                break;
+            }
+            if (IsTurnStart(items[i].Role))
+            {
+                tailStart = i;
+            }
+        }
+        if (tailStart <= first)
+        {
+            return null;
+        }
+
+        // Fold from the oldest unsummarised item up to the last turn boundary within the summariser's input bound
+        // (tailStart is one); a first turn longer than the bound is folded alone.
+        var end = -1;
+        var input = 0;
+        for (var i = first; i <= tailStart; i++)
+        {
+            if (i > first && IsTurnStart(items[i].Role))
+            {
+                if (input > options.SummaryMaxInputTokens)
+                {
+                    end = end < 0 ? i : end;
+                    break;
+                }
+                end = i;
+            }
+            if (i < tailStart)
+            {
+                input += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            }
+        }
+        return (first, end);
+    }
+
+    /// <summary>The index of the oldest item the summary does not cover (sequence numbers grow with the index).</summary>
+    public static int FirstUnsummarized(ConversationState state)
+    {
+        if (state.Summary is not { } summary)
+        {
+            return 0;
+        }
+        var items = state.Items;
+        int low = 0, high = items.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (items[middle].Seq <= summary.CoversThroughSeq)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    public static int SystemPromptTokens(ConversationState state, string encoding)
+        => state.SystemPrompt is null ? 0 : ConversationTokens.Of(state.SystemPromptTokens, state.SystemPromptMessage()!.Json, encoding);
+
+    public static int SummaryTokens(ConversationState state, string encoding)
+        => state.Summary is { } summary ? ConversationTokens.Of(summary.Tokens, summary.MessageJson, encoding) : 0;
+
+    /// <summary>A prompt may start at a message the client sent; an assistant reply or a tool result belongs to the
+    /// message before it.</summary>
+    public static bool IsTurnStart(string role)
+        => role is not ("assistant" or "tool" or "function");
+}

@@ -1,0 +1,47 @@
+using System.Text.Json;
+using Parley.Tokenizer;
+using Parley.Tokenizer.Chat;
+
+namespace Parley.Grains.Conversations.Context;
+
+/// <summary>Token counts of stored messages, counted once per encoding and kept with the message.</summary>
+internal static class ConversationTokens
+{
+    /// <summary>Tokens <paramref name="messageJson"/> adds to a prompt under <paramref name="encoding"/>.</summary>
+    public static int Of(TokenCounts counts, string messageJson, string encoding)
+    {
+        var o200k = IsO200k(encoding);
+        var known = o200k ? counts.O200k : counts.Cl100k;
+        if (known > 0)
+        {
+            return known;
+        }
+        var count = Count(messageJson, encoding);
+        if (o200k)
+        {
+            counts.O200k = count;
+        }
+        else
+        {
+            counts.Cl100k = count;
+        }
+        return count;
+    }
+
+    /// <summary>Counts one message object by the chat-format rules. A stored message is always valid JSON (it was
+    /// validated on the way in), so the fallback only guards against a hand-edited store.</summary>
+    public static int Count(string messageJson, string encoding)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(messageJson);
+            return ChatTokenCounter.ForEncoding(encoding).CountMessage(document.RootElement);
+        }
+        catch (Exception e) when (e is JsonException or ArgumentException)
+        {
+            return ChatTokenCounter.TokensPerMessage + messageJson.Length;
+        }
+    }
+
+    private static bool IsO200k(string encoding) => encoding.Equals(TiktokenEncoding.O200kBaseName, StringComparison.OrdinalIgnoreCase);
+}

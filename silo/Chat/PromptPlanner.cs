@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Http;
+using Parley.GrainInterfaces.Conversations;
+using Parley.Runtime;
+using Parley.Silo.Api;
+using Parley.Silo.Conversations;
+using Parley.Tokenizer.Chat;
+
+namespace Parley.Silo.Chat;
+
+/// <summary>What the silo knows about the prompt it sends: its token count (exact, or an estimate for models counted
+/// with a borrowed encoding) and, for a conversation, how its context was compressed.</summary>
+internal readonly record struct PromptInfo(int PromptTokens, bool Estimated, int? DroppedMessages, bool SummaryUsed, bool CarriesRedactedData);
+
+/// <summary>Counts the prompt and, for a conversation, has its grain build the context that fits the budget: the
+/// model's context window minus the reply reservation.</summary>
+internal static class PromptPlanner
+{
+    public static async ValueTask<(PromptInfo Info, IReadOnlyList<ChatMessageRecord>? Context, ApiError? Error)> PlanAsync(
+        ChatRequest request, string userId, IGrainFactory grains, ConversationOptions options)
+    {
+        var model = request.Model;
+        var tokens = model.Tokens;
+        var newMessages = tokens.Counter.CountPrompt(request.Messages);
+        if (request.ConversationId is not { } conversationId)
+        {
+            // A single request is refused here only when the count is exact and the window known; else the upstream judges.
+            if (!tokens.IsEstimate && model.ContextWindow is { } window && newMessages + (request.MaxReplyTokens ?? 0) > window)
+            {
+                return (default, null, ContextLengthExceeded(window, newMessages, request.MaxReplyTokens));
+            }
+            return (new PromptInfo(newMessages, tokens.IsEstimate, null, false, false), null, null);
+        }
+
+        var budget = Budget(request, options);
+        var plan = await grains.GetGrain<IConversationGrain>(conversationId)
+            .BuildPromptAsync(userId, new PromptRequest(model.Id, tokens.Encoding, budget, newMessages - ChatTokenCounter.ReplyPrimingTokens))
+            .ConfigureAwait(false);
+        return plan.Status switch
+        {
+            PromptStatus.ConversationNotFound => (default, null, ChatErrors.ConversationNotFound(conversationId)),
+            PromptStatus.TooLong => (default, null, ConversationTooLong(model.Id, plan.PromptTokens, plan.Budget)),
+            _ => (new PromptInfo(plan.PromptTokens, tokens.IsEstimate, plan.DroppedMessages, plan.SummaryUsed, plan.CarriesRedactedData), plan.Messages, null),
+        };
+    }
+
+    /// <summary>The prompt budget of a conversation turn: the window minus the reply reservation (the request's own
+    /// limit, else the configured default, at most a quarter of the window), less the estimate margin.</summary>
+    public static int Budget(ChatRequest request, ConversationOptions options)
+    {
+        var window = request.Model.ContextWindow ?? options.DefaultContextWindow;
+        var reservation = request.MaxReplyTokens ?? Math.Min(options.DefaultReplyReservation, window / 4);
+        var budget = window - reservation;
+        return request.Model.Tokens.IsEstimate ? (int)(budget * (1 - options.EstimateMargin)) : budget;
+    }
+
+    // Worded as OpenAI words it, so clients that parse the message keep working.
+    private static ApiError ContextLengthExceeded(int window, int promptTokens, int? maxReplyTokens)
+        => maxReplyTokens is { } reply
+            ? ContextError($"This model's maximum context length is {window} tokens. However, you requested {promptTokens + reply} tokens ({promptTokens} in the messages, {reply} in the completion). Please reduce the length of the messages or completion.")
+            : ContextError($"This model's maximum context length is {window} tokens. However, your messages resulted in {promptTokens} tokens. Please reduce the length of the messages.");
+
+    private static ApiError ConversationTooLong(string model, int neededTokens, int budget)
+        => ContextError($"The newest messages of this conversation need {neededTokens} tokens with its pinned system prompt, more than the {budget} tokens " +
+            $"a prompt for '{model}' may use (its context window minus the reply reservation). Send shorter messages or a lower max_completion_tokens.");
+
+    private static ApiError ContextError(string message)
+        => new(StatusCodes.Status400BadRequest, message, OpenAIErrorTypes.InvalidRequest, "messages", ChatErrors.ContextLengthExceededCode);
+}

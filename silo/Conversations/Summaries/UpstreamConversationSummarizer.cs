@@ -1,0 +1,98 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Parley.Grains.Conversations;
+using Parley.Grains.Conversations.Summaries;
+using Parley.Silo.Providers;
+
+namespace Parley.Silo.Conversations.Summaries;
+
+/// <summary>Writes a conversation's rolling summary with an upstream model: the configured summariser model, else the
+/// conversation's own. The call is an ordinary non-streamed chat completion through the model's provider.</summary>
+internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOptions<ConversationOptions> options, TimeProvider timeProvider)
+    : IConversationSummarizer
+{
+    private const string Instructions =
+        "You maintain the running summary of a conversation between a user and an assistant. Merge the earlier summary " +
+        "(if any) with the new turns into one updated summary. Keep every fact, name, number, decision, preference and " +
+        "open question the user or assistant stated; drop pleasantries and repetition. Write plain prose in the " +
+        "conversation's language, in the third person, without any preamble.";
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly HeaderDictionary NoClientHeaders = new();
+
+    public async Task<string> SummarizeAsync(ConversationSummaryRequest request, CancellationToken cancellationToken)
+    {
+        var modelId = string.IsNullOrEmpty(options.Value.SummarizerModel) ? request.Model : options.Value.SummarizerModel;
+        if (modelId is null || !catalog.TryGetModel(modelId, out var model))
+        {
+            throw new InvalidOperationException($"No summariser model: '{modelId ?? "(none)"}' is not a configured model.");
+        }
+        var body = WriteRequest(model, request);
+        using var timeout = new CancellationTokenSource(model.Provider.Timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        using var response = await model.Provider.SendChatCompletionAsync(body, NoClientHeaders, linked.Token).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"The summariser model '{model.Id}' answered {(int)response.StatusCode}.", null, response.StatusCode);
+        }
+        await using var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
+        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: linked.Token).ConfigureAwait(false);
+        if (document.RootElement.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
+            && choices[0].TryGetProperty("message"u8, out var message) && message.TryGetProperty("content"u8, out var content)
+            && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
+        {
+            return text.Trim();
+        }
+        throw new InvalidDataException($"The summariser model '{model.Id}' answered without text.");
+    }
+
+    private static ReadOnlyMemory<byte> WriteRequest(CatalogModel model, ConversationSummaryRequest request)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("model"u8, model.UpstreamModelJson);
+            writer.WriteStartArray("messages"u8);
+            WriteMessage(writer, "system", Instructions);
+            WriteMessage(writer, "user", Transcript(request));
+            writer.WriteEndArray();
+            writer.WriteNumber("max_tokens"u8, request.MaxSummaryTokens);
+            writer.WriteNumber("temperature"u8, 0);
+            writer.WriteEndObject();
+        }
+        return buffer.WrittenMemory;
+    }
+
+    private static string Transcript(ConversationSummaryRequest request)
+    {
+        var text = new StringBuilder();
+        if (request.PreviousSummary is { } previous)
+        {
+            text.Append("Earlier summary:\n").Append(previous).Append("\n\n");
+        }
+        text.Append("New turns:\n");
+        foreach (var message in request.Messages)
+        {
+            text.Append(message.Role).Append(": ");
+            foreach (var part in ChatMessageConversion.ToContentParts(message))
+            {
+                text.Append(part.Text).Append(' ');
+            }
+            text.Append('\n');
+        }
+        return text.ToString();
+    }
+
+    private static void WriteMessage(Utf8JsonWriter writer, string role, string content)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("role"u8, role);
+        writer.WriteString("content"u8, content);
+        writer.WriteEndObject();
+    }
+}
