@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parley.Bench.Conversations;
 using Parley.Bench.Gateway;
 using Parley.Bench.Tokenizer;
 
@@ -14,6 +15,10 @@ public static class Program
           tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
+          conversation
+                    prompt build time of an activated long conversation (the grain call, and writing its messages into the
+                    upstream body), and the heap cost of idle activated conversations, on an in-process grain runtime
+                    --turns N (1000)  --iterations N (20000)  --write-iterations N (2000)  --conversations N (200)
         """;
 
     public static async Task<int> Main(string[] args)
@@ -34,6 +39,11 @@ public static class Program
             case "tokenizer":
                 return TokenizerBenchmark.Run(new TokenizerBenchmarkOptions(
                     Get(options, "size-mb", 10), Get(options, "warmup", 2), Get(options, "passes", 7)));
+            case "conversation":
+                return await ConversationBenchmark.RunAsync(new ConversationBenchmarkOptions(
+                    Get(options, "turns", ConversationBenchmarkOptions.DefaultTurns), Get(options, "iterations", ConversationBenchmarkOptions.DefaultIterations),
+                    Get(options, "write-iterations", ConversationBenchmarkOptions.DefaultWriteIterations),
+                    Get(options, "conversations", ConversationBenchmarkOptions.DefaultConversations)));
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
                 Console.Error.WriteLine(Usage);

@@ -88,7 +88,7 @@ public sealed partial class ConversationGrain(
             await ReadAsync();
             return null;
         }
-        activityIndex.Touch(GetPrimaryKeyString(), TimeProvider.GetUtcNow());
+        activityIndex.Touch(GetPrimaryKeyString(), now);
         return ToInfo();
     }
 

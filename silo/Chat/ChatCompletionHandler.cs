@@ -34,6 +34,8 @@ internal sealed class ChatCompletionHandler(
     public async Task HandleAsync(HttpContext context)
     {
         var requestId = RequestIds.Resolve(context);
+        // Every answer says whether it came from the cache, refusals included (the exchange sets it again after a reset).
+        ResponseCacheHeaders.Set(context.Response, hit: false);
         ChatExchange? exchange;
         PooledBufferWriter? upstreamBody;
         try

@@ -58,7 +58,7 @@ internal sealed class ChatExchange : IDisposable
     public void MarkCacheHit()
     {
         CacheHit = true;
-        Context.Response.Headers[ResponseCacheHeaders.Name] = ResponseCacheHeaders.Hit;
+        ResponseCacheHeaders.Set(Context.Response, hit: true);
     }
 
     /// <summary>Cancelled when the client disconnects, the armed timeout elapses or a shutdown's grace period ends.</summary>
@@ -172,7 +172,7 @@ internal sealed class ChatExchange : IDisposable
             headers[ConversationReference.ResponseHeaderName] = ConversationId;
         }
         headers[RequestIds.HeaderName] = RequestId;
-        headers[ResponseCacheHeaders.Name] = CacheHit ? ResponseCacheHeaders.Hit : ResponseCacheHeaders.Miss;
+        ResponseCacheHeaders.Set(Context.Response, CacheHit);
         headers[ParleyHeaders.PromptTokens] = Prompt.PromptTokens.ToString(CultureInfo.InvariantCulture);
         if (Prompt.Estimated)
         {

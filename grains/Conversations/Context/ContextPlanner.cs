@@ -77,7 +77,7 @@ internal static class ContextPlanner
         // The recent tail stays verbatim: at least the newest turn, and older turns while they fit the allowance.
         var tailStart = -1;
         var tail = 0;
-        for (var i = items.Count - 1; i > first; i--)
+        for (var i = items.Count - 1; i >= first; i--)
         {
             tail += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
             if (tail > tailAllowance && tailStart >= 0)
@@ -91,6 +91,7 @@ internal static class ContextPlanner
         }
         if (tailStart <= first)
         {
+            // Everything unsummarised fits the tail, or is the newest turn.
             return null;
         }
 

@@ -33,11 +33,8 @@ public sealed class SweeperHost : IAsyncDisposable
             .AddLogging()
             .AddSingleton<TimeProvider>(new ManualTimeProvider())
             .AddGrainRuntime()
-            .AddGrain<IConversationGrain, ConversationGrain>()
-            .AddGrainStateJson(ConversationStateJsonContext.Default)
-            .AddConversationContext(_ => { })
-            .AddSingleton<IConversationSummarizer, UnusedSummarizer>()
-            .AddConversationLifecycle();
+            .AddConversationGrain()
+            .AddSingleton<IConversationSummarizer, UnusedSummarizer>();
         if (redis is null)
         {
             services.AddMemoryGrainStorage();

@@ -90,6 +90,32 @@ public sealed class ConversationGrainConcurrencyTests(RedisServerFixture redis) 
         Assert.Null(await siloA.Conversation(Id).GetAsync(User));
     }
 
+    [Fact]
+    public async Task A_summary_that_extends_a_replaced_summary_is_dropped_on_any_silo()
+    {
+        await using var siloA = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        await using var siloB = await GrainSilo.StartAsync(redis.ConnectionString, _prefix);
+        Assert.NotNull(await siloA.Conversation(Id).CreateAsync(User, new Dictionary<string, string>(), [], ConversationSettings.None));
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(await siloA.Conversation(Id).AppendTurnAsync(User, [Turn($"t{i}")[0]], Turn($"t{i}")[1]));
+        }
+
+        Assert.True(await siloA.Conversation(Id).ApplySummaryAsync(new ConversationSummaryUpdate("first", 0, 2, 2)));
+        // Made from the state before "first" existed: it would fold items twice or lose "first".
+        Assert.False(await siloB.Conversation(Id).ApplySummaryAsync(new ConversationSummaryUpdate("stale", 0, 4, 4)));
+        Assert.True(await siloB.Conversation(Id).ApplySummaryAsync(new ConversationSummaryUpdate("second", 2, 4, 4)));
+
+        var context = await siloA.Conversation(Id).GetWorkingContextAsync();
+        Assert.Equal("second", context!.Summary!.Text);
+        Assert.Equal(4, context.Summary.CoversThroughSeq);
+        Assert.Equal([5L, 6L], context.Items.Select(i => i.Seq));
+        Assert.Equal(6, context.TranscriptItems);
+        var prompt = await ContextAsync(siloA);
+        Assert.Equal(["t2?", "t2!"], prompt!.Skip(1).Select(Text));
+        Assert.StartsWith("Summary of the earlier part of this conversation", Text(prompt![0]));
+    }
+
     private static readonly string Id = "conv_" + new string('c', 32);
 
     /// <summary>The stored messages a prompt would carry (with a budget that fits them all); null if not found.</summary>
