@@ -1,4 +1,3 @@
-using System.Text;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Tokenizer;
 
@@ -74,7 +73,7 @@ internal static class IdleMemoryBenchmark
             {
                 var part = message.Role == "user" ? ConversationContentPart.InputText : ConversationContentPart.OutputText;
                 items.Add(new NewConversationItem(message.Role, [new ConversationContentPart(part, message.Text)]));
-                jsonBytes += Encoding.UTF8.GetByteCount(message.Record.Json);
+                jsonBytes += message.Record.Utf8Json.Length;
             }
         }
         _ = await grain.CreateAsync(PromptBuildBenchmark.UserId, new Dictionary<string, string>(), items, ConversationSettings.None)

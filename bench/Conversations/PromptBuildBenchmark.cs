@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Tokenizer;
 using Parley.Tokenizer.Chat;
@@ -63,7 +62,7 @@ internal static class PromptBuildBenchmark
         {
             var user = generator.User();
             var assistant = generator.Assistant();
-            jsonBytes += Encoding.UTF8.GetByteCount(user.Record.Json) + Encoding.UTF8.GetByteCount(assistant.Record.Json);
+            jsonBytes += user.Record.Utf8Json.Length + assistant.Record.Utf8Json.Length;
             var newTokens = counter.CountMessage(new ChatMessage(user.Role, user.Text));
 
             var start = Stopwatch.GetTimestamp();
@@ -98,7 +97,7 @@ internal static class PromptBuildBenchmark
         // The next turn's new message, as a client would send it: counted once, as the silo counts it per request.
         var next = generator.User();
         var nextTokens = counter.CountMessage(new ChatMessage(next.Role, next.Text));
-        var nextJson = Encoding.UTF8.GetBytes(next.Record.Json);
+        var nextJson = next.Record.Utf8Json;
 
         var builds = new List<BuildResult>();
         var writes = new List<BodyWriteResult>();
@@ -107,10 +106,7 @@ internal static class PromptBuildBenchmark
             var (result, plan) = await MeasureBuildAsync(grain, label, budget, nextTokens, options);
             builds.Add(result);
             Check(problems, result, options.Turns);
-            foreach (var mode in Enum.GetValues<BodyWriteMode>())
-            {
-                writes.Add(BodyWriteBenchmark.Measure(label, mode, plan.Messages, nextJson, options.WriteIterations));
-            }
+            writes.Add(BodyWriteBenchmark.Measure(label, plan.Messages, nextJson, options.WriteIterations));
         }
 
         var serialization = StateSerializationProbe.Measure(Seed, options.Turns);

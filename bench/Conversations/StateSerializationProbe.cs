@@ -31,8 +31,7 @@ internal static class StateSerializationProbe
                 {
                     Id = "msg_" + Guid.NewGuid().ToString("N"),
                     Role = message.Role,
-                    MessageJson = message.Record.Json,
-                    Content = ChatMessageConversion.ToContentParts(message.Record),
+                    Message = message.Record.Utf8Json,
                     Seq = ++state.LastSeq,
                     Tokens = new TokenCounts { O200k = counter.CountMessage(new ChatMessage(message.Role, message.Text)) },
                 });

@@ -56,6 +56,16 @@ public interface IConversationGrain : IGrainWithStringKey
     Task<bool> ApplySummaryAsync(ConversationSummaryUpdate update);
 }
 
-/// <summary>An OpenAI chat message kept verbatim: <see cref="Json"/> is the whole message object as the client sent it
-/// (or the upstream returned it), so tool calls, names and multi-part content survive the round trip.</summary>
-public sealed record ChatMessageRecord(string Role, string Json);
+/// <summary>An OpenAI chat message kept verbatim: <see cref="Utf8Json"/> is the whole message object as the client sent
+/// it (or the upstream returned it), so tool calls, names and multi-part content survive the round trip. Kept as UTF-8,
+/// the form it arrives and leaves in: a prompt is written by copying bytes, never by transcoding or re-validating.</summary>
+public sealed record ChatMessageRecord(string Role, byte[] Utf8Json)
+{
+    public ChatMessageRecord(string role, string json)
+        : this(role, System.Text.Encoding.UTF8.GetBytes(json))
+    {
+    }
+
+    /// <summary>The message as text, decoded on each call: for tests and diagnostics, not hot paths.</summary>
+    public string Json => System.Text.Encoding.UTF8.GetString(Utf8Json);
+}

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Parley.GrainInterfaces.Conversations;
@@ -18,7 +17,7 @@ public static class ChatMessageConversion
 
     /// <summary>A Conversations API item as a chat message: a single text part becomes a plain string (what every
     /// OpenAI-compatible upstream accepts), several become an array of text parts.</summary>
-    public static string ToChatMessageJson(NewConversationItem item)
+    public static byte[] ToChatMessageJson(NewConversationItem item)
     {
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -43,11 +42,26 @@ public static class ChatMessageConversion
             }
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Whether <see cref="ToContentParts"/> gives back this item's parts from its chat message: true unless a
+    /// part's type differs from the role's default (input_text, or output_text for the assistant).</summary>
+    public static bool IsDerivable(NewConversationItem item)
+    {
+        var partType = item.Role == AssistantRole ? ConversationContentPart.OutputText : ConversationContentPart.InputText;
+        foreach (var part in item.Content)
+        {
+            if (part.Type != partType)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>A system message with plain text content.</summary>
-    public static string ToSystemMessageJson(string text)
+    public static byte[] ToSystemMessageJson(string text)
     {
         var buffer = new ArrayBufferWriter<byte>(text.Length + 32);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -57,7 +71,7 @@ public static class ChatMessageConversion
             writer.WriteString("content", text);
             writer.WriteEndObject();
         }
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        return buffer.WrittenSpan.ToArray();
     }
 
     /// <summary>The text parts of a chat message as Conversations API content. Parts without text (images, audio)
@@ -68,7 +82,7 @@ public static class ChatMessageConversion
         var partType = message.Role == AssistantRole ? ConversationContentPart.OutputText : ConversationContentPart.InputText;
         try
         {
-            using var document = JsonDocument.Parse(message.Json);
+            using var document = JsonDocument.Parse(message.Utf8Json);
             if (document.RootElement.ValueKind != JsonValueKind.Object ||
                 !document.RootElement.TryGetProperty("content", out var content))
             {

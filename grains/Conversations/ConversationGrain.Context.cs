@@ -88,7 +88,7 @@ public sealed partial class ConversationGrain
         for (var i = keepFrom; i < s.Items.Count; i++)
         {
             var item = s.Items[i];
-            var itemTokens = ConversationTokens.Of(item.Tokens, item.MessageJson, encoding);
+            var itemTokens = ConversationTokens.Of(item.Tokens, item.Message, encoding);
             tokens += itemTokens;
             items.Add(new WorkingContextItem(item.Id, item.Role, item.Seq, itemTokens));
         }
@@ -121,7 +121,7 @@ public sealed partial class ConversationGrain
         var summary = new StoredSummary
         {
             Text = update.Text,
-            MessageJson = ChatMessageConversion.ToSystemMessageJson(SummaryHeading + update.Text),
+            Message = ChatMessageConversion.ToSystemMessageJson(SummaryHeading + update.Text),
             CoversThroughSeq = update.CoversThroughSeq,
             SummarizedMessages = update.SummarizedMessages,
             CreatedAt = TimeProvider.GetUtcNow().ToUnixTimeSeconds(),
@@ -164,7 +164,7 @@ public sealed partial class ConversationGrain
         {
             foreach (var item in items)
             {
-                ConversationTokens.Of(item.Tokens, item.MessageJson, encoding);
+                ConversationTokens.Of(item.Tokens, item.Message, encoding);
             }
         }
     }

@@ -307,7 +307,7 @@ public sealed partial class ConversationGrain(
             {
                 Id = item.Id,
                 Role = item.Role,
-                MessageJson = item.MessageJson,
+                Message = item.Message,
                 Content = item.Content,
                 Seq = ++s.LastSeq,
                 Tokens = item.Tokens,
@@ -324,8 +324,8 @@ public sealed partial class ConversationGrain(
             {
                 Id = NewItemId(),
                 Role = item.Role,
-                MessageJson = ChatMessageConversion.ToChatMessageJson(item),
-                Content = item.Content,
+                Message = ChatMessageConversion.ToChatMessageJson(item),
+                Content = ChatMessageConversion.IsDerivable(item) ? null : item.Content,
             });
         }
         return stored;
@@ -335,8 +335,7 @@ public sealed partial class ConversationGrain(
     {
         Id = NewItemId(),
         Role = message.Role,
-        MessageJson = message.Json,
-        Content = ChatMessageConversion.ToContentParts(message),
+        Message = message.Utf8Json,
     };
 
     private static string NewItemId() => ItemIdPrefix + Guid.NewGuid().ToString("N");

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Grains.Conversations.Context;
 
 namespace Parley.Grains.Conversations;
 
@@ -60,8 +61,9 @@ public sealed class ConversationState
     public ConversationSettings ToSettings() => new(Model, SystemPrompt, MaxContextTokens);
 }
 
-/// <summary>One item: the chat message exactly as it goes to the upstream and, beside it, its text parts as the
-/// Conversations API shows them, so neither view is re-derived on every read.</summary>
+/// <summary>One item: the chat message exactly as it goes to the upstream, stored as raw JSON (not as an escaped
+/// string). The Conversations API's view of it is derived from the message when listed; only an item added through
+/// that API with part types other than its role's default keeps its parts beside the message.</summary>
 public sealed class StoredConversationItem
 {
     private ChatMessageRecord? _message;
@@ -70,19 +72,21 @@ public sealed class StoredConversationItem
 
     public required string Role { get; init; }
 
-    public required string MessageJson { get; init; }
+    [JsonConverter(typeof(RawJsonConverter))]
+    public required byte[] Message { get; init; }
 
-    public required IReadOnlyList<ConversationContentPart> Content { get; init; }
+    /// <summary>Null when the parts are what <see cref="ChatMessageConversion.ToContentParts"/> derives.</summary>
+    public IReadOnlyList<ConversationContentPart>? Content { get; init; }
 
     /// <summary>Position in the conversation; the summary covers every item up to a sequence number.</summary>
     public long Seq { get; init; }
 
     public TokenCounts Tokens { get; init; } = new();
 
-    public ConversationItem ToItem() => new(Id, Role, Content);
+    public ConversationItem ToItem() => new(Id, Role, Content ?? ChatMessageConversion.ToContentParts(ToChatMessage()));
 
-    /// <summary>Made once per item, so building a prompt does not allocate a record per message.</summary>
-    public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord(Role, MessageJson);
+    /// <summary>Made once per item (sharing the bytes), so building a prompt does not allocate a record per message.</summary>
+    public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord(Role, Message);
 }
 
 /// <summary>The rolling summary of every item with a sequence number up to <see cref="CoversThroughSeq"/>.</summary>
@@ -93,7 +97,8 @@ public sealed class StoredSummary
     public required string Text { get; init; }
 
     /// <summary>The summary as the system message placed at the head of the prompt.</summary>
-    public required string MessageJson { get; init; }
+    [JsonConverter(typeof(RawJsonConverter))]
+    public required byte[] Message { get; init; }
 
     public long CoversThroughSeq { get; init; }
 
@@ -105,7 +110,7 @@ public sealed class StoredSummary
 
     public TokenCounts Tokens { get; init; } = new();
 
-    public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord("system", MessageJson);
+    public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord("system", Message);
 }
 
 /// <summary>Token counts of one message under each supported encoding, filled in when first needed (0: not counted;

@@ -140,7 +140,7 @@ internal sealed class AssistantMessageBuilder
             }
             writer.WriteEndObject();
         }
-        return new ChatMessageRecord(AssistantRole, Encoding.UTF8.GetString(output.WrittenSpan));
+        return new ChatMessageRecord(AssistantRole, output.WrittenSpan.ToArray());
     }
 
     private sealed class ToolCall

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -190,7 +189,7 @@ internal sealed class ChatCompletionHandler(
         foreach (var message in messages.EnumerateArray())
         {
             var role = message.GetProperty("role"u8).GetString()!;
-            copies.Add(new ChatMessageRecord(role, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(message))));
+            copies.Add(new ChatMessageRecord(role, JsonMarshal.GetRawUtf8Value(message).ToArray()));
         }
         return copies;
     }
@@ -204,8 +203,7 @@ internal sealed class ChatCompletionHandler(
         var length = 0;
         foreach (var message in conversation)
         {
-            // UTF-16 length is a lower bound of the UTF-8 length; the writer grows the buffer if needed.
-            length += message.Json.Length + 1;
+            length += message.Utf8Json.Length + 1;
         }
         return length;
     }

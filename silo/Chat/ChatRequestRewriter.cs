@@ -75,7 +75,8 @@ internal static class ChatRequestRewriter
         {
             foreach (var stored in conversation)
             {
-                writer.WriteRawValue(stored.Json);
+                // Stored messages were validated on the way in: copied as bytes, not re-validated or transcoded.
+                writer.WriteRawValue(stored.Utf8Json, skipInputValidation: true);
             }
         }
         foreach (var message in messages.EnumerateArray())

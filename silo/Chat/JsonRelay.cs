@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using System.Text;
 using System.Text.Json;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Http;
@@ -129,7 +128,7 @@ internal static class JsonRelay
                 && choices[0].TryGetProperty("message"u8, out var message) && message.ValueKind == JsonValueKind.Object)
             {
                 var role = message.TryGetProperty("role"u8, out var r) && r.ValueKind == JsonValueKind.String ? r.GetString()! : "assistant";
-                assistant = new ChatMessageRecord(role, Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(message)));
+                assistant = new ChatMessageRecord(role, JsonMarshal.GetRawUtf8Value(message).ToArray());
             }
             if (root.TryGetProperty("usage"u8, out var usageElement) && usageElement.ValueKind == JsonValueKind.Object)
             {

@@ -35,7 +35,7 @@ internal static class ContextPlanner
         var total = 0;
         for (var i = items.Count - 1; i >= first; i--)
         {
-            total += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            total += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
             if (total > available)
             {
                 break;
@@ -59,7 +59,7 @@ internal static class ContextPlanner
         var items = state.Items;
         for (var i = FirstUnsummarized(state); i < items.Count; i++)
         {
-            tokens += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            tokens += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
         }
         return tokens;
     }
@@ -79,7 +79,7 @@ internal static class ContextPlanner
         var tail = 0;
         for (var i = items.Count - 1; i >= first; i--)
         {
-            tail += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+            tail += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
             if (tail > tailAllowance && tailStart >= 0)
             {
                 break;
@@ -112,7 +112,7 @@ internal static class ContextPlanner
             }
             if (i < tailStart)
             {
-                input += ConversationTokens.Of(items[i].Tokens, items[i].MessageJson, encoding);
+                input += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
             }
         }
         return (first, end);
@@ -143,10 +143,10 @@ internal static class ContextPlanner
     }
 
     public static int SystemPromptTokens(ConversationState state, string encoding)
-        => state.SystemPrompt is null ? 0 : ConversationTokens.Of(state.SystemPromptTokens, state.SystemPromptMessage()!.Json, encoding);
+        => state.SystemPrompt is null ? 0 : ConversationTokens.Of(state.SystemPromptTokens, state.SystemPromptMessage()!.Utf8Json, encoding);
 
     public static int SummaryTokens(ConversationState state, string encoding)
-        => state.Summary is { } summary ? ConversationTokens.Of(summary.Tokens, summary.MessageJson, encoding) : 0;
+        => state.Summary is { } summary ? ConversationTokens.Of(summary.Tokens, summary.Message, encoding) : 0;
 
     /// <summary>A prompt may start at a message the client sent; an assistant reply or a tool result belongs to the
     /// message before it.</summary>

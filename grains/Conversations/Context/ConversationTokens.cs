@@ -8,7 +8,7 @@ namespace Parley.Grains.Conversations.Context;
 internal static class ConversationTokens
 {
     /// <summary>Tokens <paramref name="messageJson"/> adds to a prompt under <paramref name="encoding"/>.</summary>
-    public static int Of(TokenCounts counts, string messageJson, string encoding)
+    public static int Of(TokenCounts counts, byte[] message, string encoding)
     {
         var o200k = IsO200k(encoding);
         var known = o200k ? counts.O200k : counts.Cl100k;
@@ -16,7 +16,7 @@ internal static class ConversationTokens
         {
             return known;
         }
-        var count = Count(messageJson, encoding);
+        var count = Count(message, encoding);
         if (o200k)
         {
             counts.O200k = count;
@@ -30,16 +30,16 @@ internal static class ConversationTokens
 
     /// <summary>Counts one message object by the chat-format rules. A stored message is always valid JSON (it was
     /// validated on the way in), so the fallback only guards against a hand-edited store.</summary>
-    public static int Count(string messageJson, string encoding)
+    public static int Count(byte[] message, string encoding)
     {
         try
         {
-            using var document = JsonDocument.Parse(messageJson);
+            using var document = JsonDocument.Parse(message);
             return ChatTokenCounter.ForEncoding(encoding).CountMessage(document.RootElement);
         }
         catch (Exception e) when (e is JsonException or ArgumentException)
         {
-            return ChatTokenCounter.TokensPerMessage + messageJson.Length;
+            return ChatTokenCounter.TokensPerMessage + message.Length;
         }
     }
 

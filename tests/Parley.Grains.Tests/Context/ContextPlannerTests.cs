@@ -27,7 +27,7 @@ public sealed class ContextPlannerTests
             {
                 Id = "msg_" + (state.LastSeq + 1),
                 Role = role,
-                MessageJson = $$"""{"role":"{{role}}","content":"x"}""",
+                Message = System.Text.Encoding.UTF8.GetBytes($$"""{"role":"{{role}}","content":"x"}"""),
                 Content = [],
                 Seq = ++state.LastSeq,
                 Tokens = new TokenCounts { O200k = tokens },
@@ -39,7 +39,7 @@ public sealed class ContextPlannerTests
     private static void Summarize(ConversationState state, long throughSeq, int tokens) => state.Summary = new StoredSummary
     {
         Text = "summary",
-        MessageJson = """{"role":"system","content":"summary"}""",
+        Message = """{"role":"system","content":"summary"}"""u8.ToArray(),
         CoversThroughSeq = throughSeq,
         Tokens = new TokenCounts { O200k = tokens },
     };

@@ -1,3 +1,4 @@
+using System.Text;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations;
 using Parley.Silo.Conversations;
@@ -11,10 +12,10 @@ public sealed class ChatMessageConversionTests
     public void One_text_part_becomes_a_string_message_and_several_become_text_parts()
     {
         Assert.Equal("""{"role":"user","content":"Hi \"you\""}""",
-            ChatMessageConversion.ToChatMessageJson(new NewConversationItem("user", [new ConversationContentPart("input_text", "Hi \"you\"")])));
+            Encoding.UTF8.GetString(ChatMessageConversion.ToChatMessageJson(new NewConversationItem("user", [new ConversationContentPart("input_text", "Hi \"you\"")]))));
         Assert.Equal("""{"role":"assistant","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}""",
-            ChatMessageConversion.ToChatMessageJson(new NewConversationItem("assistant",
-                [new ConversationContentPart("output_text", "a"), new ConversationContentPart("output_text", "b")])));
+            Encoding.UTF8.GetString(ChatMessageConversion.ToChatMessageJson(new NewConversationItem("assistant",
+                [new ConversationContentPart("output_text", "a"), new ConversationContentPart("output_text", "b")]))));
     }
 
     [Fact]
