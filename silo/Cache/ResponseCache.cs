@@ -35,7 +35,7 @@ internal sealed class ResponseCache(
             return null;
         }
         var scope = _options.Scope == ResponseCacheScope.User ? userId : null;
-        if (!ResponseCacheKey.TryCompute(upstreamBody, scope, out var key, out var temperature) || !(temperature <= _options.MaxTemperature))
+        if (!ResponseCacheKey.TryCompute(upstreamBody, scope, _options.MaxTemperature, out var key, out _))
         {
             return null;
         }

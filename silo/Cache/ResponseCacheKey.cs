@@ -19,9 +19,10 @@ internal static class ResponseCacheKey
     // Outside strings a run of bytes ends at whitespace (dropped) or a quote (a string starts).
     private static readonly SearchValues<byte> OutsideStringStops = SearchValues.Create(" \t\r\n\""u8);
 
-    /// <summary>False when <paramref name="body"/> is not a JSON object (the cache then stays out of the way).
+    /// <summary>False when <paramref name="body"/> is not a JSON object or its temperature is above
+    /// <paramref name="maxTemperature"/> (the cache then stays out of the way, and nothing is hashed).
     /// <paramref name="temperature"/> is the request's sampling temperature, OpenAI's default when absent or null.</summary>
-    public static bool TryCompute(ReadOnlySpan<byte> body, string? scopeUserId, out string key, out double temperature)
+    public static bool TryCompute(ReadOnlySpan<byte> body, string? scopeUserId, double maxTemperature, out string key, out double temperature)
     {
         key = string.Empty;
         temperature = ResponseCacheOptions.UpstreamDefaultTemperature;
@@ -29,7 +30,7 @@ internal static class ResponseCacheKey
         byte[]? scratch = null;
         try
         {
-            if (!TryReadProperties(body, ref properties, out var count, ref temperature))
+            if (!TryReadProperties(body, ref properties, out var count, ref temperature) || !(temperature <= maxTemperature))
             {
                 return false;
             }

@@ -102,7 +102,7 @@ public sealed class ResponseCacheKeyTests
     [InlineData("{\"model\":")]
     [InlineData("{\"a\":1} trailing")]
     public void Anything_but_a_json_object_has_no_key(string body)
-        => Assert.False(ResponseCacheKey.TryCompute(Encoding.UTF8.GetBytes(body), UserA, out _, out _));
+        => Assert.False(ResponseCacheKey.TryCompute(Encoding.UTF8.GetBytes(body), UserA, double.MaxValue, out _, out _));
 
     [Theory]
     [InlineData("{}", 1.0)]
@@ -112,7 +112,18 @@ public sealed class ResponseCacheKeyTests
     [InlineData("{\"messages\":[{\"temperature\":0}],\"temperature\":1.7}", 1.7)]
     public void The_temperature_comes_from_the_same_pass(string body, double expected)
     {
-        Assert.True(ResponseCacheKey.TryCompute(Encoding.UTF8.GetBytes(body), UserA, out _, out var temperature));
+        Assert.True(ResponseCacheKey.TryCompute(Encoding.UTF8.GetBytes(body), UserA, double.MaxValue, out _, out var temperature));
         Assert.Equal(expected, temperature);
+    }
+
+    [Theory]
+    [InlineData("{\"temperature\":0}", 0.0, true)]
+    [InlineData("{\"temperature\":0.2}", 0.0, false)]
+    [InlineData("{}", 0.0, false)]
+    [InlineData("{}", 1.0, true)]
+    public void A_temperature_above_the_bound_gives_no_key(string body, double maxTemperature, bool keyed)
+    {
+        Assert.Equal(keyed, ResponseCacheKey.TryCompute(Encoding.UTF8.GetBytes(body), UserA, maxTemperature, out var key, out _));
+        Assert.Equal(keyed, key.Length > 0);
     }
 }
