@@ -214,7 +214,7 @@ public sealed partial class ConversationGrain
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {ConversationId}: dropped the {Dropped} oldest unsummarised message(s) to fit {Budget} tokens")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: dropped the {Dropped} oldest unsummarised message(s) to fit {Budget} tokens")]
     private static partial void LogDropped(ILogger logger, string conversationId, int dropped, int budget);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: summarising {Messages} message(s) in the background")]
