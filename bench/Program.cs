@@ -1,6 +1,7 @@
 using System.Globalization;
 using Parley.Bench.Conversations;
 using Parley.Bench.Gateway;
+using Parley.Bench.Quotas;
 using Parley.Bench.Tokenizer;
 
 namespace Parley.Bench;
@@ -15,6 +16,9 @@ public static class Program
           tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
+          quota     latency of one quota admission against redis-server on loopback (next to a PING), settlement, the
+                    in-process ledger, and admissions/s with concurrent callers
+                    --iterations N (20000)  --seconds N (5)  --concurrency N (64)  --users N (1000)
           conversation
                     prompt build time of an activated long conversation (the grain call, and writing its messages into the
                     upstream body), and the heap cost of idle activated conversations, on an in-process grain runtime
@@ -39,6 +43,9 @@ public static class Program
             case "tokenizer":
                 return TokenizerBenchmark.Run(new TokenizerBenchmarkOptions(
                     Get(options, "size-mb", 10), Get(options, "warmup", 2), Get(options, "passes", 7)));
+            case "quota":
+                return await QuotaBenchmark.RunAsync(new QuotaBenchmarkOptions(
+                    Get(options, "iterations", 20_000), Get(options, "seconds", 5), Get(options, "concurrency", 64), Get(options, "users", 1000)));
             case "conversation":
                 return await ConversationBenchmark.RunAsync(new ConversationBenchmarkOptions(
                     Get(options, "turns", ConversationBenchmarkOptions.DefaultTurns), Get(options, "iterations", ConversationBenchmarkOptions.DefaultIterations),

@@ -11,6 +11,7 @@ using Parley.Silo.Cache;
 using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
+using Parley.Silo.Quotas;
 
 namespace Parley.Silo.Chat;
 
@@ -19,8 +20,10 @@ namespace Parley.Silo.Chat;
 internal sealed class ChatCompletionHandler(
     ModelCatalog catalog,
     ResponseCache responseCache,
+    QuotaGate quotaGate,
     IOptions<ChatLimitsOptions> limits,
     IOptions<ConversationOptions> conversationOptions,
+    IOptions<QuotaOptions> quotaOptions,
     IGrainFactory grainFactory,
     TimeProvider timeProvider,
     SiloLifecycleState lifecycle,
@@ -59,6 +62,7 @@ internal sealed class ChatCompletionHandler(
         using (upstreamBody)
         {
             var result = await ForwardAsync(exchange, upstreamBody.WrittenMemory).ConfigureAwait(false);
+            await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
             ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.Model.ProviderName, result.Status, result.Streamed, result.Truncated,
                 result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
         }
@@ -80,17 +84,27 @@ internal sealed class ChatCompletionHandler(
             await error!.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
-        var userId = context.GetCaller().UserId;
+        var caller = context.GetCaller();
+        var userId = caller.UserId;
         var (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
         if (planError is not null)
         {
             await planError.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
+        var quota = await quotaGate.AdmitAsync(caller, request.Model.Id, prompt.PromptTokens, request.MaxReplyTokens, context.RequestAborted).ConfigureAwait(false);
+        if (quota.Refused)
+        {
+            QuotaResponses.SetHeaders(context.Response.Headers, quota);
+            await QuotaResponses.WriteRefusalAsync(context, quota).ConfigureAwait(false);
+            return default;
+        }
         var newMessages = request.ConversationId is null ? null : CopyMessages(request.Messages);
         var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger)
         {
             Prompt = prompt,
+            Quota = quota,
+            TokenCost = (int)Math.Min((long)prompt.PromptTokens + (request.MaxReplyTokens ?? quotaOptions.Value.DefaultReplyTokens), int.MaxValue),
         };
         exchange.SetParleyHeaders();
         var upstreamBody = new PooledBufferWriter(body.Length + RewriteHeadroomBytes + StoredLength(conversation));
@@ -111,18 +125,25 @@ internal sealed class ChatCompletionHandler(
             return await RelayAsync(exchange, cached, hit.ContentType, hit.Body.Length).ConfigureAwait(false);
         }
 
-        HttpResponseMessage upstream;
+        UpstreamCall call;
         exchange.ArmTimeout();
         try
         {
-            upstream = await exchange.Model.Provider.SendChatCompletionAsync(body, exchange.Context.Request.Headers, exchange.Token).ConfigureAwait(false);
+            call = await exchange.Model.Provider.SendChatCompletionAsync(body, exchange.Context.Request.Headers, exchange.TokenCost, exchange.Token).ConfigureAwait(false);
+        }
+        catch (UpstreamCapacityException e)
+        {
+            exchange.DisarmTimeout();
+            await UpstreamErrors.WriteCapacityAsync(exchange.Context, exchange.Model, e.RetryAfter).ConfigureAwait(false);
+            return new ChatCompletionResult(StatusCodes.Status429TooManyRequests, null, exchange.Stream, Truncated: false);
         }
         catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
         {
             return await exchange.FailAsync(e).ConfigureAwait(false);
         }
-        using (upstream)
+        using (call)
         {
+            var upstream = call.Response;
             if (!upstream.IsSuccessStatusCode)
             {
                 try
@@ -169,6 +190,23 @@ internal sealed class ChatCompletionHandler(
                 return result;
             }
         }
+    }
+
+    /// <summary>Replaces the quota reservation by what the call used: the upstream's usage; what was streamed when a
+    /// stream died without it (the prompt, and about one token per content chunk); nothing for a cache hit or a call the
+    /// upstream never answered.</summary>
+    private Task SettleQuotaAsync(ChatExchange exchange, ChatCompletionResult result)
+    {
+        long input = 0, output = 0;
+        if (!exchange.CacheHit && result.Usage is { } usage)
+        {
+            (input, output) = (usage.PromptTokens, usage.CompletionTokens);
+        }
+        else if (!exchange.CacheHit && (result.Status == StatusCodes.Status200OK || exchange.StreamedChunks > 0))
+        {
+            (input, output) = (exchange.Prompt.PromptTokens, exchange.StreamedChunks);
+        }
+        return quotaGate.SettleAsync(exchange.Quota, input, output);
     }
 
     private static Task<ChatCompletionResult> RelayAsync(ChatExchange exchange, Stream body, string? contentType, long? contentLength)

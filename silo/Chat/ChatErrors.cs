@@ -15,6 +15,7 @@ internal static class ChatErrors
     public const string UpstreamTimeoutCode = "upstream_timeout";
     public const string UpstreamStreamCutCode = "upstream_stream_cut";
     public const string ContextLengthExceededCode = "context_length_exceeded";
+    public const string UpstreamCapacityCode = "upstream_capacity";
 
     public static ApiError ModelNotFound(string model)
         => new(StatusCodes.Status404NotFound, $"The model `{model}` does not exist or you do not have access to it.",

@@ -5,6 +5,7 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Cache;
+using Parley.Silo.Quotas;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Chat;
@@ -51,6 +52,15 @@ internal sealed class ChatExchange : IDisposable
 
     /// <summary>The prompt's token count and, for a conversation, how its context was compressed.</summary>
     public PromptInfo Prompt { get; init; }
+
+    /// <summary>The admission of this call against the caller's quotas, settled after the relay.</summary>
+    public QuotaDecision Quota { get; init; } = QuotaDecision.Unlimited;
+
+    /// <summary>What the call may cost in tokens (prompt plus reply allowance): upstream keys are paced by it.</summary>
+    public int TokenCost { get; init; }
+
+    /// <summary>Content chunks relayed so far: what a stream cut before its usage chunk is settled by.</summary>
+    public int StreamedChunks { get; set; }
 
     /// <summary>The answer comes from the response cache.</summary>
     public bool CacheHit { get; private set; }
@@ -173,6 +183,7 @@ internal sealed class ChatExchange : IDisposable
         }
         headers[RequestIds.HeaderName] = RequestId;
         ResponseCacheHeaders.Set(Context.Response, CacheHit);
+        QuotaResponses.SetHeaders(headers, Quota);
         headers[ParleyHeaders.PromptTokens] = Prompt.PromptTokens.ToString(CultureInfo.InvariantCulture);
         if (Prompt.Estimated)
         {

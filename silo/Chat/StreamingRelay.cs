@@ -53,11 +53,12 @@ internal static class StreamingRelay
                             break;
                         case StreamEventKind.UsageOnly when !exchange.ClientIncludeUsage:
                             break;
-                        case StreamEventKind.Chunk when builder is not null:
-                            if (StreamEventInspector.TryGetData(sseEvent, out var data))
+                        case StreamEventKind.Chunk:
+                            if (builder is not null && StreamEventInspector.TryGetData(sseEvent, out var data))
                             {
                                 builder.AddChunk(data);
                             }
+                            exchange.StreamedChunks++;
                             WriteEvent(output, sseEvent);
                             wrote = true;
                             break;

@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Parley.Silo.Api;
 using Parley.Silo.Providers;
+using Parley.Sim.RateLimits;
 
 namespace Parley.Silo.Chat;
 
@@ -20,6 +22,15 @@ internal static class UpstreamErrors
         => ApiErrors.WriteAsync(context, StatusCodes.Status504GatewayTimeout,
             $"The upstream provider '{model.ProviderName}' did not answer within {model.Provider.Timeout.TotalSeconds:0.###} s.",
             OpenAIErrorTypes.Timeout, ChatErrors.UpstreamTimeoutCode);
+
+    /// <summary>Every key of the provider is at its pacing limit (or out of rotation) for longer than the pool waits.</summary>
+    public static Task WriteCapacityAsync(HttpContext context, CatalogModel model, TimeSpan retryAfter)
+    {
+        context.Response.Headers.RetryAfter = OpenAIDuration.RetryAfterSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+        return ApiErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests,
+            $"The upstream provider '{model.ProviderName}' is at the capacity of its API keys; please try again in {OpenAIDuration.Format(retryAfter)}.",
+            "requests", ChatErrors.UpstreamCapacityCode);
+    }
 
     public static Task WriteUnreachableAsync(HttpContext context, CatalogModel model)
         => ApiErrors.WriteAsync(context, StatusCodes.Status502BadGateway,

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Runtime.Membership;
+using Parley.Silo.Quotas;
 
 namespace Parley.Silo.Health;
 
@@ -43,7 +44,9 @@ public static class HealthExtensions
             {
                 reasons.Add("membership: the silo could not renew its membership row in time");
             }
-            return WriteAsync(context, reasons);
+            // Not a reason to take the silo out: it serves under the configured policy, and says which.
+            var quotas = context.RequestServices.GetService<QuotaStatus>() is { } status ? QuotaStatus.ModeName(status.Mode) : null;
+            return WriteAsync(context, reasons, quotas);
         });
         return app;
     }
@@ -61,18 +64,21 @@ public static class HealthExtensions
         }
     }
 
-    private static Task WriteAsync(HttpContext context, IReadOnlyList<string> reasons)
+    private static Task WriteAsync(HttpContext context, IReadOnlyList<string> reasons, string? quotas = null)
     {
         var healthy = reasons.Count == 0;
         context.Response.StatusCode = healthy ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         context.Response.Headers.CacheControl = "no-store";
-        return context.Response.WriteAsJsonAsync(new HealthReport(healthy ? "healthy" : "unhealthy", reasons), HealthJsonContext.Default.HealthReport, cancellationToken: context.RequestAborted);
+        return context.Response.WriteAsJsonAsync(new HealthReport(healthy ? "healthy" : "unhealthy", reasons, quotas), HealthJsonContext.Default.HealthReport, cancellationToken: context.RequestAborted);
     }
 }
 
+/// <param name="Quotas">Readiness only: where admissions are decided (<c>cluster</c>, <c>in_process</c> under the
+/// fail-open policy while Redis is unreachable, or <c>refusing</c> under fail-closed).</param>
 public sealed record HealthReport(
     [property: JsonPropertyName("status")] string Status,
-    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons);
+    [property: JsonPropertyName("reasons")] IReadOnlyList<string> Reasons,
+    [property: JsonPropertyName("quotas"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Quotas = null);
 
 [JsonSerializable(typeof(HealthReport))]
 internal sealed partial class HealthJsonContext : JsonSerializerContext;

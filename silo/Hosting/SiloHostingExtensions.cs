@@ -7,6 +7,7 @@ using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
+using Parley.Silo.Quotas;
 
 namespace Parley.Silo;
 
@@ -22,6 +23,7 @@ public static class SiloHostingExtensions
         builder.AddParleyChat();
         builder.AddParleyConversations();
         builder.AddParleyResponseCache();
+        builder.AddParleyQuotas();
         return builder;
     }
 
@@ -34,7 +36,8 @@ public static class SiloHostingExtensions
         v1.MapModels();
         v1.MapChatCompletions();
         v1.MapConversations();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin();
+        v1.MapQuotas();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin();
         return app;
     }
 }

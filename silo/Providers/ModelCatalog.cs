@@ -1,6 +1,10 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Parley.Grains.UpstreamKeys;
+using Parley.Runtime;
 
 namespace Parley.Silo.Providers;
 
@@ -36,9 +40,15 @@ public sealed class ModelCatalog : IDisposable
         var catalog = options.Value;
         var created = timeProvider.GetUtcNow().ToUnixTimeSeconds();
         var providers = new Dictionary<string, IChatProvider>(StringComparer.Ordinal);
+        var store = services.GetRequiredService<IUpstreamKeyStore>();
+        var grains = services.GetRequiredService<IGrainFactory>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var logger = loggers.CreateLogger<OpenAICompatibleProvider>();
+        var poolLogger = loggers.CreateLogger<UpstreamKeyPool>();
         foreach (var (name, providerOptions) in catalog.Providers)
         {
-            var provider = new OpenAICompatibleProvider(name, providerOptions, BaseAddressOf(providerOptions, services));
+            var pool = new UpstreamKeyPool(name, providerOptions, store, grains, timeProvider, poolLogger);
+            var provider = new OpenAICompatibleProvider(name, providerOptions, BaseAddressOf(providerOptions, services), pool, timeProvider, logger);
             _providers.Add(provider);
             providers.Add(name, provider);
         }
@@ -57,6 +67,9 @@ public sealed class ModelCatalog : IDisposable
         }
         Models = [.. _models.Values.OrderBy(m => m.Id, StringComparer.Ordinal)];
     }
+
+    /// <summary>Every provider's key pool, in configuration order.</summary>
+    internal IEnumerable<UpstreamKeyPool> KeyPools => _providers.Select(static p => p.Pool);
 
     /// <summary>Every public model, ordered by id.</summary>
     public IReadOnlyList<CatalogModel> Models { get; }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Parley.Grains.UpstreamKeys;
 
 namespace Parley.Silo.Providers;
 
@@ -32,6 +33,9 @@ public static class ProviderExtensions
             services.AddSingleton<EmbeddedSimulatorHost>();
             services.AddHostedService(static sp => sp.GetRequiredService<EmbeddedSimulatorHost>());
         }
+        // Before AddUpstreamKeys, whose defaults only fill what is not registered.
+        services.AddSingleton<IUpstreamKeyPolicies, UpstreamKeyPolicies>();
+        services.AddUpstreamKeys();
         services.AddSingleton<ModelCatalog>();
         return builder;
     }

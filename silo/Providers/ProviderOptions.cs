@@ -27,6 +27,13 @@ public sealed class ProviderOptions
     /// unless named here (tests use it to reach the simulator's fault injection).</summary>
     public List<string> ForwardHeaders { get; set; } = [];
 
+    /// <summary>The provider's pool of keys, each with its own limits. Empty: <see cref="ApiKey"/> alone is a pool of one
+    /// key (id <see cref="UpstreamKeyOptions.DefaultId"/>, no limits).</summary>
+    public List<UpstreamKeyOptions> Keys { get; set; } = [];
+
+    /// <summary>How the pool paces and rests its keys.</summary>
+    public KeyPoolOptions Pool { get; set; } = new();
+
     /// <summary>Set for the provider Parley registers for its embedded simulator (not bindable from configuration).</summary>
     internal bool IsEmbeddedSimulator { get; set; }
 }

@@ -22,6 +22,7 @@ internal sealed class UpstreamCatalogOptionsValidator : IValidateOptions<Upstrea
             {
                 failures.Add($"Parley:Providers:{providerName}:Timeout must be positive.");
             }
+            KeyPoolValidation.Validate(providerName, provider, failures);
         }
         foreach (var (modelName, model) in options.Models)
         {

@@ -24,6 +24,9 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly HeaderDictionary NoClientHeaders = new();
 
+    // Two messages of 3 framing tokens and a role token each, and the reply priming (see ChatTokenCounter).
+    private const int PromptFramingTokens = 2 * 4 + 3;
+
     public async Task<string> SummarizeAsync(ConversationSummaryRequest request, CancellationToken cancellationToken)
     {
         var modelId = string.IsNullOrEmpty(options.Value.SummarizerModel) ? request.Model : options.Value.SummarizerModel;
@@ -31,10 +34,14 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
         {
             throw new InvalidOperationException($"No summariser model: '{modelId ?? "(none)"}' is not a configured model.");
         }
-        var body = WriteRequest(model, request);
+        var transcript = Transcript(request);
+        var body = WriteRequest(model, transcript, request.MaxSummaryTokens);
+        var encoding = model.Tokens.Counter.Encoding;
+        var tokenCost = encoding.CountTokens(Instructions) + encoding.CountTokens(transcript) + PromptFramingTokens + request.MaxSummaryTokens;
         using var timeout = new CancellationTokenSource(model.Provider.Timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        using var response = await model.Provider.SendChatCompletionAsync(body, NoClientHeaders, linked.Token).ConfigureAwait(false);
+        using var call = await model.Provider.SendChatCompletionAsync(body, NoClientHeaders, tokenCost, linked.Token).ConfigureAwait(false);
+        var response = call.Response;
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"The summariser model '{model.Id}' answered {(int)response.StatusCode}.", null, response.StatusCode);
@@ -50,7 +57,7 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
         throw new InvalidDataException($"The summariser model '{model.Id}' answered without text.");
     }
 
-    private static ReadOnlyMemory<byte> WriteRequest(CatalogModel model, ConversationSummaryRequest request)
+    private static ReadOnlyMemory<byte> WriteRequest(CatalogModel model, string transcript, int maxSummaryTokens)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
@@ -59,9 +66,9 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
             writer.WriteString("model"u8, model.UpstreamModelJson);
             writer.WriteStartArray("messages"u8);
             WriteMessage(writer, "system", Instructions);
-            WriteMessage(writer, "user", Transcript(request));
+            WriteMessage(writer, "user", transcript);
             writer.WriteEndArray();
-            writer.WriteNumber("max_tokens"u8, request.MaxSummaryTokens);
+            writer.WriteNumber("max_tokens"u8, maxSummaryTokens);
             writer.WriteNumber("temperature"u8, 0);
             writer.WriteEndObject();
         }

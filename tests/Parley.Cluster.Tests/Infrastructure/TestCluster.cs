@@ -45,12 +45,16 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>The silos the front end routes over right now.</summary>
     public SiloSet FrontEndView => _frontEnd!.Services.GetRequiredService<ISiloDirectory>().Current;
 
-    public static async Task<TestCluster> StartAsync()
+    /// <summary>Starts the cluster. <paramref name="configureSimulator"/> adjusts the simulator;
+    /// <paramref name="siloSettings"/> adds or overrides silo environment variables (<c>Parley__…</c>; a null value
+    /// removes a default).</summary>
+    public static async Task<TestCluster> StartAsync(Action<SimulatorOptions>? configureSimulator = null,
+        IReadOnlyDictionary<string, string?>? siloSettings = null)
     {
         var cluster = new TestCluster();
         try
         {
-            await cluster.StartCoreAsync();
+            await cluster.StartCoreAsync(configureSimulator, siloSettings);
             return cluster;
         }
         catch
@@ -60,12 +64,27 @@ public sealed class TestCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync()
+    private async Task StartCoreAsync(Action<SimulatorOptions>? configureSimulator, IReadOnlyDictionary<string, string?>? siloSettings)
     {
         _redis = await RedisServer.StartAsync();
-        _simulator = await SimulatorHost.StartAsync(o => o.ResponseTokens = 8);
+        _simulator = await SimulatorHost.StartAsync(o =>
+        {
+            o.ResponseTokens = 8;
+            configureSimulator?.Invoke(o);
+        });
         var clusterId = "cluster-" + Guid.NewGuid().ToString("N")[..8];
         var environment = SiloEnvironment(_redis.ConnectionString, clusterId, _simulator.BaseUrl);
+        foreach (var (name, value) in siloSettings ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                environment.Remove(name);
+            }
+            else
+            {
+                environment[name] = value;
+            }
+        }
         var starts = Enumerable.Range(0, SiloCount).Select(_ => SiloProcess.StartAsync(environment)).ToList();
         try
         {

@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Grains.UpstreamKeys;
+using Parley.Runtime.Hosting;
 using Parley.Silo.Chat;
 using Parley.Silo.Providers;
 using Xunit;
@@ -20,7 +22,9 @@ public sealed class ChatRequestRewriterTests : IDisposable
         var options = new UpstreamCatalogOptions();
         options.Providers["p"] = new ProviderOptions { BaseUrl = "http://127.0.0.1:1/v1" };
         options.Models["public"] = new ModelOptions { Provider = "p", UpstreamModel = "up/stream \"model\"" };
-        _catalog = new ModelCatalog(Options.Create(options), TimeProvider.System, new ServiceCollection().BuildServiceProvider());
+        // The catalog builds each provider's key pool, which needs the grain runtime and the pacing store.
+        var services = new ServiceCollection().AddLogging().AddGrainRuntime().AddMemoryGrainStorage().AddUpstreamKeys().BuildServiceProvider();
+        _catalog = new ModelCatalog(Options.Create(options), TimeProvider.System, services);
     }
 
     public void Dispose() => _catalog.Dispose();

@@ -21,8 +21,19 @@ public sealed class UpstreamFailureTests(UpstreamFailureTests.Fixture fixture) :
             settings["Parley:Providers:dead:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}/v1";
             settings["Parley:Providers:dead:ApiKey"] = "sk-dead";
             settings["Parley:Models:dead-model:Provider"] = "dead";
+            // The 429 test gets a provider of its own: its Retry-After blocks that provider's key (the pool learns from
+            // it), and the other tests must not wait for it.
+            foreach (var (key, value) in settings.Where(s => s.Key.StartsWith($"Parley:Providers:{SiloHarness.ProviderName}:", StringComparison.Ordinal)).ToList())
+            {
+                settings[key.Replace($":{SiloHarness.ProviderName}:", $":{RateLimitedProvider}:", StringComparison.Ordinal)] = value;
+            }
+            settings[$"Parley:Models:{RateLimitedModel}:Provider"] = RateLimitedProvider;
+            settings[$"Parley:Models:{RateLimitedModel}:UpstreamModel"] = SiloHarness.UpstreamModel;
         }
     }
+
+    private const string RateLimitedProvider = "sim-429";
+    private const string RateLimitedModel = "rate-limited";
 
     private static Action<HttpRequestMessage> Fault(string fault, string? retryAfter = null) => request =>
     {
@@ -51,7 +62,7 @@ public sealed class UpstreamFailureTests(UpstreamFailureTests.Fixture fixture) :
     [Fact]
     public async Task Upstream_429_is_429_with_retry_after_and_rate_limit_headers()
     {
-        using var response = await fixture.Client.PostChatAsync(Bodies.Simple(), Fault("429", retryAfter: "7"));
+        using var response = await fixture.Client.PostChatAsync(Bodies.Simple(model: RateLimitedModel), Fault("429", retryAfter: "7"));
 
         var error = await response.AssertErrorAsync(HttpStatusCode.TooManyRequests, "rate_limit_exceeded", type: "rate_limit_error");
         Assert.Contains("Rate limit reached", error.GetProperty("message").GetString(), StringComparison.Ordinal);

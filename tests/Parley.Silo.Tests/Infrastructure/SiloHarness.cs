@@ -135,6 +135,8 @@ public sealed class SiloHarness : IAsyncDisposable
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:1"] = SimHeaders.RetryAfter,
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:2"] = SimHeaders.CutAfterChunks,
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:3"] = SimHeaders.ResponseTokens,
+        // Tests inject upstream faults on purpose; only the tests of key cool-downs want the key to cool down.
+        [$"Parley:Providers:{ProviderName}:Pool:ErrorsBeforeCooldown"] = "100000",
         [$"Parley:Models:{Model}:Provider"] = ProviderName,
         [$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel,
         [$"Parley:Models:{OtherModel}:Provider"] = ProviderName,

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Parley.Bench.Conversations;
+namespace Parley.Bench;
 
 /// <summary>Percentiles of Stopwatch-tick samples, in microseconds (nearest-rank, by sorting a copy).</summary>
 internal readonly record struct Percentiles(int Count, double P50, double P90, double P99, double Max)

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Parley.GrainInterfaces.Quotas;
+using Parley.Grains.Quotas;
+using Parley.Grains.Quotas.Ledger;
+using Parley.Runtime.Hosting;
+using Parley.Runtime.Redis;
+using StackExchange.Redis;
+
+namespace Parley.Bench.Quotas;
+
+internal sealed record QuotaBenchmarkOptions(int Iterations, int Seconds, int Concurrency, int Users);
+
+/// <summary>
+/// What one quota admission costs against one Redis on loopback: the latency of a decision (one EVALSHA) next to a bare
+/// PING round trip, and decisions per second with concurrent callers; the in-process ledger for comparison.
+/// Every user has all seven limits set, so every decision evaluates every window and budget.
+/// </summary>
+internal static class QuotaBenchmark
+{
+    private const double GoalP50Microseconds = 300;
+
+    private static readonly QuotaLimits Limits = new(RequestsPerMinute: 1_000_000, TokensPerMinute: 1_000_000_000, ConcurrentRequests: 1_000_000,
+        TokensPerDay: 1_000_000_000_000, TokensPerMonth: 1_000_000_000_000, MicrosUsdPerDay: 1_000_000_000_000, MicrosUsdPerMonth: 1_000_000_000_000);
+
+    public static async Task<int> RunAsync(QuotaBenchmarkOptions options)
+    {
+        await using var redis = await BenchRedis.StartAsync();
+        await using var services = new ServiceCollection()
+            .AddLogging()
+            .AddRedis(o => o.ConnectionString = redis.ConnectionString)
+            .AddQuotaLedger()
+            .BuildServiceProvider();
+        var ledger = services.GetRequiredService<IQuotaLedger>();
+        var memory = new MemoryQuotaLedger();
+        var database = (await services.GetRequiredService<IRedisConnection>().GetMultiplexerAsync()).GetDatabase();
+
+        Console.WriteLine(Invariant($"Quota admission benchmark: redis-server on loopback, {options.Users} users with all 7 limits set, 2 cores."));
+        Console.WriteLine();
+        Console.WriteLine("| operation | calls | p50 µs | p90 µs | p99 µs | max µs |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|");
+        var ping = await MeasureAsync(options.Iterations, _ => database.PingAsync());
+        Print("Redis PING (one round trip, for reference)", ping);
+        var admit = await MeasureAsync(options.Iterations, i => ledger.AdmitAsync(Request(i, options.Users)));
+        Print("AdmitAsync, Redis ledger (one EVALSHA)", admit);
+        var settle = await MeasureAsync(options.Iterations, i => ledger.SettleAsync(Settlement(i, options.Users)));
+        Print("SettleAsync, Redis ledger (one EVALSHA)", settle);
+        var inProcess = await MeasureAsync(options.Iterations, i => memory.AdmitAsync(Request(options.Iterations + i, options.Users)));
+        Print("AdmitAsync, in-process ledger", inProcess);
+        Console.WriteLine();
+
+        var stats = (string)(await database.ExecuteAsync("INFO", "commandstats"))!;
+        foreach (var line in stats.Split('\n').Where(l => l.StartsWith("cmdstat_evalsha", StringComparison.Ordinal) || l.StartsWith("cmdstat_eval:", StringComparison.Ordinal)))
+        {
+            Console.WriteLine("Inside Redis: " + line.Trim());
+        }
+        var perSecond = await ThroughputAsync(ledger, options);
+        Console.WriteLine(Invariant($"Throughput: {perSecond:N0} admissions/s with {options.Concurrency} concurrent callers for {options.Seconds} s (Redis ledger)."));
+        var pass = admit.P50 < GoalP50Microseconds;
+        Console.WriteLine(Invariant($"Verdict: {(pass ? "PASS" : "FAIL")} - an admission adds p50 {admit.P50:F0} µs (goal: under {GoalP50Microseconds:F0} µs, one Redis round trip; PING p50 {ping.P50:F0} µs)."));
+        return pass ? 0 : 1;
+    }
+
+    // As the silo asks: the key is tracked only when it has limits of its own (here it has none).
+    private static AdmissionRequest Request(int i, int users) => new(
+        "user_" + (i % users).ToString(CultureInfo.InvariantCulture), "", "res_" + i.ToString(CultureInfo.InvariantCulture), Limits, null,
+        500, 750, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(10));
+
+    private static SettlementRequest Settlement(int i, int users) => new(
+        "user_" + (i % users).ToString(CultureInfo.InvariantCulture), "", "res_" + i.ToString(CultureInfo.InvariantCulture), Limits, null,
+        420, 600, DateTimeOffset.UtcNow);
+
+    private static async Task<Percentiles> MeasureAsync(int iterations, Func<int, Task> call)
+    {
+        for (var i = 0; i < Math.Min(1000, iterations); i++)
+        {
+            await call(-1 - i);
+        }
+        var samples = new long[iterations];
+        for (var i = 0; i < iterations; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await call(i);
+            samples[i] = Stopwatch.GetTimestamp() - start;
+        }
+        return Percentiles.Of(samples);
+    }
+
+    private static async Task<double> ThroughputAsync(IQuotaLedger ledger, QuotaBenchmarkOptions options)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(options.Seconds * (double)Stopwatch.Frequency);
+        var next = 10_000_000;
+        var workers = Enumerable.Range(0, options.Concurrency).Select(async _ =>
+        {
+            var count = 0L;
+            while (Stopwatch.GetTimestamp() < deadline)
+            {
+                await ledger.AdmitAsync(Request(Interlocked.Increment(ref next), options.Users));
+                count++;
+            }
+            return count;
+        }).ToList();
+        var started = Stopwatch.GetTimestamp();
+        var total = (await Task.WhenAll(workers)).Sum();
+        return total / Stopwatch.GetElapsedTime(started).TotalSeconds;
+    }
+
+    private static void Print(string label, Percentiles p)
+        => Console.WriteLine(Invariant($"| {label} | {p.Count:N0} | {p.P50:F0} | {p.P90:F0} | {p.P99:F0} | {p.Max:F0} |"));
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

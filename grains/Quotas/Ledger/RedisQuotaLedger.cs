@@ -1,0 +1,132 @@
+using System.Globalization;
+using Parley.GrainInterfaces.Quotas;
+using Parley.Runtime.Redis;
+using StackExchange.Redis;
+
+namespace Parley.Grains.Quotas.Ledger;
+
+/// <summary>The cluster-wide ledger: each call is one script over the keys of the user's hash slot (see
+/// <see cref="RedisQuotaKeys"/>), sent as EVALSHA (StackExchange.Redis loads the script once per server and sends its
+/// hash after), so N silos admit exactly what one would in one round trip per decision. Redis failures
+/// (<see cref="RedisException"/>, <see cref="TimeoutException"/>) propagate: the caller's failure policy decides.</summary>
+public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
+{
+    private const int HeaderLength = 17;
+    private const int AlertLength = 6;
+    private static readonly RedisValue None = string.Empty;
+
+    public async Task<AdmissionResult> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
+    {
+        QuotaLedgerRules.Validate(request);
+        var periods = QuotaPeriods.At(request.Now);
+        var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd,
+            (long)request.ReservationTtl.TotalMilliseconds, request.UserLimits, request.KeyLimits);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Admit, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        var status = (long)result[0];
+        if (status < 0)
+        {
+            throw new DuplicateReservationException(request.ReservationId);
+        }
+        var requests = QuotaLedgerRules.Pick(Window(result, 5), Window(result, 11));
+        var tokens = QuotaLedgerRules.Pick(Window(result, 8), Window(result, 14));
+        if (status == 0)
+        {
+            var refusal = new QuotaRefusal((QuotaScope)(long)result[1], (QuotaKind)(long)result[2], (long)result[3],
+                TimeSpan.FromMilliseconds((long)result[4]));
+            return new AdmissionResult(false, refusal, requests, tokens, Alerts(result, HeaderLength, request.UserId, request.KeyId));
+        }
+        return new AdmissionResult(true, null, requests, tokens, Alerts(result, HeaderLength, request.UserId, request.KeyId));
+    }
+
+    public async Task<SettlementResult> SettleAsync(SettlementRequest request, CancellationToken cancellationToken = default)
+    {
+        QuotaLedgerRules.Validate(request);
+        var periods = QuotaPeriods.At(request.Now);
+        var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd, 0,
+            request.UserLimits, request.KeyLimits);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Settle, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        return (long)result[0] switch
+        {
+            0 => new SettlementResult(false, []),
+            < 0 => throw QuotaLedgerRules.KeyMismatch(request.ReservationId, request.KeyId),
+            _ => new SettlementResult(true, Alerts(result, 1, request.UserId, request.KeyId)),
+        };
+    }
+
+    public async Task<QuotaUsage> GetUsageAsync(string userId, string? keyId, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        var periods = QuotaPeriods.At(now);
+        var args = Arguments(periods, keyId ?? string.Empty, string.Empty, 0, 0, 0, QuotaLimits.None, null);
+        var r = await EvaluateAsync(RedisQuotaLedgerScripts.Usage, userId, keyId ?? string.Empty, periods, args, cancellationToken).ConfigureAwait(false);
+        return new QuotaUsage((long)r[0], (long)r[1], (long)r[2], (long)r[3], (long)r[4], (long)r[5], (long)r[6], periods.Day, periods.Month);
+    }
+
+    private async Task<RedisResult[]> EvaluateAsync(string script, string userId, string keyId, QuotaPeriods periods, RedisValue[] args,
+        CancellationToken cancellationToken)
+    {
+        var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        var keys = RedisQuotaKeys.Build(connection, userId, keyId, periods);
+        return (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
+    }
+
+    private static RedisValue[] Arguments(in QuotaPeriods periods, string keyId, string reservationId, long tokens, long cost,
+        long ttlMs, QuotaLimits user, QuotaLimits? key)
+    {
+        var grace = (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds;
+        var args = new RedisValue[28];
+        args[0] = periods.NowMs;
+        args[1] = periods.Day;
+        args[2] = periods.PreviousDay;
+        args[3] = periods.Month;
+        args[4] = periods.PreviousMonth;
+        args[5] = periods.MsUntilDayEnd + grace;
+        args[6] = periods.MsUntilMonthEnd + grace;
+        args[7] = keyId;
+        args[8] = reservationId;
+        args[9] = tokens;
+        args[10] = cost;
+        args[11] = ttlMs;
+        args[12] = periods.MsUntilDayEnd;
+        args[13] = periods.MsUntilMonthEnd;
+        WriteLimits(args, 14, user);
+        WriteLimits(args, 21, key ?? QuotaLimits.None);
+        return args;
+    }
+
+    private static void WriteLimits(RedisValue[] args, int at, QuotaLimits limits)
+    {
+        args[at] = Limit(limits.RequestsPerMinute);
+        args[at + 1] = Limit(limits.TokensPerMinute);
+        args[at + 2] = Limit(limits.ConcurrentRequests);
+        args[at + 3] = Limit(limits.TokensPerDay);
+        args[at + 4] = Limit(limits.TokensPerMonth);
+        args[at + 5] = Limit(limits.MicrosUsdPerDay);
+        args[at + 6] = Limit(limits.MicrosUsdPerMonth);
+    }
+
+    private static RedisValue Limit(long? value) => value is { } v ? v : None;
+
+    private static WindowState Window(RedisResult[] r, int at)
+    {
+        var limit = (long)r[at];
+        return limit < 0 ? default : new WindowState(limit, (long)r[at + 1], TimeSpan.FromMilliseconds((long)r[at + 2]));
+    }
+
+    private static IReadOnlyList<BudgetAlert> Alerts(RedisResult[] r, int start, string userId, string keyId)
+    {
+        if (r.Length <= start)
+        {
+            return [];
+        }
+        var alerts = new BudgetAlert[(r.Length - start) / AlertLength];
+        for (var i = 0; i < alerts.Length; i++)
+        {
+            var at = start + i * AlertLength;
+            var scope = (QuotaScope)(long)r[at];
+            alerts[i] = new BudgetAlert(userId, scope == QuotaScope.Key ? keyId : null, scope, (QuotaKind)(long)r[at + 1],
+                (int)(long)r[at + 2], (string)r[at + 3]!, long.Parse((string)r[at + 4]!, CultureInfo.InvariantCulture), (long)r[at + 5]);
+        }
+        return alerts;
+    }
+}

@@ -1,0 +1,193 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Parley.GrainInterfaces.UpstreamKeys;
+using Parley.Runtime.Redis;
+using StackExchange.Redis;
+
+namespace Parley.Grains.UpstreamKeys;
+
+/// <summary>The cluster's store. All keys of one provider's pool share one hash slot (<c>{prefix:uppool:&lt;provider&gt;}</c>):
+/// per key a state hash (<c>…:&lt;keyId&gt;:state</c>: schedule, health), its concurrency leases (<c>…:&lt;keyId&gt;:leases</c>) and
+/// its recent errors (<c>…:&lt;keyId&gt;:errors</c>), plus the pool's round robin (<c>…:rr</c>), so one script chooses and
+/// reserves a key for the whole pool atomically (and stays atomic on Redis Cluster). The schedule spaces starts (a GCRA
+/// without burst), so a fixed-window upstream never sees two calls closer than the spacing.</summary>
+public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstreamKeyStore
+{
+    public const string HashTagPrefix = "uppool:";
+    public const string StateSuffix = "state";
+    public const string LeasesSuffix = "leases";
+    public const string ErrorsSuffix = "errors";
+    /// <summary>The pool's round-robin hash; no key's suffix can equal it, as those always end in ":state" and the like.</summary>
+    public const string RoundRobinSuffix = "rr";
+
+    private readonly ConcurrentDictionary<string, RedisKey[]> _keys = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisKey> _roundRobins = new(StringComparer.Ordinal);
+
+    /// <summary>The Redis keys of one upstream key (grain key <c>&lt;provider&gt;/&lt;keyId&gt;</c>): state hash, leases, errors.</summary>
+    public RedisKey[] KeysOf(string key) => _keys.GetOrAdd(key, k =>
+    {
+        var (provider, keyId) = UpstreamKeyName.Split(k);
+        return
+        [
+            connection.Key(HashTagPrefix + provider, keyId + ":" + StateSuffix),
+            connection.Key(HashTagPrefix + provider, keyId + ":" + LeasesSuffix),
+            connection.Key(HashTagPrefix + provider, keyId + ":" + ErrorsSuffix),
+        ];
+    });
+
+    /// <summary>The pool's round-robin hash (field per key id).</summary>
+    public RedisKey RoundRobinOf(string provider)
+        => _roundRobins.GetOrAdd(provider, p => connection.Key(HashTagPrefix + p, RoundRobinSuffix));
+
+    public async ValueTask<PoolPacingResult> AcquireAnyAsync(string provider, PoolPacingRequest request, CancellationToken cancellationToken = default)
+    {
+        var keys = request.Keys;
+        if (keys.Length > PoolPacingRequest.MaxKeys)
+        {
+            throw new ArgumentException($"A pool takes at most {PoolPacingRequest.MaxKeys} keys.", nameof(request));
+        }
+        var redisKeys = new RedisKey[1 + (3 * keys.Length)];
+        var args = new RedisValue[6 + (5 * keys.Length)];
+        var now = request.Now.ToUnixTimeMilliseconds();
+        redisKeys[0] = RoundRobinOf(provider);
+        args[0] = now;
+        args[1] = request.AcceptUntil.ToUnixTimeMilliseconds();
+        args[2] = request.LeaseId;
+        args[3] = now + CeilingMilliseconds(request.LeaseTtl);
+        args[4] = now + CeilingMilliseconds(request.TrialTtl);
+        args[5] = CeilingMilliseconds(request.LeaseTtl);
+        var span = keys.Span;
+        for (var i = 0; i < span.Length; i++)
+        {
+            var key = span[i];
+            var (keyProvider, keyId) = UpstreamKeyName.Split(key.Key);
+            if (!string.Equals(keyProvider, provider, StringComparison.Ordinal))
+            {
+                // Another provider's key lives in another hash slot: the script could not be atomic over it.
+                throw new ArgumentException($"Key '{key.Key}' is not in provider '{provider}'s pool.", nameof(request));
+            }
+            var own = KeysOf(key.Key);
+            redisKeys[1 + (3 * i)] = own[0];
+            redisKeys[2 + (3 * i)] = own[1];
+            redisKeys[3 + (3 * i)] = own[2];
+            var a = 6 + (5 * i);
+            args[a] = keyId;
+            args[a + 1] = CeilingMilliseconds(key.RequestSpacing);
+            args[a + 2] = CeilingMilliseconds(key.TokenSpacing);
+            args[a + 3] = key.MaxConcurrent;
+            args[a + 4] = key.Weight;
+        }
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.AcquireAny, redisKeys, args).ConfigureAwait(false))!;
+        var disabled = 0UL;
+        foreach (var index in (RedisResult[])result[3]!)
+        {
+            disabled |= 1UL << (int)index;
+        }
+        var status = StatusOf((long)result[0]);
+        var at = status == PacingStatus.Disabled ? DateTimeOffset.MaxValue : Time((long)result[2]);
+        return new PoolPacingResult(status, (int)result[1], at, disabled);
+    }
+
+    public async ValueTask<PacingResult> TryAcquireAsync(string key, PacingRequest request, CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var now = request.Now.ToUnixTimeMilliseconds();
+        var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.Acquire, KeysOf(key),
+        [
+            now,
+            request.AcceptUntil.ToUnixTimeMilliseconds(),
+            CeilingMilliseconds(request.RequestSpacing),
+            CeilingMilliseconds(request.TokenSpacing),
+            request.MaxConcurrent,
+            request.LeaseId,
+            now + CeilingMilliseconds(request.LeaseTtl),
+            now + CeilingMilliseconds(request.TrialTtl),
+            CeilingMilliseconds(request.LeaseTtl),
+        ]).ConfigureAwait(false))!;
+        var status = StatusOf((long)result[0]);
+        return new PacingResult(status, status == PacingStatus.Disabled ? DateTimeOffset.MaxValue : Time((long)result[1]));
+    }
+
+    private static PacingStatus StatusOf(long code) => code switch
+    {
+        0 => PacingStatus.Granted,
+        6 => PacingStatus.GrantedTrial,
+        1 => PacingStatus.Later,
+        2 => PacingStatus.Blocked,
+        3 => PacingStatus.Cooling,
+        4 => PacingStatus.Disabled,
+        _ => PacingStatus.Busy,
+    };
+
+    public async ValueTask ReleaseAsync(string key, string leaseId)
+    {
+        var db = await DatabaseAsync(CancellationToken.None).ConfigureAwait(false);
+        // Nobody waits for a release: a lost one lapses with the lease's expiry.
+        await db.SortedSetRemoveAsync(KeysOf(key)[1], leaseId, CommandFlags.FireAndForget).ConfigureAwait(false);
+    }
+
+    public async Task<UpstreamKeyHealth> GetHealthAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var fields = await db.HashGetAsync(KeysOf(key)[0], ["dr", "bu", "br", "cu", "tu", "cr"]).ConfigureAwait(false);
+        return UpstreamKeyHealthRules.Describe(now,
+            fields[0].IsNull ? null : (string?)fields[0],
+            fields[1].IsNull ? DateTimeOffset.MinValue : Time((long)fields[1]),
+            fields[2],
+            fields[3].IsNull ? null : Time((long)fields[3]),
+            fields[4].IsNull ? DateTimeOffset.MinValue : Time((long)fields[4]),
+            fields[5]);
+    }
+
+    public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore)], cancellationToken);
+
+    public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Block, key, [Ms(until), reason], cancellationToken);
+
+    public async Task<bool> RecordErrorAsync(string key, DateTimeOffset now, TimeSpan window, int threshold, DateTimeOffset coolUntil, string reason,
+        CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var nowMs = now.ToUnixTimeMilliseconds();
+        var result = await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.RecordError, KeysOf(key),
+        [
+            nowMs, nowMs - CeilingMilliseconds(window), threshold, Ms(coolUntil), reason,
+            // Two errors in the same millisecond are two errors.
+            Guid.NewGuid().ToString("N"), CeilingMilliseconds(window) + 1,
+        ]).ConfigureAwait(false);
+        return (long)result == 1;
+    }
+
+    public Task CoolAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Cool, key, [Ms(until), reason], cancellationToken);
+
+    public Task RestoreAsync(string key, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Restore, key, [], cancellationToken);
+
+    public async Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await db.HashSetAsync(KeysOf(key)[0], "dr", reason).ConfigureAwait(false);
+    }
+
+    public Task EnableAsync(string key, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Enable, key, [], cancellationToken);
+
+    private async Task RunAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        await db.ScriptEvaluateAsync(script, KeysOf(key), args).ConfigureAwait(false);
+    }
+
+    private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
+        => (await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
+
+    private static DateTimeOffset Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
+
+    private static string Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
+
+    // Rounded up: a spacing one millisecond too long wastes little; one too short could let an extra call through.
+    private static long CeilingMilliseconds(TimeSpan span) => span <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(span.TotalMilliseconds);
+}

@@ -1,0 +1,42 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using Parley.GrainInterfaces.Quotas;
+using Parley.Runtime;
+
+namespace Parley.Silo.Quotas;
+
+/// <summary>Each silo keeps a user's limits for <see cref="QuotaOptions.SettingsCacheTtl"/>, so an admission costs no
+/// storage read: one in-memory lookup here, then the ledger's one Redis script. An admin change made on this silo is
+/// seen at once; on others within the TTL (as with key revocation).</summary>
+internal sealed class QuotaSettingsCache(IGrainFactory grains, IOptions<QuotaOptions> options, TimeProvider timeProvider)
+{
+    // Bounds memory under a flood of distinct users; a full cache is simply emptied (entries are cheap to re-read).
+    private const int MaxEntries = 100_000;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
+
+    public async ValueTask<UserQuotaSettings> GetAsync(string userId)
+    {
+        var now = timeProvider.GetTimestamp();
+        if (_entries.TryGetValue(userId, out var entry) && timeProvider.GetElapsedTime(entry.ReadAt, now) < options.Value.SettingsCacheTtl)
+        {
+            return entry.Settings;
+        }
+        var settings = await grains.GetGrain<IUserGrain>(userId).GetSettingsAsync().ConfigureAwait(false);
+        Put(userId, settings, now);
+        return settings;
+    }
+
+    /// <summary>Records what an admin change on this silo returned, so this silo applies it at once.</summary>
+    public void Put(string userId, UserQuotaSettings settings) => Put(userId, settings, timeProvider.GetTimestamp());
+
+    private void Put(string userId, UserQuotaSettings settings, long readAt)
+    {
+        if (_entries.Count >= MaxEntries)
+        {
+            _entries.Clear();
+        }
+        _entries[userId] = new Entry(settings, readAt);
+    }
+
+    private readonly record struct Entry(UserQuotaSettings Settings, long ReadAt);
+}

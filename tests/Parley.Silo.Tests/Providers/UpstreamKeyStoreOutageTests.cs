@@ -1,0 +1,65 @@
+using System.Net;
+using Parley.Silo.Tests.Infrastructure;
+using Parley.Testing;
+using Xunit;
+
+namespace Parley.Silo.Tests.Providers;
+
+/// <summary>Redis unreachable: pacing exists to spare the upstream 429s, so without its store calls still go, unpaced,
+/// on keys chosen by weight among those not known to be disabled.</summary>
+public sealed class UpstreamKeyStoreOutageTests
+{
+    private const string KeyA = "sk-upstream-outage-a-0123456789";
+    private const string KeyB = "sk-upstream-outage-b-0123456789";
+    private const string RevokedKey = "sk-upstream-outage-revoked-0123456789";
+    private static readonly string Provider = SiloHarness.ProviderName;
+
+    [Fact]
+    public async Task Calls_go_unpaced_by_weight_when_the_pacing_store_is_gone()
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var h = await SiloHarness.StartAsync(cfg =>
+        {
+            cfg["Parley:Redis:ConnectionString"] = redis.ConnectionString + ",connectTimeout=500,syncTimeout=500";
+            cfg["Parley:Redis:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N");
+            // Keys and limits read before the outage stay trusted through it.
+            cfg["Parley:Auth:CacheTtl"] = "00:05:00";
+            cfg["Parley:Quotas:SettingsCacheTtl"] = "00:05:00";
+            cfg["Parley:Quotas:StoreTimeout"] = "00:00:00.300";
+            cfg[$"Parley:Providers:{Provider}:ApiKey"] = "";
+            cfg[$"Parley:Providers:{Provider}:Pool:StoreTimeout"] = "00:00:00.300";
+            // The heaviest key is chosen first and answers 401, so the silo knows it is out before the outage.
+            cfg[$"Parley:Providers:{Provider}:Keys:0:Id"] = "revoked";
+            cfg[$"Parley:Providers:{Provider}:Keys:0:ApiKey"] = RevokedKey;
+            cfg[$"Parley:Providers:{Provider}:Keys:0:Weight"] = "10";
+            cfg[$"Parley:Providers:{Provider}:Keys:1:Id"] = "a";
+            cfg[$"Parley:Providers:{Provider}:Keys:1:ApiKey"] = KeyA;
+            cfg[$"Parley:Providers:{Provider}:Keys:1:Weight"] = "3";
+            cfg[$"Parley:Providers:{Provider}:Keys:1:RequestsPerMinute"] = "600";
+            cfg[$"Parley:Providers:{Provider}:Keys:2:Id"] = "b";
+            cfg[$"Parley:Providers:{Provider}:Keys:2:ApiKey"] = KeyB;
+            cfg[$"Parley:Providers:{Provider}:Keys:2:RequestsPerMinute"] = "600";
+        }, sim => sim.ApiKeys = [KeyA, KeyB]);
+        var (_, key) = await h.CreateUserAsync("outage-user");
+        var client = h.CreateClient(key);
+        using (var warm = await client.PostChatAsync(Bodies.Simple()))
+        {
+            Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+        }
+        Assert.Equal(1, h.SimState.Unauthorized);
+        var (a, b) = (h.SimState.RequestsFor(KeyA), h.SimState.RequestsFor(KeyB));
+        Assert.Equal(1, a + b);
+
+        redis.Kill();
+
+        for (var i = 0; i < 4; i++)
+        {
+            using var response = await client.PostChatAsync(Bodies.Simple());
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        // Weights 3 : 1 over four calls, and never the key known to be revoked.
+        Assert.Equal(a + 3, h.SimState.RequestsFor(KeyA));
+        Assert.Equal(b + 1, h.SimState.RequestsFor(KeyB));
+        Assert.Equal(1, h.SimState.Unauthorized);
+    }
+}
