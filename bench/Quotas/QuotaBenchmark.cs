@@ -42,6 +42,10 @@ internal static class QuotaBenchmark
         Console.WriteLine("|---|---:|---:|---:|---:|---:|");
         var ping = await MeasureAsync(options.Iterations, _ => database.PingAsync());
         Print("Redis PING (one round trip, for reference)", ping);
+        var keys = Enumerable.Range(0, 15).Select(k => (RedisKey)("{x}:" + k)).ToArray();
+        var args = Enumerable.Range(0, 28).Select(a => (RedisValue)a).ToArray();
+        // The same key and argument counts as an admission but no work: the round trip and the client's share.
+        Print("EVALSHA of `return 1` (15 keys, 28 arguments)", await MeasureAsync(options.Iterations, _ => database.ScriptEvaluateAsync("return 1", keys, args)));
         var admit = await MeasureAsync(options.Iterations, i => ledger.AdmitAsync(Request(i, options.Users)));
         Print("AdmitAsync, Redis ledger (one EVALSHA)", admit);
         var settle = await MeasureAsync(options.Iterations, i => ledger.SettleAsync(Settlement(i, options.Users)));
