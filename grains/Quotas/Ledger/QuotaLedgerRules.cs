@@ -24,12 +24,7 @@ internal static class QuotaLedgerRules
     public static void Validate(AdmissionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.UserId);
-        ArgumentNullException.ThrowIfNull(request.KeyId);
-        ArgumentException.ThrowIfNullOrEmpty(request.ReservationId);
-        ArgumentNullException.ThrowIfNull(request.UserLimits);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.Tokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.CostMicrosUsd);
+        ValidateCall(request.UserId, request.KeyId, request.ReservationId, request.UserLimits, request.Tokens, request.CostMicrosUsd);
         if (request.ReservationTtl < TimeSpan.FromMilliseconds(1) || request.ReservationTtl > MaxReservationTtl)
         {
             throw new ArgumentOutOfRangeException(nameof(request), request.ReservationTtl, "ReservationTtl must be between 1 ms and 1 day.");
@@ -39,12 +34,17 @@ internal static class QuotaLedgerRules
     public static void Validate(SettlementRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        ArgumentException.ThrowIfNullOrEmpty(request.UserId);
-        ArgumentNullException.ThrowIfNull(request.KeyId);
-        ArgumentException.ThrowIfNullOrEmpty(request.ReservationId);
-        ArgumentNullException.ThrowIfNull(request.UserLimits);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.Tokens);
-        ArgumentOutOfRangeException.ThrowIfNegative(request.CostMicrosUsd);
+        ValidateCall(request.UserId, request.KeyId, request.ReservationId, request.UserLimits, request.Tokens, request.CostMicrosUsd);
+    }
+
+    private static void ValidateCall(string userId, string keyId, string reservationId, QuotaLimits userLimits, long tokens, long costMicrosUsd)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(userId);
+        ArgumentNullException.ThrowIfNull(keyId);
+        ArgumentException.ThrowIfNullOrEmpty(reservationId);
+        ArgumentNullException.ThrowIfNull(userLimits);
+        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(costMicrosUsd);
     }
 
     /// <summary>The user's window, or the key's when the key has that limit and less room left.</summary>
