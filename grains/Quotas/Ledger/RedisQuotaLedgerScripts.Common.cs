@@ -41,7 +41,7 @@ internal static partial class RedisQuotaLedgerScripts
             redis.call('ZREM', s.tok, unpack(gone))
             if total ~= 0 then redis.call('DECRBY', s.sum, I(total)) end
           end
-          if redis.call('ZCARD', s.tok) == 0 then redis.call('DEL', s.amt, s.sum) end
+          -- An emptied window's amounts and sum are left to expire with the window (every record extends them).
         end
 
         local function parse(raw)
@@ -85,7 +85,8 @@ internal static partial class RedisQuotaLedgerScripts
 
         local function periodUse(pk, s)
           local v = redis.call('HMGET', pk, s.field .. ':tok', s.field .. ':usd')
-          return tonumber(v[1] or '0'), tonumber(v[2] or '0')
+          -- The third value says whether the scope was charged in this period before (its fields exist).
+          return tonumber(v[1] or '0'), tonumber(v[2] or '0'), v[1] ~= false
         end
 
         -- Only the call whose HSETNX sets the marker reports the alert: once per threshold, scope and period.
@@ -103,7 +104,14 @@ internal static partial class RedisQuotaLedgerScripts
 
         -- Adds to one scope's day or month counters and reports the thresholds crossed.
         local function charge(pk, period, s, L, isDay, dTok, dUsd)
-          local tok, usd = periodUse(pk, s)
+          local tok, usd
+          local known = isDay and s.day or s.month
+          if known then
+            tok, usd = known[1], known[2]
+            if isDay then s.day = nil else s.month = nil end
+          else
+            tok, usd = periodUse(pk, s)
+          end
           if dTok ~= 0 then redis.call('HINCRBY', pk, s.field .. ':tok', I(dTok)) end
           if dUsd ~= 0 then redis.call('HINCRBY', pk, s.field .. ':usd', I(dUsd)) end
           if isDay then
@@ -119,7 +127,8 @@ internal static partial class RedisQuotaLedgerScripts
         local function windowState(s, L)
           local out = {-1, 0, 0, -1, 0, 0}
           if L.rpm then
-            local n = redis.call('ZCARD', s.req)
+            -- Counted during this call when it checked the limit (plus its own entry once recorded).
+            local n = s.counted and (s.counted + (s.added and 1 or 0)) or redis.call('ZCARD', s.req)
             local reset = 0
             if n >= L.rpm then
               local e = redis.call('ZRANGE', s.req, I(n - L.rpm), I(n - L.rpm), 'WITHSCORES')
@@ -128,9 +137,12 @@ internal static partial class RedisQuotaLedgerScripts
             out[1], out[2], out[3] = L.rpm, math.max(L.rpm - n, 0), reset
           end
           if L.tpm then
-            local sum = tokenSum(s)
+            local sum = s.summed and (s.summed + (s.added and tonumber(ARGV[10]) or 0)) or tokenSum(s)
             local reset = 0
-            if sum > 0 then
+            if sum > 0 and s.added then
+              -- The newest entry is this call's, admitted now: the window is back to full one window from now.
+              reset = WINDOW
+            elseif sum > 0 then
               local e = redis.call('ZRANGE', s.tok, -1, -1, 'WITHSCORES')
               if e[2] then reset = tonumber(e[2]) + WINDOW - now end
             end

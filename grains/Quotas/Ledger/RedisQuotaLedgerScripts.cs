@@ -29,6 +29,7 @@ internal static partial class RedisQuotaLedgerScripts
           end
           if L.rpm then
             local n = redis.call('ZCARD', s.req)
+            s.counted = n
             if n >= L.rpm then
               local e = redis.call('ZRANGE', s.req, I(n - L.rpm), I(n - L.rpm), 'WITHSCORES')
               return 0, L.rpm, tonumber(e[2]) + WINDOW - now
@@ -39,6 +40,7 @@ internal static partial class RedisQuotaLedgerScripts
             -- its retry (the most honest "not before"); the caller should lower max_tokens.
             if tokens > L.tpm then return 1, L.tpm, WINDOW end
             local sum = tokenSum(s)
+            s.summed = sum
             if sum + tokens > L.tpm then
               local freed, start = 0, 0
               while true do
@@ -57,8 +59,11 @@ internal static partial class RedisQuotaLedgerScripts
               end
             end
           end
-          local dTok, dUsd = periodUse(DAY, s)
-          local mTok, mUsd = periodUse(MONTH, s)
+          local dTok, dUsd, dayCharged = periodUse(DAY, s)
+          local mTok, mUsd, monthCharged = periodUse(MONTH, s)
+          s.dayCharged, s.monthCharged = dayCharged, monthCharged
+          -- Kept for charge() and the window state below, which would otherwise read them again.
+          s.day, s.month = {dTok, dUsd}, {mTok, mUsd}
           if L.dtok and dTok + tokens > L.dtok then return 3, L.dtok, msToDayEnd end
           if L.mtok and mTok + tokens > L.mtok then return 4, L.mtok, msToMonthEnd end
           if L.dusd and dUsd + cost > L.dusd then return 5, L.dusd, msToDayEnd end
@@ -106,6 +111,7 @@ internal static partial class RedisQuotaLedgerScripts
         extend(RES, ttl + WINDOW)
         extend(RESDATA, ttl + WINDOW)
         local function record(s)
+          s.added = true
           redis.call('ZADD', s.req, ARGV[1], id)
           redis.call('ZADD', s.tok, ARGV[1], id)
           redis.call('HSET', s.amt, id, ARGV[10])
@@ -124,8 +130,10 @@ internal static partial class RedisQuotaLedgerScripts
           charge(DAY, today, K, KL, true, tokens, cost)
           charge(MONTH, month, K, KL, false, tokens, cost)
         end
-        redis.call('PEXPIRE', DAY, ARGV[6])
-        redis.call('PEXPIRE', MONTH, ARGV[7])
+        -- A period hash expires at a fixed time (its period's end plus the grace): set once, when the user's first
+        -- charge in the period creates it.
+        if not U.dayCharged then redis.call('PEXPIRE', DAY, ARGV[6]) end
+        if not U.monthCharged then redis.call('PEXPIRE', MONTH, ARGV[7]) end
         local r = states({1, 0, 0, 0, 0})
         for i = 1, #alerts do r[#r + 1] = alerts[i] end
         return r
