@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +14,7 @@ internal static class UpstreamErrors
     // Enough for any real error body; a larger one is cut, never buffered whole.
     private const int MaxErrorBodyBytes = 64 * 1024;
     private const int MaxMessageLength = 2000;
-    private const string RateLimitHeaderPrefix = "x-ratelimit-";
-    private static readonly string[] RetryHeaders = ["Retry-After", "retry-after-ms"];
+    private static readonly string[] RetryHeaders = [RateLimitHeaders.RetryAfter, RateLimitHeaders.RetryAfterMs];
 
     public static Task WriteTimeoutAsync(HttpContext context, CatalogModel model)
         => ApiErrors.WriteAsync(context, StatusCodes.Status504GatewayTimeout,
@@ -26,7 +24,7 @@ internal static class UpstreamErrors
     /// <summary>Every key of the provider is at its pacing limit (or out of rotation) for longer than the pool waits.</summary>
     public static Task WriteCapacityAsync(HttpContext context, CatalogModel model, TimeSpan retryAfter)
     {
-        context.Response.Headers.RetryAfter = OpenAIDuration.RetryAfterSeconds(retryAfter).ToString(CultureInfo.InvariantCulture);
+        context.Response.Headers.RetryAfter = RateLimitHeaders.RetryAfterSeconds(retryAfter);
         return ApiErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests,
             $"The upstream provider '{model.ProviderName}' is at the capacity of its API keys; please try again in {OpenAIDuration.Format(retryAfter)}.",
             "requests", ChatErrors.UpstreamCapacityCode);
@@ -90,7 +88,7 @@ internal static class UpstreamErrors
     {
         foreach (var (name, values) in upstream.Headers)
         {
-            if (name.StartsWith(RateLimitHeaderPrefix, StringComparison.OrdinalIgnoreCase) || RetryHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
+            if (name.StartsWith(RateLimitHeaders.Prefix, StringComparison.OrdinalIgnoreCase) || RetryHeaders.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
                 response.Headers[name] = values.ToArray();
             }

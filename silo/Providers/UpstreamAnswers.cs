@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using Parley.GrainInterfaces.UpstreamKeys;
+using Parley.Silo.Api;
 
 namespace Parley.Silo.Providers;
 
@@ -8,24 +9,18 @@ namespace Parley.Silo.Providers;
 /// (seconds or a date) and Azure's retry-after-ms.</summary>
 internal static class UpstreamAnswers
 {
-    private const string RemainingRequests = "x-ratelimit-remaining-requests";
-    private const string ResetRequests = "x-ratelimit-reset-requests";
-    private const string RemainingTokens = "x-ratelimit-remaining-tokens";
-    private const string ResetTokens = "x-ratelimit-reset-tokens";
-    private const string RetryAfterMs = "retry-after-ms";
-
     public static UpstreamCallOutcome Outcome(HttpResponseMessage response, DateTimeOffset at, bool wasTrial)
     {
         var headers = response.Headers;
         return new UpstreamCallOutcome(at, (int)response.StatusCode, wasTrial,
             RetryAfter(headers, at),
-            Long(headers, RemainingRequests), Duration(headers, ResetRequests),
-            Long(headers, RemainingTokens), Duration(headers, ResetTokens));
+            Long(headers, RateLimitHeaders.RemainingRequests), Duration(headers, RateLimitHeaders.ResetRequests),
+            Long(headers, RateLimitHeaders.RemainingTokens), Duration(headers, RateLimitHeaders.ResetTokens));
     }
 
     public static TimeSpan? RetryAfter(HttpResponseHeaders headers, DateTimeOffset now)
     {
-        if (Long(headers, RetryAfterMs) is { } ms && ms >= 0)
+        if (Long(headers, RateLimitHeaders.RetryAfterMs) is { } ms && ms >= 0)
         {
             return TimeSpan.FromMilliseconds(ms);
         }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Grains.UpstreamKeys;
 using Parley.Runtime;
-using StackExchange.Redis;
+using Parley.Runtime.Redis;
 
 namespace Parley.Silo.Providers;
 
@@ -193,7 +193,7 @@ internal sealed partial class UpstreamKeyPool
     }
 
     private static bool IsStoreFailure(Exception e, CancellationToken cancellationToken)
-        => e is RedisException or TimeoutException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+        => RedisFailures.IsUnavailable(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     /// <summary>Pacing exists to spare the upstream 429s; without its store the call still goes, on a key chosen by weight
     /// among those not known to be disabled.</summary>

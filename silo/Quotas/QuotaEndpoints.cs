@@ -9,7 +9,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
-using StackExchange.Redis;
+using Parley.Runtime.Redis;
 
 namespace Parley.Silo.Quotas;
 
@@ -128,7 +128,7 @@ internal sealed class QuotaUsageReader(IQuotaLedger ledger, QuotaSettingsCache s
                 UsageNumbers.From(usage), keyLimits is null ? null : LimitsResource.From(keyLimits), keyUsage is null ? null : UsageNumbers.From(keyUsage));
             return Results.Json(resource, QuotaJsonContext.Relaxed.UsageResource);
         }
-        catch (Exception e) when (e is RedisException or TimeoutException)
+        catch (Exception e) when (RedisFailures.IsUnavailable(e))
         {
             return ApiErrors.Result(StatusCodes.Status503ServiceUnavailable, "Usage cannot be read right now (the quota store is unreachable); retry shortly.",
                 OpenAIErrorTypes.Server, QuotaResponses.QuotaUnavailableCode);

@@ -5,7 +5,7 @@ using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Silo.Auth;
 using Parley.Silo.Quotas.Alerts;
-using StackExchange.Redis;
+using Parley.Runtime.Redis;
 
 namespace Parley.Silo.Quotas;
 
@@ -55,7 +55,7 @@ internal sealed partial class QuotaGate(
             result = await ledger.AdmitAsync(request, cancellationToken).WaitAsync(quota.StoreTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
             status.Record(QuotaMode.Cluster, result.Admitted);
         }
-        catch (Exception e) when (IsStoreFailure(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (RedisFailures.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
         {
             var policy = HasMoneyBudget(userLimits) || HasMoneyBudget(keyLimits) ? quota.OnRedisFailureWithMoneyBudgets : quota.OnRedisFailure;
             if (policy == QuotaFailurePolicy.Closed)
@@ -104,7 +104,6 @@ internal sealed partial class QuotaGate(
 
     private static bool HasMoneyBudget(QuotaLimits? limits) => limits is { MicrosUsdPerDay: not null } or { MicrosUsdPerMonth: not null };
 
-    private static bool IsStoreFailure(Exception e) => e is RedisException or TimeoutException or ObjectDisposedException;
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota store unreachable; deciding in process for user {UserId} (fail-open)")]
     private static partial void LogDecidingInProcess(ILogger logger, string userId, Exception exception);

@@ -10,13 +10,6 @@ namespace Parley.Silo.Quotas;
 /// per-minute limits, and the 429 of a refusal (or the 503 of a fail-closed store outage).</summary>
 internal static class QuotaResponses
 {
-    public const string LimitRequests = "x-ratelimit-limit-requests";
-    public const string RemainingRequests = "x-ratelimit-remaining-requests";
-    public const string ResetRequests = "x-ratelimit-reset-requests";
-    public const string LimitTokens = "x-ratelimit-limit-tokens";
-    public const string RemainingTokens = "x-ratelimit-remaining-tokens";
-    public const string ResetTokens = "x-ratelimit-reset-tokens";
-    public const string RetryAfterMs = "retry-after-ms";
     public const string RateLimitExceededCode = "rate_limit_exceeded";
     public const string InsufficientQuota = "insufficient_quota";
     public const string QuotaUnavailableCode = "quota_unavailable";
@@ -27,8 +20,8 @@ internal static class QuotaResponses
         {
             return;
         }
-        Set(headers, result.Requests, LimitRequests, RemainingRequests, ResetRequests);
-        Set(headers, result.Tokens, LimitTokens, RemainingTokens, ResetTokens);
+        Set(headers, result.Requests, RateLimitHeaders.LimitRequests, RateLimitHeaders.RemainingRequests, RateLimitHeaders.ResetRequests);
+        Set(headers, result.Tokens, RateLimitHeaders.LimitTokens, RateLimitHeaders.RemainingTokens, RateLimitHeaders.ResetTokens);
     }
 
     public static Task WriteRefusalAsync(HttpContext context, QuotaDecision decision)
@@ -41,8 +34,8 @@ internal static class QuotaResponses
                 "Quotas cannot be checked right now (the quota store is unreachable); retry shortly.", OpenAIErrorTypes.Server, QuotaUnavailableCode);
         }
         var refusal = decision.Result!.Refusal!;
-        headers.RetryAfter = OpenAIDuration.RetryAfterSeconds(refusal.RetryAfter).ToString(CultureInfo.InvariantCulture);
-        headers[RetryAfterMs] = Math.Max(1, (long)Math.Ceiling(refusal.RetryAfter.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+        headers.RetryAfter = RateLimitHeaders.RetryAfterSeconds(refusal.RetryAfter);
+        headers[RateLimitHeaders.RetryAfterMs] = Math.Max(1, (long)Math.Ceiling(refusal.RetryAfter.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
         var (type, code, message) = Describe(refusal);
         return ApiErrors.WriteAsync(context, StatusCodes.Status429TooManyRequests, message, type, code);
     }

@@ -95,7 +95,7 @@ public sealed partial class RedisConversationActivityIndex(IRedisConnection conn
             // ZADD GT (Redis 6.2+): a late or reordered touch never moves a conversation back towards archiving.
             multiplexer.GetDatabase().Execute("ZADD", [_indexKey, Gt, score, conversationId], CommandFlags.FireAndForget);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex))
         {
             // A lost touch only delays archiving: the grain re-checks its own last use before archiving.
             LogTouchFailed(logger, conversationId, ex);
@@ -108,7 +108,7 @@ public sealed partial class RedisConversationActivityIndex(IRedisConnection conn
         {
             Send(await pending.ConfigureAwait(false), conversationId, score);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (RedisFailures.IsUnavailable(ex) || ex is OperationCanceledException)
         {
             LogTouchFailed(logger, conversationId, ex);
         }

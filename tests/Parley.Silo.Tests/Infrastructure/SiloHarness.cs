@@ -9,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Parley.Sim.Faults;
 using Parley.Sim.Hosting;
 using Parley.Sim.Observability;
+using Parley.Testing;
 
 namespace Parley.Silo.Tests.Infrastructure;
 
@@ -141,6 +142,18 @@ public sealed class SiloHarness : IAsyncDisposable
         [$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel,
         [$"Parley:Models:{OtherModel}:Provider"] = ProviderName,
     };
+
+    /// <summary>Settings for a silo on <paramref name="redis"/> that a test will take Redis away from: short Redis and
+    /// store timeouts, and keys and limits read before the outage trusted through it.</summary>
+    public static void UseRedisThroughOutage(IDictionary<string, string?> settings, RedisServer redis)
+    {
+        settings["Parley:Redis:ConnectionString"] = redis.ConnectionString + ",connectTimeout=500,syncTimeout=500";
+        settings["Parley:Redis:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N");
+        settings["Parley:Auth:CacheTtl"] = "00:05:00";
+        settings["Parley:Quotas:SettingsCacheTtl"] = "00:05:00";
+        settings["Parley:Quotas:StoreTimeout"] = "00:00:00.300";
+        settings[$"Parley:Providers:{ProviderName}:Pool:StoreTimeout"] = "00:00:00.300";
+    }
 
     /// <summary>Creates a user and a key for it through the admin API.</summary>
     public async Task<(string UserId, string Key)> CreateUserAsync(string name)

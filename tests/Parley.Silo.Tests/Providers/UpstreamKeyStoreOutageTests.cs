@@ -20,14 +20,8 @@ public sealed class UpstreamKeyStoreOutageTests
         await using var redis = await RedisServer.StartAsync();
         await using var h = await SiloHarness.StartAsync(cfg =>
         {
-            cfg["Parley:Redis:ConnectionString"] = redis.ConnectionString + ",connectTimeout=500,syncTimeout=500";
-            cfg["Parley:Redis:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N");
-            // Keys and limits read before the outage stay trusted through it.
-            cfg["Parley:Auth:CacheTtl"] = "00:05:00";
-            cfg["Parley:Quotas:SettingsCacheTtl"] = "00:05:00";
-            cfg["Parley:Quotas:StoreTimeout"] = "00:00:00.300";
+            SiloHarness.UseRedisThroughOutage(cfg, redis);
             cfg[$"Parley:Providers:{Provider}:ApiKey"] = "";
-            cfg[$"Parley:Providers:{Provider}:Pool:StoreTimeout"] = "00:00:00.300";
             // The heaviest key is chosen first and answers 401, so the silo knows it is out before the outage.
             cfg[$"Parley:Providers:{Provider}:Keys:0:Id"] = "revoked";
             cfg[$"Parley:Providers:{Provider}:Keys:0:ApiKey"] = RevokedKey;

@@ -15,12 +15,7 @@ public sealed class QuotaStoreFailureTests
         await using var redis = await RedisServer.StartAsync();
         await using var harness = await SiloHarness.StartAsync(cfg =>
         {
-            cfg["Parley:Redis:ConnectionString"] = redis.ConnectionString + ",connectTimeout=500,syncTimeout=500";
-            cfg["Parley:Redis:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N");
-            // Keys and limits read before the outage stay trusted through it.
-            cfg["Parley:Auth:CacheTtl"] = "00:05:00";
-            cfg["Parley:Quotas:SettingsCacheTtl"] = "00:05:00";
-            cfg["Parley:Quotas:StoreTimeout"] = "00:00:00.300";
+            SiloHarness.UseRedisThroughOutage(cfg, redis);
         });
         var admin = harness.CreateClient(harness.AdminKey);
         var (rateUser, rateKey) = await harness.CreateUserAsync("rate");
