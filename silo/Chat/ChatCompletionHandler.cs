@@ -12,13 +12,17 @@ using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
+using Parley.Silo.Providers.Wire;
+using Parley.Silo.Routing;
 
 namespace Parley.Silo.Chat;
 
-/// <summary><c>POST /v1/chat/completions</c>: validate, continue the named conversation, rewrite for the upstream,
-/// then relay the upstream's answer (streamed or not) and store the turn.</summary>
+/// <summary><c>POST /v1/chat/completions</c>: validate, continue the named conversation, apply the request rules, admit
+/// against the caller's quotas, rewrite for the upstream, route over the model's deployments, then relay the answer
+/// (streamed or not) and store the turn.</summary>
 internal sealed class ChatCompletionHandler(
     ModelCatalog catalog,
+    UpstreamRouter router,
     ResponseCache responseCache,
     QuotaGate quotaGate,
     IOptions<ChatLimitsOptions> limits,
@@ -40,9 +44,10 @@ internal sealed class ChatCompletionHandler(
         ResponseCacheHeaders.Set(context.Response, hit: false);
         ChatExchange? exchange;
         PooledBufferWriter? upstreamBody;
+        UpstreamBody? routedBody;
         try
         {
-            (exchange, upstreamBody) = await PrepareAsync(context, requestId).ConfigureAwait(false);
+            (exchange, upstreamBody, routedBody) = await PrepareAsync(context, requestId).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e)
         {
@@ -54,23 +59,23 @@ internal sealed class ChatCompletionHandler(
             ChatLog.ClientDisconnected(logger, requestId);
             return;
         }
-        if (exchange is null || upstreamBody is null)
+        if (exchange is null || upstreamBody is null || routedBody is null)
         {
             return;
         }
         using (exchange)
         using (upstreamBody)
         {
-            var result = await ForwardAsync(exchange, upstreamBody.WrittenMemory).ConfigureAwait(false);
+            var result = await ForwardAsync(exchange, routedBody).ConfigureAwait(false);
             await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
-            ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.Model.ProviderName, result.Status, result.Streamed, result.Truncated,
+            ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.ProviderName, result.Status, result.Streamed, result.Truncated,
                 result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
         }
     }
 
     /// <summary>Everything before the upstream call. Returns nulls once an error answer has been written. The client's
     /// body is released before the (possibly long) upstream exchange; only the rewritten body is kept.</summary>
-    private async Task<(ChatExchange?, PooledBufferWriter?)> PrepareAsync(HttpContext context, string requestId)
+    private async Task<(ChatExchange?, PooledBufferWriter?, UpstreamBody?)> PrepareAsync(HttpContext context, string requestId)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes, allowEmpty: false).ConfigureAwait(false);
         if (body.Error is { } bodyError)
@@ -87,6 +92,18 @@ internal sealed class ChatCompletionHandler(
         var caller = context.GetCaller();
         var userId = caller.UserId;
         var (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
+        var rule = planError is null ? catalog.Rules.Match(request.RequestedModel, new RequestTraits(prompt.PromptTokens, request.HasTools, request.Stream)) : null;
+        if (rule is not null && !ReferenceEquals(rule.Target, request.Model))
+        {
+            var counted = request.Model;
+            request = request with { Model = rule.Target };
+            if (counted.Tokens.Encoding != rule.Target.Tokens.Encoding || counted.ContextWindow != rule.Target.ContextWindow
+                || counted.LargestContextWindow != rule.Target.LargestContextWindow)
+            {
+                // The rule chose a model that counts or fits differently: its prompt is planned again for it.
+                (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
+            }
+        }
         if (planError is not null)
         {
             await planError.WriteAsync(context).ConfigureAwait(false);
@@ -104,19 +121,23 @@ internal sealed class ChatCompletionHandler(
         {
             Prompt = prompt,
             Quota = quota,
+            Rule = rule?.Name,
             TokenCost = (int)Math.Min((long)prompt.PromptTokens + (request.MaxReplyTokens ?? quotaOptions.Value.DefaultReplyTokens), int.MaxValue),
+            // A window check needs an exact count; an estimate is left for the upstream (and its context fallback) to judge.
+            RequiredWindow = prompt.Estimated ? 0 : (int)Math.Min((long)prompt.PromptTokens + (request.MaxReplyTokens ?? 0), int.MaxValue),
         };
         exchange.SetParleyHeaders();
         var upstreamBody = new PooledBufferWriter(body.Length + RewriteHeadroomBytes + StoredLength(conversation));
-        ChatRequestRewriter.Write(upstreamBody, root, request, conversation);
-        return (exchange, upstreamBody);
+        var routedBody = ChatRequestRewriter.Write(upstreamBody, root, request, conversation);
+        return (exchange, upstreamBody, routedBody);
     }
 
-    /// <summary>Answers from the response cache when it holds this exact request, else calls the upstream (recording
-    /// its answer for the cache when the request is cacheable).</summary>
-    private async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, ReadOnlyMemory<byte> body)
+    /// <summary>Answers from the response cache when it holds this exact request, else routes the call over the model's
+    /// deployments (recording the answer for the cache when the request is cacheable).</summary>
+    private async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, UpstreamBody body)
     {
-        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, body.Span, exchange.UserId, exchange.Prompt.CarriesRedactedData);
+        var firstBody = body.For(exchange.Model.Primary.Model);
+        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.UserId, exchange.Prompt.CarriesRedactedData);
         if (cacheRequest is not null && await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false) is { } hit)
         {
             exchange.MarkCacheHit();
@@ -125,62 +146,36 @@ internal sealed class ChatCompletionHandler(
             return await RelayAsync(exchange, cached, hit.ContentType, hit.Body.Length).ConfigureAwait(false);
         }
 
-        UpstreamCall call;
-        exchange.ArmTimeout();
+        RoutedCall routed;
+        exchange.StartTotalTimeout();
         try
         {
-            call = await exchange.Model.Provider.SendChatCompletionAsync(body, exchange.Context.Request.Headers, exchange.TokenCost, exchange.Token).ConfigureAwait(false);
+            routed = await router.SendAsync(exchange.Model, new RouteRequest(body, exchange.Stream, exchange.Context.Request.Headers, exchange.TokenCost,
+                exchange.RequiredWindow), exchange.Token).ConfigureAwait(false);
         }
-        catch (UpstreamCapacityException e)
-        {
-            exchange.DisarmTimeout();
-            await UpstreamErrors.WriteCapacityAsync(exchange.Context, exchange.Model, e.RetryAfter).ConfigureAwait(false);
-            return new ChatCompletionResult(StatusCodes.Status429TooManyRequests, null, exchange.Stream, Truncated: false);
-        }
-        catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
+        catch (OperationCanceledException e)
         {
             return await exchange.FailAsync(e).ConfigureAwait(false);
         }
-        using (call)
+        using (routed)
         {
-            var upstream = call.Response;
-            if (!upstream.IsSuccessStatusCode)
+            exchange.Routed(routed);
+            if (routed.Success is not { } success)
             {
-                try
-                {
-                    var status = await UpstreamErrors.WriteAsync(exchange.Context, upstream, exchange.Model, exchange.Token).ConfigureAwait(false);
-                    ChatLog.UpstreamRefused(exchange.Logger, exchange.RequestId, exchange.Model.ProviderName, (int)upstream.StatusCode, status);
-                    return new ChatCompletionResult(status, null, exchange.Stream, Truncated: false);
-                }
-                catch (OperationCanceledException e)
-                {
-                    return await exchange.FailAsync(e).ConfigureAwait(false);
-                }
+                return await WriteFailureAsync(exchange, routed).ConfigureAwait(false);
             }
-            Stream upstreamBody;
-            try
-            {
-                upstreamBody = await upstream.Content.ReadAsStreamAsync(exchange.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is OperationCanceledException or HttpRequestException or IOException)
-            {
-                return await exchange.FailAsync(e).ConfigureAwait(false);
-            }
-            var contentType = upstream.Content.Headers.ContentType?.ToString();
+            var upstream = success.Body;
             if (cacheRequest is null)
             {
-                await using (upstreamBody.ConfigureAwait(false))
-                {
-                    return await RelayAsync(exchange, upstreamBody, contentType, upstream.Content.Headers.ContentLength).ConfigureAwait(false);
-                }
+                return await RelayAsync(exchange, upstream.Stream, upstream.ContentType, upstream.ContentLength).ConfigureAwait(false);
             }
-            var recording = responseCache.Record(cacheRequest, upstreamBody);
+            var recording = responseCache.Record(cacheRequest, upstream.Stream);
             await using (recording.ConfigureAwait(false))
             {
-                var result = await RelayAsync(exchange, recording, contentType, upstream.Content.Headers.ContentLength).ConfigureAwait(false);
+                var result = await RelayAsync(exchange, recording, upstream.ContentType, upstream.ContentLength).ConfigureAwait(false);
                 if (result is { Status: StatusCodes.Status200OK, Truncated: false })
                 {
-                    await responseCache.StoreAsync(cacheRequest, recording, contentType ?? JsonContentType, exchange.Context.RequestAborted).ConfigureAwait(false);
+                    await responseCache.StoreAsync(cacheRequest, recording, upstream.ContentType ?? JsonContentType, exchange.Context.RequestAborted).ConfigureAwait(false);
                 }
                 else
                 {
@@ -190,6 +185,45 @@ internal sealed class ChatCompletionHandler(
                 return result;
             }
         }
+    }
+
+    /// <summary>No deployment answered: the refusal that decided it, or why none could.</summary>
+    private static async Task<ChatCompletionResult> WriteFailureAsync(ChatExchange exchange, RoutedCall routed)
+    {
+        var context = exchange.Context;
+        int status;
+        if (routed.Rejected is { } rejected)
+        {
+            await rejected.WriteAsync(context).ConfigureAwait(false);
+            status = rejected.Status;
+        }
+        else if (routed.Failure is { } failure)
+        {
+            try
+            {
+                status = await UpstreamErrors.WriteAsync(context, failure).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException e)
+            {
+                return await exchange.FailAsync(e).ConfigureAwait(false);
+            }
+            ChatLog.UpstreamRefused(exchange.Logger, exchange.RequestId, failure.Provider, failure.Status, status);
+        }
+        else if (routed.UnavailableRetryAfter is { } reopens)
+        {
+            await UpstreamErrors.WriteUnavailableAsync(context, exchange.Model.Id, reopens).ConfigureAwait(false);
+            status = StatusCodes.Status503ServiceUnavailable;
+        }
+        else if (routed.Error is { } error)
+        {
+            return await exchange.FailAsync(error).ConfigureAwait(false);
+        }
+        else
+        {
+            await UpstreamErrors.WriteCapacityAsync(context, exchange.ProviderName, routed.CapacityRetryAfter ?? TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            status = StatusCodes.Status429TooManyRequests;
+        }
+        return new ChatCompletionResult(status, null, exchange.Stream, Truncated: false);
     }
 
     /// <summary>Replaces the quota reservation by what the call used: the upstream's usage; what was streamed when a

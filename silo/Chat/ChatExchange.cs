@@ -7,17 +7,20 @@ using Parley.Silo.Api;
 using Parley.Silo.Cache;
 using Parley.Silo.Quotas;
 using Parley.Silo.Providers;
+using Parley.Silo.Routing;
 
 namespace Parley.Silo.Chat;
 
-/// <summary>One chat completion in flight: the client's request, the upstream call's cancellation (client gone, or the
-/// provider's timeout, re-armed before every read), and the conversation turn to store.</summary>
+/// <summary>One chat completion in flight: the client's request, the upstream call's cancellation (client gone, the
+/// deployment's stall timeout re-armed before every read, the whole call's total timeout, the shutdown's grace), where
+/// it was routed, and the conversation turn to store.</summary>
 internal sealed class ChatExchange : IDisposable
 {
     /// <summary>Logged when the client went away before the answer was complete (nginx's convention).</summary>
     public const int ClientClosedRequest = 499;
 
     private readonly CancellationTokenSource _timeout;
+    private readonly CancellationTokenSource _total;
     private readonly CancellationTokenSource _linked;
     private readonly CancellationToken _shutdownGraceExpired;
 
@@ -35,13 +38,15 @@ internal sealed class ChatExchange : IDisposable
         GrainFactory = grainFactory;
         Logger = logger;
         _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
+        _total = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         _shutdownGraceExpired = shutdownGraceExpired;
-        _linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, _timeout.Token, shutdownGraceExpired);
+        _linked = CancellationTokenSource.CreateLinkedTokenSource([context.RequestAborted, _timeout.Token, _total.Token, shutdownGraceExpired]);
     }
 
     public HttpContext Context { get; }
     public string RequestId { get; }
-    public CatalogModel Model { get; }
+    /// <summary>The model asked for (after the request rules), then the one that answered (a content-policy fallback).</summary>
+    public CatalogModel Model { get; private set; }
     public bool Stream { get; }
     public bool ClientIncludeUsage { get; }
     public string? ConversationId { get; }
@@ -59,8 +64,32 @@ internal sealed class ChatExchange : IDisposable
     /// <summary>What the call may cost in tokens (prompt plus reply allowance): upstream keys are paced by it.</summary>
     public int TokenCost { get; init; }
 
+    /// <summary>The window a deployment needs for the prompt and its reply limit (0: unknown, the upstream judges).</summary>
+    public int RequiredWindow { get; init; }
+
     /// <summary>Content chunks relayed so far: what a stream cut before its usage chunk is settled by.</summary>
     public int StreamedChunks { get; set; }
+
+    /// <summary>The request rule that chose <see cref="Model"/>, if one did.</summary>
+    public string? Rule { get; init; }
+
+    /// <summary>The deployment that answered (or was tried last); null before routing and for a cache hit.</summary>
+    public Deployment? Deployment { get; private set; }
+
+    /// <summary>Upstream attempts the call took over every deployment.</summary>
+    public int Attempts { get; private set; }
+
+    /// <summary>The provider named in logs and errors: the deployment's, else the model's first.</summary>
+    public string ProviderName => (Deployment ?? Model.Primary).Provider.Name;
+
+    /// <summary>Records where routing took the call, for the headers and logs of whatever answer follows.</summary>
+    public void Routed(RoutedCall call)
+    {
+        Model = call.Model;
+        Deployment = call.Deployment;
+        Attempts = call.Attempts;
+        SetParleyHeaders();
+    }
 
     /// <summary>The answer comes from the response cache.</summary>
     public bool CacheHit { get; private set; }
@@ -76,8 +105,13 @@ internal sealed class ChatExchange : IDisposable
 
     public bool ClientGone => Context.RequestAborted.IsCancellationRequested;
 
-    /// <summary>Gives the upstream one more <see cref="IChatProvider.Timeout"/> to produce its next bytes.</summary>
-    public void ArmTimeout() => _timeout.CancelAfter(Model.Provider.Timeout);
+    /// <summary>Gives the upstream one more stall timeout to produce its next bytes.</summary>
+    public void ArmTimeout() => _timeout.CancelAfter(StallTimeout);
+
+    /// <summary>Starts the bound on the whole call: attempts, backoffs, pacing waits and the relay.</summary>
+    public void StartTotalTimeout() => _total.CancelAfter((Deployment ?? Model.Primary).Resilience.TotalTimeout);
+
+    private TimeSpan StallTimeout => (Deployment ?? Model.Primary).Resilience.StallTimeout;
 
     public void DisarmTimeout() => _timeout.CancelAfter(Timeout.InfiniteTimeSpan);
 
@@ -113,11 +147,11 @@ internal sealed class ChatExchange : IDisposable
             ChatLog.ClientDisconnected(Logger, RequestId);
             return new ChatCompletionResult(ClientClosedRequest, usage, Stream, Truncated: true);
         }
-        var timedOut = exception is OperationCanceledException;
+        var timedOut = exception is OperationCanceledException or Polly.Timeout.TimeoutRejectedException;
         if (Context.Response.HasStarted)
         {
             var reason = _shutdownGraceExpired.IsCancellationRequested ? "shutdown grace period over" : timedOut ? "timeout" : exception.GetType().Name;
-            ChatLog.ResponseCut(Logger, RequestId, Model.ProviderName, reason, timedOut ? null : exception);
+            ChatLog.ResponseCut(Logger, RequestId, ProviderName, reason, timedOut ? null : exception);
             await EndTruncatedAsync(reason).ConfigureAwait(false);
             return new ChatCompletionResult(StatusCodes.Status200OK, usage, Stream, Truncated: true);
         }
@@ -133,19 +167,19 @@ internal sealed class ChatExchange : IDisposable
         }
         if (timedOut)
         {
-            ChatLog.UpstreamTimedOut(Logger, RequestId, Model.ProviderName, Model.Provider.Timeout);
-            await UpstreamErrors.WriteTimeoutAsync(Context, Model).ConfigureAwait(false);
+            ChatLog.UpstreamTimedOut(Logger, RequestId, ProviderName);
+            await UpstreamErrors.WriteTimeoutAsync(Context, ProviderName).ConfigureAwait(false);
             return new ChatCompletionResult(StatusCodes.Status504GatewayTimeout, usage, Stream, Truncated: false);
         }
         if (exception is HttpRequestException { HttpRequestError: var error } && error != HttpRequestError.ResponseEnded)
         {
-            ChatLog.UpstreamUnreachable(Logger, RequestId, Model.ProviderName, error, exception);
-            await UpstreamErrors.WriteUnreachableAsync(Context, Model).ConfigureAwait(false);
+            ChatLog.UpstreamUnreachable(Logger, RequestId, ProviderName, error, exception);
+            await UpstreamErrors.WriteUnreachableAsync(Context, ProviderName).ConfigureAwait(false);
         }
         else
         {
-            ChatLog.ResponseCut(Logger, RequestId, Model.ProviderName, exception.GetType().Name, exception);
-            await UpstreamErrors.WriteBrokenResponseAsync(Context, Model).ConfigureAwait(false);
+            ChatLog.ResponseCut(Logger, RequestId, ProviderName, exception.GetType().Name, exception);
+            await UpstreamErrors.WriteBrokenResponseAsync(Context, ProviderName).ConfigureAwait(false);
         }
         return new ChatCompletionResult(StatusCodes.Status502BadGateway, usage, Stream, Truncated: false);
     }
@@ -160,7 +194,7 @@ internal sealed class ChatExchange : IDisposable
             Context.Abort();
             return;
         }
-        var message = $"The upstream provider '{Model.ProviderName}' stream was cut before it finished ({reason}).";
+        var message = $"The upstream provider '{ProviderName}' stream was cut before it finished ({reason}).";
         try
         {
             await SseResponse.WriteErrorEventAsync(Context.Response, message, ChatErrors.UpstreamStreamCutCode, Context.RequestAborted).ConfigureAwait(false);
@@ -176,7 +210,23 @@ internal sealed class ChatExchange : IDisposable
     {
         var headers = Context.Response.Headers;
         headers[ParleyHeaders.Model] = Model.Id;
-        headers[ParleyHeaders.Provider] = Model.ProviderName;
+        headers[ParleyHeaders.Provider] = ProviderName;
+        if (Deployment is { } deployment)
+        {
+            headers[ParleyHeaders.UpstreamModel] = deployment.Model.Name;
+            if (deployment.Region is { } region)
+            {
+                headers[ParleyHeaders.Region] = region;
+            }
+        }
+        if (Attempts > 0)
+        {
+            headers[ParleyHeaders.Attempts] = Attempts.ToString(CultureInfo.InvariantCulture);
+        }
+        if (Rule is not null)
+        {
+            headers[ParleyHeaders.Route] = Rule;
+        }
         if (ConversationId is not null)
         {
             headers[ConversationReference.ResponseHeaderName] = ConversationId;
@@ -200,6 +250,7 @@ internal sealed class ChatExchange : IDisposable
     {
         _linked.Dispose();
         _timeout.Dispose();
+        _total.Dispose();
     }
 }
 
@@ -207,6 +258,18 @@ internal static class ParleyHeaders
 {
     public const string Model = "x-parley-model";
     public const string Provider = "x-parley-provider";
+
+    /// <summary>The model name the answering deployment was called with.</summary>
+    public const string UpstreamModel = "x-parley-upstream-model";
+
+    /// <summary>The answering provider's region, when configured.</summary>
+    public const string Region = "x-parley-region";
+
+    /// <summary>Upstream attempts over every deployment tried (1 when the first attempt answered).</summary>
+    public const string Attempts = "x-parley-attempts";
+
+    /// <summary>The request rule that picked the model.</summary>
+    public const string Route = "x-parley-route";
 
     /// <summary>The prompt tokens Parley counted (what the upstream's usage.prompt_tokens will say for text messages).</summary>
     public const string PromptTokens = "x-parley-prompt-tokens";

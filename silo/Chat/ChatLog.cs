@@ -12,8 +12,8 @@ internal static partial class ChatLog
     [LoggerMessage(2, LogLevel.Warning, "Chat completion {RequestId}: upstream provider {Provider} could not be reached ({Error}).")]
     public static partial void UpstreamUnreachable(ILogger logger, string requestId, string provider, HttpRequestError error, Exception exception);
 
-    [LoggerMessage(3, LogLevel.Warning, "Chat completion {RequestId}: upstream provider {Provider} did not answer within {Timeout}.")]
-    public static partial void UpstreamTimedOut(ILogger logger, string requestId, string provider, TimeSpan timeout);
+    [LoggerMessage(3, LogLevel.Warning, "Chat completion {RequestId}: upstream provider {Provider} did not answer in time.")]
+    public static partial void UpstreamTimedOut(ILogger logger, string requestId, string provider);
 
     [LoggerMessage(4, LogLevel.Warning, "Chat completion {RequestId}: upstream provider {Provider} answered HTTP {UpstreamStatus}; answered the client {Status}.")]
     public static partial void UpstreamRefused(ILogger logger, string requestId, string provider, int upstreamStatus, int status);

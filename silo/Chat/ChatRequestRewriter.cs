@@ -3,11 +3,12 @@ using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Silo.Providers.Wire;
 
 namespace Parley.Silo.Chat;
 
 /// <summary>Writes the body sent upstream: the client's body with every property copied byte for byte, except
-/// <c>model</c> (the upstream's name), <c>messages</c> (stored conversation messages first), <c>stream_options</c>
+/// <c>model</c> (the first deployment's upstream name; other deployments swap just that string), <c>messages</c> (stored conversation messages first), <c>stream_options</c>
 /// (usage always requested when streaming, so quotas can be reconciled) and Parley's own <c>conversation</c>.</summary>
 internal static class ChatRequestRewriter
 {
@@ -22,10 +23,13 @@ internal static class ChatRequestRewriter
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
-    public static void Write(IBufferWriter<byte> output, JsonElement root, in ChatRequest request, IReadOnlyList<ChatMessageRecord>? conversation)
+    /// <summary>Writes into <paramref name="output"/>, which must be empty, and returns the body over its bytes.</summary>
+    public static UpstreamBody Write(PooledBufferWriter output, JsonElement root, in ChatRequest request, IReadOnlyList<ChatMessageRecord>? conversation)
     {
         var writer = t_writer ??= new Utf8JsonWriter(Stream.Null, WriterOptions);
         writer.Reset(output);
+        var model = request.Model.Primary.Model;
+        (int Start, int Length) slot = default;
         try
         {
             writer.WriteStartObject();
@@ -34,7 +38,7 @@ internal static class ChatRequestRewriter
             {
                 if (property.NameEquals("model"u8))
                 {
-                    writer.WriteString(ModelName, request.Model.UpstreamModelJson);
+                    slot = UpstreamBody.WriteModel(writer, ModelName, model);
                 }
                 else if (property.NameEquals("conversation"u8))
                 {
@@ -66,6 +70,7 @@ internal static class ChatRequestRewriter
             // Detach from the pooled output so the cached writer holds no reference to it.
             writer.Reset(Stream.Null);
         }
+        return UpstreamBody.Of(output.WrittenMemory, slot.Start, slot.Length, model);
     }
 
     private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, IReadOnlyList<ChatMessageRecord>? conversation)

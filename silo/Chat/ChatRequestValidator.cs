@@ -23,6 +23,7 @@ internal static class ChatRequestValidator
         JsonElement? model = null, messages = null, conversation = null;
         var stream = false;
         var includeUsage = false;
+        var hasTools = false;
         long? maxTokens = null, maxCompletionTokens = null;
         foreach (var property in root.EnumerateObject())
         {
@@ -90,6 +91,15 @@ internal static class ChatRequestValidator
                     }
                 }
             }
+            else if (property.NameEquals("tools"u8))
+            {
+                if (!IsOptional(value, JsonValueKind.Array))
+                {
+                    error = InputErrors.WrongType("tools", "an array", value.ValueKind);
+                    return false;
+                }
+                hasTools = value.ValueKind == JsonValueKind.Array && value.GetArrayLength() > 0;
+            }
             else if (property.NameEquals("temperature"u8) || property.NameEquals("top_p"u8))
             {
                 if (!IsOptional(value, JsonValueKind.Number))
@@ -123,14 +133,14 @@ internal static class ChatRequestValidator
             return false;
         }
         var modelName = modelValue.GetString()!;
-        if (!catalog.TryGetModel(modelName, out var catalogModel))
+        if (!catalog.TryGetModel(modelName, out var catalogModel) && !catalog.Rules.TryGetDefault(modelName, out catalogModel))
         {
             error = ChatErrors.ModelNotFound(modelName);
             return false;
         }
         // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as at OpenAI.
         var replyLimit = maxCompletionTokens ?? maxTokens;
-        request = new ChatRequest(catalogModel, stream, includeUsage, conversationId, messagesValue,
+        request = new ChatRequest(catalogModel, modelName, hasTools, stream, includeUsage, conversationId, messagesValue,
             replyLimit is { } limit ? (int)Math.Min(limit, int.MaxValue) : null);
         error = null;
         return true;

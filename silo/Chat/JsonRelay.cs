@@ -93,7 +93,7 @@ internal static class JsonRelay
         var (assistant, usage) = ReadCompletion(body.WrittenMemory);
         if (assistant is null)
         {
-            ChatLog.NoAssistantMessage(exchange.Logger, exchange.RequestId, exchange.Model.ProviderName, exchange.ConversationId!);
+            ChatLog.NoAssistantMessage(exchange.Logger, exchange.RequestId, exchange.ProviderName, exchange.ConversationId!);
         }
         else if (!await exchange.StoreTurnAsync(assistant).ConfigureAwait(false))
         {

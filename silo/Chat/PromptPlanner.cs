@@ -23,8 +23,9 @@ internal static class PromptPlanner
         var newMessages = tokens.Counter.CountPrompt(request.Messages);
         if (request.ConversationId is not { } conversationId)
         {
-            // A single request is refused here only when the count is exact and the window known; else the upstream judges.
-            if (!tokens.IsEstimate && model.ContextWindow is { } window && newMessages + (request.MaxReplyTokens ?? 0) > window)
+            // A single request is refused here only when the count is exact and no deployment's window can hold it; else
+            // routing picks a deployment that can, or the upstream judges.
+            if (!tokens.IsEstimate && model.LargestContextWindow is { } window && newMessages + (request.MaxReplyTokens ?? 0) > window)
             {
                 return (default, null, ContextLengthExceeded(window, newMessages, request.MaxReplyTokens));
             }

@@ -93,7 +93,7 @@ internal static class StreamingRelay
         }
         if (!sawDone)
         {
-            ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.Model.ProviderName);
+            ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.ProviderName);
         }
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone);
     }

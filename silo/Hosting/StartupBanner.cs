@@ -37,8 +37,8 @@ internal sealed partial class StartupBanner(IHostApplicationLifetime lifetime, I
         var banner = new StringBuilder();
         banner.AppendLine().AppendLine(Rule);
         banner.AppendLine($" Parley silo listening on {url}");
-        banner.AppendLine($" Models: {string.Join(", ", catalog.Models.Select(m => $"{m.Id} ({m.ProviderName})"))}");
-        if (simulated is { ProviderName: EmbeddedSimulator.ProviderName })
+        banner.AppendLine($" Models: {string.Join(", ", catalog.Models.Select(m => $"{m.Id} ({string.Join(", ", m.Members.Select(d => d.Deployment.Provider.Name).Distinct())})"))}");
+        if (simulated?.Primary.Provider.Name == EmbeddedSimulator.ProviderName)
         {
             banner.AppendLine($" '{EmbeddedSimulator.ModelName}' is served by Parley's built-in SIMULATOR: canned text, not a real model.");
             banner.AppendLine(" Configure Parley:Providers and Parley:Models to use a real provider.");

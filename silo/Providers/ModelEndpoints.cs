@@ -10,15 +10,25 @@ namespace Parley.Silo.Providers;
 /// <summary><c>GET /v1/models</c> and <c>GET /v1/models/{id}</c>, in OpenAI's shape.</summary>
 public static class ModelEndpoints
 {
+    /// <summary>owned_by of a name served by request rules alone.</summary>
+    public const string RoutedOwnedBy = "parley-router";
+
     public static RouteGroupBuilder MapModels(this RouteGroupBuilder group)
     {
         group.MapGet("/models", static context =>
         {
             var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
-            var data = new ModelInfo[catalog.Models.Count];
-            for (var i = 0; i < data.Length; i++)
+            var routed = catalog.Rules.Virtual;
+            var data = new ModelInfo[catalog.Models.Count + routed.Count];
+            for (var i = 0; i < catalog.Models.Count; i++)
             {
                 data[i] = ModelInfo.From(catalog.Models[i]);
+            }
+            // Names served by request rules alone are models to a client too.
+            for (var i = 0; i < routed.Count; i++)
+            {
+                catalog.Rules.TryGetDefault(routed[i], out var target);
+                data[catalog.Models.Count + i] = new ModelInfo(routed[i], target!.Created, RoutedOwnedBy);
             }
             return context.Response.WriteAsJsonAsync(new ModelList(data), ProviderJsonContext.Default.ModelList, cancellationToken: context.RequestAborted);
         });
@@ -28,6 +38,11 @@ public static class ModelEndpoints
             var id = (string)context.Request.RouteValues["id"]!;
             if (!catalog.TryGetModel(id, out var model))
             {
+                if (catalog.Rules.TryGetDefault(id, out var target))
+                {
+                    return context.Response.WriteAsJsonAsync(new ModelInfo(id, target.Created, RoutedOwnedBy), ProviderJsonContext.Default.ModelInfo,
+                        cancellationToken: context.RequestAborted);
+                }
                 return ApiErrors.WriteAsync(context, StatusCodes.Status404NotFound,
                     $"The model `{id}` does not exist or you do not have access to it.", OpenAIErrorTypes.InvalidRequest, "model_not_found", "model");
             }

@@ -8,7 +8,7 @@ namespace Parley.Silo.Providers;
 
 public static class ProviderExtensions
 {
-    /// <summary>Upstream providers and public models from configuration, plus the embedded simulator when
+    /// <summary>Upstream providers, public models and routing rules from configuration, plus the embedded simulator when
     /// <c>Parley:Simulator:Enabled</c> is true. A model naming an unknown provider stops the silo at start.</summary>
     public static WebApplicationBuilder AddParleyProviders(this WebApplicationBuilder builder)
     {
@@ -20,6 +20,7 @@ public static class ProviderExtensions
             {
                 configuration.GetSection(UpstreamCatalogOptions.ProvidersSection).Bind(options.Providers);
                 configuration.GetSection(UpstreamCatalogOptions.ModelsSection).Bind(options.Models);
+                configuration.GetSection(UpstreamCatalogOptions.RoutingSection).Bind(options.Routing);
                 if (simulatorEnabled)
                 {
                     EmbeddedSimulator.AddTo(options);
@@ -37,6 +38,7 @@ public static class ProviderExtensions
         services.AddSingleton<IUpstreamKeyPolicies, UpstreamKeyPolicies>();
         services.AddUpstreamKeys();
         services.AddSingleton<ModelCatalog>();
+        services.AddSingleton<Routing.UpstreamRouter>();
         return builder;
     }
 }

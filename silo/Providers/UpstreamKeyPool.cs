@@ -59,7 +59,7 @@ internal sealed partial class UpstreamKeyPool
         _time = time;
         _logger = logger;
         _options = options.Pool;
-        _trialTtl = options.Timeout;
+        _trialTtl = options.Resilience.FirstByteTimeout;
         _tokenTicksFactor = TimeSpan.TicksPerMinute * (1 + _options.PacingMargin);
         var keys = options.Keys.Count > 0 ? options.Keys : [new UpstreamKeyOptions { Id = UpstreamKeyOptions.DefaultId, ApiKey = options.ApiKey }];
         Keys = [.. keys.Select(k => new PoolKey

@@ -2,17 +2,19 @@ using System.Buffers;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Parley.Grains.Conversations;
 using Parley.Grains.Conversations.Summaries;
 using Parley.Silo.Providers;
+using Parley.Silo.Providers.Wire;
+using Parley.Silo.Routing;
 
 namespace Parley.Silo.Conversations.Summaries;
 
 /// <summary>Writes a conversation's rolling summary with an upstream model: the configured summariser model, else the
-/// conversation's own. The call is an ordinary non-streamed chat completion through the model's provider.</summary>
-internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOptions<ConversationOptions> options, TimeProvider timeProvider)
+/// conversation's own. The call is an ordinary non-streamed chat completion, routed over the model's deployments like
+/// any other.</summary>
+internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, UpstreamRouter router, IOptions<ConversationOptions> options, TimeProvider timeProvider)
     : IConversationSummarizer
 {
     private const string Instructions =
@@ -22,7 +24,7 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
         "conversation's language, in the third person, without any preamble.";
 
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly HeaderDictionary NoClientHeaders = new();
+    private static readonly JsonEncodedText ModelProperty = JsonEncodedText.Encode("model");
 
     // Two messages of 3 framing tokens and a role token each, and the reply priming (see ChatTokenCounter).
     private const int PromptFramingTokens = 2 * 4 + 3;
@@ -38,16 +40,15 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
         var body = WriteRequest(model, transcript, request.MaxSummaryTokens);
         var encoding = model.Tokens.Counter.Encoding;
         var tokenCost = encoding.CountTokens(Instructions) + encoding.CountTokens(transcript) + PromptFramingTokens + request.MaxSummaryTokens;
-        using var timeout = new CancellationTokenSource(model.Provider.Timeout, timeProvider);
+        using var timeout = new CancellationTokenSource(model.Primary.Resilience.TotalTimeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
-        using var call = await model.Provider.SendChatCompletionAsync(body, NoClientHeaders, tokenCost, linked.Token).ConfigureAwait(false);
-        var response = call.Response;
-        if (!response.IsSuccessStatusCode)
+        using var call = await router.SendAsync(model, new RouteRequest(body, Stream: false, ClientHeaders: null, tokenCost, RequiredWindow: 0), linked.Token)
+            .ConfigureAwait(false);
+        if (call.Success is not { } success)
         {
-            throw new HttpRequestException($"The summariser model '{model.Id}' answered {(int)response.StatusCode}.", null, response.StatusCode);
+            throw new HttpRequestException($"The summariser model '{model.Id}' did not answer ({call.Failure?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? call.Error?.GetType().Name ?? "no deployment available"}).");
         }
-        await using var stream = await response.Content.ReadAsStreamAsync(linked.Token).ConfigureAwait(false);
-        using var document = await JsonDocument.ParseAsync(stream, cancellationToken: linked.Token).ConfigureAwait(false);
+        using var document = await JsonDocument.ParseAsync(success.Body.Stream, cancellationToken: linked.Token).ConfigureAwait(false);
         if (document.RootElement.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
             && choices[0].TryGetProperty("message"u8, out var message) && message.TryGetProperty("content"u8, out var content)
             && content.ValueKind == JsonValueKind.String && content.GetString() is { Length: > 0 } text)
@@ -57,13 +58,15 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
         throw new InvalidDataException($"The summariser model '{model.Id}' answered without text.");
     }
 
-    private static ReadOnlyMemory<byte> WriteRequest(CatalogModel model, string transcript, int maxSummaryTokens)
+    private static UpstreamBody WriteRequest(CatalogModel model, string transcript, int maxSummaryTokens)
     {
         var buffer = new ArrayBufferWriter<byte>(4096);
+        var upstreamModel = model.Primary.Model;
+        (int Start, int Length) slot;
         using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
-            writer.WriteString("model"u8, model.UpstreamModelJson);
+            slot = UpstreamBody.WriteModel(writer, ModelProperty, upstreamModel);
             writer.WriteStartArray("messages"u8);
             WriteMessage(writer, "system", Instructions);
             WriteMessage(writer, "user", transcript);
@@ -72,7 +75,7 @@ internal sealed class UpstreamConversationSummarizer(ModelCatalog catalog, IOpti
             writer.WriteNumber("temperature"u8, 0);
             writer.WriteEndObject();
         }
-        return buffer.WrittenMemory;
+        return UpstreamBody.Of(buffer.WrittenMemory, slot.Start, slot.Length, upstreamModel);
     }
 
     private static string Transcript(ConversationSummaryRequest request)

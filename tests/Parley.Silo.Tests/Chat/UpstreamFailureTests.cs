@@ -15,12 +15,15 @@ public sealed class UpstreamFailureTests(UpstreamFailureTests.Fixture fixture) :
         protected override void Configure(IDictionary<string, string?> settings)
         {
             // Short enough to keep the timeout test fast, long enough for a loaded machine to answer a normal request.
-            settings[$"Parley:Providers:{SiloHarness.ProviderName}:Timeout"] = "00:00:01";
+            settings[$"Parley:Providers:{SiloHarness.ProviderName}:Resilience:FirstByteTimeout"] = "00:00:01";
+            settings[$"Parley:Providers:{SiloHarness.ProviderName}:Resilience:StallTimeout"] = "00:00:01";
             settings["Parley:Models:ghost:Provider"] = SiloHarness.ProviderName;
             settings["Parley:Models:ghost:UpstreamModel"] = "no-such-upstream-model";
             settings["Parley:Providers:dead:BaseUrl"] = $"http://127.0.0.1:{FreePort.Next()}/v1";
             settings["Parley:Providers:dead:ApiKey"] = "sk-dead";
             settings["Parley:Models:dead-model:Provider"] = "dead";
+            settings["Parley:Providers:dead:Resilience:Retry:MaxRetries"] = "0";
+            settings["Parley:Providers:dead:Resilience:CircuitBreaker:Enabled"] = "false";
             // The 429 test gets a provider of its own: its Retry-After blocks that provider's key (the pool learns from
             // it), and the other tests must not wait for it.
             foreach (var (key, value) in settings.Where(s => s.Key.StartsWith($"Parley:Providers:{SiloHarness.ProviderName}:", StringComparison.Ordinal)).ToList())

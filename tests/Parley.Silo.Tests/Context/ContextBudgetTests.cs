@@ -26,7 +26,8 @@ public sealed class ContextBudgetTests : IAsyncLifetime
             cfg[$"Parley:Models:{SmallModel}:Encoding"] = "o200k_base";
             cfg[$"Parley:Models:{SmallModel}:ContextWindow"] = Window.ToString();
             cfg["Parley:Providers:unreachable:BaseUrl"] = "http://127.0.0.1:1/v1";
-            cfg["Parley:Providers:unreachable:Timeout"] = "00:00:02";
+            cfg["Parley:Providers:unreachable:Resilience:FirstByteTimeout"] = "00:00:02";
+            cfg["Parley:Providers:unreachable:Resilience:Retry:MaxRetries"] = "0";
             cfg["Parley:Models:unreachable-summarizer:Provider"] = "unreachable";
             cfg["Parley:Conversations:SummarizerModel"] = "unreachable-summarizer";
         }, sim =>

@@ -29,7 +29,8 @@ public sealed class ConversationSettingsApiTests(ConversationSettingsApiTests.Fi
         {
             settings[$"Parley:Models:{SiloHarness.Model}:Encoding"] = "o200k_base";
             settings["Parley:Providers:unreachable:BaseUrl"] = "http://127.0.0.1:1/v1";
-            settings["Parley:Providers:unreachable:Timeout"] = "00:00:02";
+            settings["Parley:Providers:unreachable:Resilience:FirstByteTimeout"] = "00:00:02";
+            settings["Parley:Providers:unreachable:Resilience:Retry:MaxRetries"] = "0";
             settings["Parley:Models:unreachable-summarizer:Provider"] = "unreachable";
             settings["Parley:Conversations:SummarizerModel"] = "unreachable-summarizer";
         }

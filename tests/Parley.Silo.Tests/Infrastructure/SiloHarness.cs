@@ -131,7 +131,11 @@ public sealed class SiloHarness : IAsyncDisposable
         [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",
         [$"Parley:Providers:{ProviderName}:BaseUrl"] = simulatorBaseUrl.ToString(),
         [$"Parley:Providers:{ProviderName}:ApiKey"] = UpstreamKey,
-        [$"Parley:Providers:{ProviderName}:Timeout"] = "00:00:30",
+        [$"Parley:Providers:{ProviderName}:Resilience:FirstByteTimeout"] = "00:00:30",
+        [$"Parley:Providers:{ProviderName}:Resilience:StallTimeout"] = "00:00:30",
+        // Most tests force one upstream fault and check how it is answered; the resilience tests turn these on.
+        [$"Parley:Providers:{ProviderName}:Resilience:Retry:MaxRetries"] = "0",
+        [$"Parley:Providers:{ProviderName}:Resilience:CircuitBreaker:Enabled"] = "false",
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:0"] = SimHeaders.Fault,
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:1"] = SimHeaders.RetryAfter,
         [$"Parley:Providers:{ProviderName}:ForwardHeaders:2"] = SimHeaders.CutAfterChunks,

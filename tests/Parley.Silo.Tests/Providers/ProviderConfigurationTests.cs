@@ -11,9 +11,14 @@ public sealed class ProviderConfigurationTests
 {
     [Theory]
     [InlineData("Parley:Models:orphan:Provider", "nowhere", "Parley:Models:orphan:Provider 'nowhere' is not a configured provider")]
-    [InlineData("Parley:Providers:sim:Type", "Anthropic", "Parley:Providers:sim:Type 'Anthropic' is not supported")]
+    [InlineData("Parley:Providers:sim:Type", "Cohere", "Parley:Providers:sim:Type 'Cohere' is not supported (supported: OpenAI, AzureOpenAI, Anthropic)")]
     [InlineData("Parley:Providers:sim:BaseUrl", "not a url", "Parley:Providers:sim:BaseUrl must be an absolute http(s) URL")]
-    [InlineData("Parley:Providers:sim:Timeout", "00:00:00", "Parley:Providers:sim:Timeout must be positive")]
+    [InlineData("Parley:Providers:sim:Resilience:FirstByteTimeout", "00:00:00", "Parley:Providers:sim:Resilience:FirstByteTimeout must be between 10 ms and 24 h")]
+    [InlineData("Parley:Providers:sim:Resilience:CircuitBreaker:FailureRatio", "0", "Parley:Providers:sim:Resilience:CircuitBreaker:FailureRatio must be in (0, 1]")]
+    [InlineData("Parley:Providers:sim:Resilience:Retry:MaxRetries", "-1", "Parley:Providers:sim:Resilience:Retry:MaxRetries must be between 0 and 20")]
+    [InlineData("Parley:Models:parley-sim:Deployments:0:Provider", "sim", "Parley:Models:parley-sim: set either Provider/UpstreamModel (one deployment) or Deployments, not both")]
+    [InlineData("Parley:Models:parley-sim:ContentPolicyFallback", "nowhere", "Parley:Models:parley-sim:ContentPolicyFallback 'nowhere' must name another configured model")]
+    [InlineData("Parley:Routing:Rules:0:Model", "auto", "Parley:Routing:Rules:0:Target '' is not a configured model")]
     [InlineData("Parley:Limits:MaxRequestBodyBytes", "0", "Parley:Limits:MaxRequestBodyBytes must be between 1")]
     public async Task Invalid_configuration_stops_the_silo_at_start(string key, string value, string expected)
     {

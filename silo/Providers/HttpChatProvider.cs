@@ -1,65 +1,55 @@
-using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Grains.UpstreamKeys;
+using Parley.Silo.Providers.Wire;
 
 namespace Parley.Silo.Providers;
 
-/// <summary>Any OpenAI-compatible chat completions API (OpenAI, DeepSeek, Qwen's compatible mode, Ollama, vLLM, the
-/// simulator). One pooled connection handler per provider lives as long as the silo; every call is paced on one key of
-/// the provider's <see cref="UpstreamKeyPool"/>.</summary>
-internal sealed partial class OpenAICompatibleProvider : IChatProvider, IDisposable
+/// <summary>An upstream reached over HTTP in one of the <see cref="IUpstreamWire"/> protocols. One pooled connection
+/// handler per provider lives as long as the silo; every call is paced on one key of the provider's
+/// <see cref="UpstreamKeyPool"/>.</summary>
+internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
 {
     // Recycles pooled connections so DNS changes (a provider moving behind its load balancer) are picked up.
     private static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
-    private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromSeconds(10);
-    private static readonly MediaTypeHeaderValue JsonContentType = new("application/json");
-    private const string ChatCompletionsPath = "chat/completions";
 
     private readonly HttpClient _client;
-    private readonly Func<Uri> _baseAddress;
-    private readonly KeyValuePair<string, string>[] _headers;
-    private readonly string[] _forwardHeaders;
+    private readonly IUpstreamWire _wire;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private volatile ResolvedUri? _resolved;
 
-    public OpenAICompatibleProvider(string name, ProviderOptions options, Func<Uri> baseAddress, UpstreamKeyPool pool, TimeProvider time, ILogger logger)
+    public HttpChatProvider(string name, ProviderOptions options, IUpstreamWire wire, UpstreamKeyPool pool, TimeProvider time, ILogger logger)
     {
         Name = name;
-        Timeout = options.Timeout;
+        Options = options;
         Pool = pool;
-        _baseAddress = baseAddress;
+        _wire = wire;
         _time = time;
         _logger = logger;
-        _headers = [.. options.Headers];
-        _forwardHeaders = [.. options.ForwardHeaders];
         var handler = new SocketsHttpHandler
         {
             PooledConnectionLifetime = PooledConnectionLifetime,
             PooledConnectionIdleTimeout = PooledConnectionIdleTimeout,
-            ConnectTimeout = options.Timeout < MaxConnectTimeout ? options.Timeout : MaxConnectTimeout,
+            ConnectTimeout = options.Resilience.ConnectTimeout,
             AllowAutoRedirect = false,
             UseCookies = false,
             UseProxy = false,
         };
-        // Timeouts are applied per request by the caller (headers, then each body read), never as a whole-call limit
-        // that would cut long streams.
+        // Timeouts are applied by the caller (first byte per attempt, then each body read, then the whole call), never as
+        // a per-request limit here that would cut long streams.
         _client = new HttpClient(handler, disposeHandler: true) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
     }
 
     public string Name { get; }
 
-    public TimeSpan Timeout { get; }
+    public ProviderOptions Options { get; }
 
     public UpstreamKeyPool Pool { get; }
 
-    public async Task<UpstreamCall> SendChatCompletionAsync(ReadOnlyMemory<byte> body, IHeaderDictionary clientHeaders, int tokenCost, CancellationToken cancellationToken)
+    public async Task<UpstreamCall> SendAsync(UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var started = _time.GetUtcNow();
-        var deadline = started + Pool.Options.MaxPacingWait;
+        var deadline = _time.GetUtcNow() + Pool.Options.MaxPacingWait;
         UpstreamCall? last = null;
         ulong skip = 0;
         try
@@ -71,16 +61,16 @@ internal sealed partial class OpenAICompatibleProvider : IChatProvider, IDisposa
                 KeyLease lease;
                 try
                 {
-                    lease = await Pool.AcquireAsync(tokenCost, deadline, skip, cancellationToken).ConfigureAwait(false);
+                    lease = await Pool.AcquireAsync(request.TokenCost, deadline, skip, cancellationToken).ConfigureAwait(false);
                 }
                 catch (UpstreamCapacityException) when (last is not null)
                 {
-                    // No other key can take it: the client gets the upstream's own answer.
+                    // No other key can take it: the caller gets the upstream's own answer.
                     break;
                 }
-                var response = await SendAsync(lease, body, clientHeaders, started, cancellationToken).ConfigureAwait(false);
-                var outcome = UpstreamAnswers.Outcome(response, _time.GetUtcNow(), lease.IsTrial);
-                var call = new UpstreamCall(response, lease.Key.Id, lease.LeaseId is null ? null : () => Pool.Release(lease.Key, lease.LeaseId));
+                var response = await SendAsync(lease, request, cancellationToken).ConfigureAwait(false);
+                var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial);
+                var call = new UpstreamCall(response, lease.Key.Id, lease.IsTrial, _wire, request.Stream, lease.LeaseId is null ? null : () => Pool.Release(lease.Key, lease.LeaseId));
                 last?.Dispose();
                 last = call;
                 await ReportAsync(lease.Key, outcome).ConfigureAwait(false);
@@ -116,37 +106,26 @@ internal sealed partial class OpenAICompatibleProvider : IChatProvider, IDisposa
     private static bool KeyIsOutFor(UpstreamCallOutcome outcome, DateTimeOffset deadline)
         => outcome.IsAuthFailure || (outcome.IsRateLimited && outcome.At + (outcome.RetryAfter ?? UpstreamKeyPolicy.DefaultRateLimitBlock) > deadline);
 
-    private async Task<HttpResponseMessage> SendAsync(KeyLease lease, ReadOnlyMemory<byte> body, IHeaderDictionary clientHeaders, DateTimeOffset started,
-        CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendAsync(KeyLease lease, UpstreamRequest request, CancellationToken cancellationToken)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, ChatCompletionsUri())
+        HttpRequestMessage message;
+        try
         {
-            Content = new ReadOnlyMemoryContent(body),
-        };
-        request.Content.Headers.ContentType = JsonContentType;
-        if (lease.Key.Authorization is { } authorization)
-        {
-            request.Headers.Authorization = authorization;
+            message = _wire.CreateRequest(request, lease.Key);
         }
-        foreach (var (header, value) in _headers)
+        catch
         {
-            request.Headers.TryAddWithoutValidation(header, value);
-        }
-        foreach (var header in _forwardHeaders)
-        {
-            if (clientHeaders.TryGetValue(header, out var values))
-            {
-                request.Headers.TryAddWithoutValidation(header, (IEnumerable<string?>)values);
-            }
+            Pool.Release(lease.Key, lease.LeaseId);
+            throw;
         }
         try
         {
-            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            return await _client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && _time.GetUtcNow() - started >= Timeout))
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !request.CallerToken.IsCancellationRequested))
         {
-            // No answer: a refused or cut connection, or the caller's header timeout (armed when this call began, so
-            // a cancellation after Timeout is that timeout, not a client leaving early).
+            // No answer: a refused or cut connection, or the attempt's own timeout (not the caller giving up, which says
+            // nothing about the key).
             Pool.Release(lease.Key, lease.LeaseId);
             await ReportAsync(lease.Key, new UpstreamCallOutcome(_time.GetUtcNow(), 0, lease.IsTrial)).ConfigureAwait(false);
             throw;
@@ -156,6 +135,18 @@ internal sealed partial class OpenAICompatibleProvider : IChatProvider, IDisposa
             Pool.Release(lease.Key, lease.LeaseId);
             throw;
         }
+    }
+
+    public ValueTask ReportFailureAsync(UpstreamCall call)
+    {
+        foreach (var key in Pool.Keys)
+        {
+            if (key.Id == call.KeyId)
+            {
+                return ReportAsync(key, new UpstreamCallOutcome(_time.GetUtcNow(), 0, call.WasTrial));
+            }
+        }
+        return ValueTask.CompletedTask;
     }
 
     private async ValueTask ReportAsync(PoolKey key, UpstreamCallOutcome outcome)
@@ -176,23 +167,6 @@ internal sealed partial class OpenAICompatibleProvider : IChatProvider, IDisposa
             LogReportFailed(_logger, Name, key.Id, e);
         }
     }
-
-    private Uri ChatCompletionsUri()
-    {
-        var baseAddress = _baseAddress();
-        var resolved = _resolved;
-        if (resolved is null || !ReferenceEquals(resolved.Base, baseAddress))
-        {
-            // A base without a trailing slash would lose its last segment ("/v1") when combined.
-            var text = baseAddress.AbsoluteUri;
-            var root = text.EndsWith('/') ? baseAddress : new Uri(text + "/");
-            resolved = new ResolvedUri(baseAddress, new Uri(root, ChatCompletionsPath));
-            _resolved = resolved;
-        }
-        return resolved.Target;
-    }
-
-    private sealed record ResolvedUri(Uri Base, Uri Target);
 
     public void Dispose() => _client.Dispose();
 

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Parley.Silo.Providers;
+using Parley.Silo.Providers.Wire;
+using Parley.Silo.Resilience;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace Parley.Silo.Routing;
+
+/// <summary>What one call asks of a deployment: the OpenAI-shaped body and what the key pool paces by.</summary>
+internal readonly record struct RouteRequest(UpstreamBody Body, bool Stream, IHeaderDictionary? ClientHeaders, int TokenCost, int RequiredWindow);
+
+/// <summary>A provider serving one upstream model, shared by every model group that names the pair: its resilience
+/// pipeline, its circuit, and what routing knows of it (time to first byte, calls in flight, when it last had one).</summary>
+internal sealed partial class Deployment : IDeploymentEvents
+{
+    private readonly ResiliencePipeline<AttemptResult> _pipeline;
+    private readonly CircuitBreakerStateProvider? _circuit;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly double _smoothing;
+    private readonly Lock _latencyLock = new();
+    private long _openUntilTicks;
+    private double _latencyMs;
+    private int _inFlight;
+    private long _lastChosenTicks;
+
+    public Deployment(IChatProvider provider, string upstreamModel, RoutingOptions routing, TimeProvider time, ILogger logger)
+    {
+        Provider = provider;
+        Model = new UpstreamModelName(upstreamModel);
+        Name = provider.Name + "/" + upstreamModel;
+        _time = time;
+        _logger = logger;
+        _smoothing = routing.LatencySmoothing;
+        _circuit = provider.Options.Resilience.CircuitBreaker.Enabled ? new CircuitBreakerStateProvider() : null;
+        _pipeline = DeploymentPipeline.Build(Name, provider.Options.Resilience, time, this, _circuit);
+    }
+
+    /// <summary><c>provider/upstream-model</c>.</summary>
+    public string Name { get; }
+
+    public IChatProvider Provider { get; }
+
+    public UpstreamModelName Model { get; }
+
+    public string? Region => Provider.Options.Region;
+
+    public ResilienceOptions Resilience => Provider.Options.Resilience;
+
+    /// <summary>Closed, Open, HalfOpen (or Closed without a breaker).</summary>
+    public CircuitState Circuit => _circuit?.CircuitState ?? CircuitState.Closed;
+
+    /// <summary>Until when routing skips this deployment (its circuit is open); then one trial call may pass.</summary>
+    public DateTimeOffset OpenUntil => new(Interlocked.Read(ref _openUntilTicks), TimeSpan.Zero);
+
+    public bool IsOpen(DateTimeOffset now) => now.UtcTicks < Interlocked.Read(ref _openUntilTicks);
+
+    /// <summary>Smoothed time to first byte of successful attempts, in ms (0 until the first).</summary>
+    public double LatencyMs
+    {
+        get
+        {
+            lock (_latencyLock)
+            {
+                return _latencyMs;
+            }
+        }
+    }
+
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    public long LastChosenTicks => Interlocked.Read(ref _lastChosenTicks);
+
+    public void MarkChosen(DateTimeOffset now) => Interlocked.Exchange(ref _lastChosenTicks, now.UtcTicks);
+
+    /// <summary>Runs the call through the pipeline (retries, breaker, first-byte timeout). An exception the pipeline gave
+    /// up on is returned, not thrown, except the caller's own cancellation.</summary>
+    public async ValueTask<DeploymentOutcome> ExecuteAsync(RouteRequest route, CancellationToken cancellationToken)
+    {
+        var state = new AttemptState(this, route, cancellationToken);
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        Interlocked.Increment(ref _inFlight);
+        Outcome<AttemptResult> outcome;
+        try
+        {
+            outcome = await _pipeline.ExecuteOutcomeAsync(static async (ctx, s) =>
+            {
+                s.Attempts++;
+                try
+                {
+                    return Outcome.FromResult(await s.Deployment.AttemptAsync(s.Route, s.CallerToken, ctx.CancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception e)
+                {
+                    return Outcome.FromException<AttemptResult>(e);
+                }
+            }, context, state).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+        if (outcome.Exception is { } exception)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
+            {
+                throw exception;
+            }
+            return new DeploymentOutcome(this, null, exception, state.Attempts);
+        }
+        if (!outcome.Result!.IsSuccess)
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+        return new DeploymentOutcome(this, outcome.Result, null, state.Attempts);
+    }
+
+    /// <summary>The success of <see cref="ExecuteAsync"/> has been relayed (its call is disposed).</summary>
+    public void Finished() => Interlocked.Decrement(ref _inFlight);
+
+    private async Task<AttemptResult> AttemptAsync(RouteRequest route, CancellationToken callerToken, CancellationToken attemptToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var call = await Provider.SendAsync(new UpstreamRequest(route.Body, Model, route.Stream, route.ClientHeaders, route.TokenCost, callerToken), attemptToken)
+            .ConfigureAwait(false);
+        try
+        {
+            if (!call.IsSuccess)
+            {
+                var error = await call.ReadErrorAsync(attemptToken).ConfigureAwait(false);
+                var failure = UpstreamFailure.From(call, error, Provider.Name, _time.GetUtcNow());
+                call.Dispose();
+                return AttemptResult.Failed(failure);
+            }
+            var body = await call.OpenBodyAsync(attemptToken).ConfigureAwait(false);
+            var peeked = await PeekedStream.PeekAsync(body.Stream, attemptToken).ConfigureAwait(false)
+                ?? throw new UpstreamEmptyBodyException(Provider.Name);
+            RecordLatency(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            return AttemptResult.Succeeded(call, body with { Stream = peeked });
+        }
+        catch (Exception e)
+        {
+            call.Dispose();
+            if (e is not OperationCanceledException || !callerToken.IsCancellationRequested)
+            {
+                // Headers came but the body did not (timeout, cut, garbage): the key's grain counts it like no answer.
+                await Provider.ReportFailureAsync(call).ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    private void RecordLatency(double ms)
+    {
+        lock (_latencyLock)
+        {
+            _latencyMs = _latencyMs == 0 ? ms : _smoothing * ms + (1 - _smoothing) * _latencyMs;
+        }
+    }
+
+    void IDeploymentEvents.CircuitOpened(TimeSpan breakDuration)
+    {
+        Interlocked.Exchange(ref _openUntilTicks, (_time.GetUtcNow() + breakDuration).UtcTicks);
+        LogCircuitOpened(_logger, Name, breakDuration);
+    }
+
+    void IDeploymentEvents.CircuitHalfOpened()
+    {
+        Interlocked.Exchange(ref _openUntilTicks, 0);
+        LogCircuitHalfOpened(_logger, Name);
+    }
+
+    void IDeploymentEvents.CircuitClosed()
+    {
+        Interlocked.Exchange(ref _openUntilTicks, 0);
+        LogCircuitClosed(_logger, Name);
+    }
+
+    void IDeploymentEvents.Retrying(int attempt, TimeSpan delay, Outcome<AttemptResult> outcome)
+        => LogRetrying(_logger, Name, attempt, delay.TotalMilliseconds,
+            outcome.Exception?.GetType().Name ?? outcome.Result?.Failure?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?");
+
+    private sealed class AttemptState(Deployment deployment, RouteRequest route, CancellationToken callerToken)
+    {
+        public Deployment Deployment { get; } = deployment;
+        public RouteRequest Route { get; } = route;
+        public CancellationToken CallerToken { get; } = callerToken;
+        public int Attempts { get; set; }
+    }
+
+    [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "The circuit of deployment {Deployment} opened for {BreakDuration}; routing skips it until then.")]
+    private static partial void LogCircuitOpened(ILogger logger, string deployment, TimeSpan breakDuration);
+
+    [LoggerMessage(EventId = 4202, Level = LogLevel.Information, Message = "The circuit of deployment {Deployment} is half-open: one trial call may pass.")]
+    private static partial void LogCircuitHalfOpened(ILogger logger, string deployment);
+
+    [LoggerMessage(EventId = 4203, Level = LogLevel.Information, Message = "The circuit of deployment {Deployment} closed.")]
+    private static partial void LogCircuitClosed(ILogger logger, string deployment);
+
+    [LoggerMessage(EventId = 4204, Level = LogLevel.Debug, Message = "Deployment {Deployment}: retry {Attempt} in {DelayMs:0} ms after {Failure}.")]
+    private static partial void LogRetrying(ILogger logger, string deployment, int attempt, double delayMs, string failure);
+}
+
+/// <summary>The end of a call on one deployment: its result (a success to relay, or the last refusal), or the exception
+/// the pipeline gave up on, and how many attempts it took.</summary>
+internal readonly record struct DeploymentOutcome(Deployment Deployment, AttemptResult? Result, Exception? Exception, int Attempts);
