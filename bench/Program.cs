@@ -2,6 +2,7 @@ using System.Globalization;
 using Parley.Bench.Conversations;
 using Parley.Bench.Gateway;
 using Parley.Bench.Quotas;
+using Parley.Bench.Routing;
 using Parley.Bench.Tokenizer;
 
 namespace Parley.Bench;
@@ -19,6 +20,9 @@ public static class Program
           quota     latency of one quota admission against redis-server on loopback (next to a PING), settlement, the
                     in-process ledger, and admissions/s with concurrent callers
                     --iterations N (20000)  --seconds N (5)  --concurrency N (64)  --users N (1000)
+          routing   what routing and the resilience pipeline add per upstream call when nothing fails (in process, an
+                    upstream that answers at once, a 60/30/10 group)
+                    --calls N (200000)  --rounds N (5)
           conversation
                     prompt build time of an activated long conversation (the grain call, and writing its messages into the
                     upstream body), and the heap cost of idle activated conversations, on an in-process grain runtime
@@ -46,6 +50,8 @@ public static class Program
             case "quota":
                 return await QuotaBenchmark.RunAsync(new QuotaBenchmarkOptions(
                     Get(options, "iterations", 20_000), Get(options, "seconds", 5), Get(options, "concurrency", 64), Get(options, "users", 1000)));
+            case "routing":
+                return await RoutingBenchmark.RunAsync(new RoutingBenchmarkOptions(Get(options, "calls", 200_000), Get(options, "rounds", 5)));
             case "conversation":
                 return await ConversationBenchmark.RunAsync(new ConversationBenchmarkOptions(
                     Get(options, "turns", ConversationBenchmarkOptions.DefaultTurns), Get(options, "iterations", ConversationBenchmarkOptions.DefaultIterations),

@@ -82,7 +82,7 @@ internal sealed partial class Deployment : IDeploymentEvents
     {
         var state = new AttemptState(this, route, cancellationToken);
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
-        Interlocked.Increment(ref _inFlight);
+        Started();
         Outcome<AttemptResult> outcome;
         try
         {
@@ -119,6 +119,9 @@ internal sealed partial class Deployment : IDeploymentEvents
         return new DeploymentOutcome(this, outcome.Result, null, state.Attempts);
     }
 
+    /// <summary>A call is in flight on this deployment until <see cref="Finished"/>.</summary>
+    internal void Started() => Interlocked.Increment(ref _inFlight);
+
     /// <summary>The success of <see cref="ExecuteAsync"/> has been relayed (its call is disposed).</summary>
     public void Finished() => Interlocked.Decrement(ref _inFlight);
 
@@ -154,7 +157,7 @@ internal sealed partial class Deployment : IDeploymentEvents
         }
     }
 
-    private void RecordLatency(double ms)
+    internal void RecordLatency(double ms)
     {
         lock (_latencyLock)
         {
