@@ -27,9 +27,9 @@ internal static class RoutingBenchmark
         var time = TimeProvider.System;
         var catalogOptions = new UpstreamCatalogOptions();
         var providers = Enumerable.Range(0, 3).Select(i => new InstantProvider("p" + i)).ToArray();
-        var members = providers.Select((p, i) => new DeploymentMember(new Deployment(p, "m", catalogOptions.Routing, time, NullLogger.Instance), i, new[] { 60, 30, 10 }[i], 0, null)).ToList();
+        var members = providers.Select((p, i) => new DeploymentMember(new Deployment(p, "m", catalogOptions.Routing, time, new RoutingMetrics(), NullLogger.Instance), i, new[] { 60, 30, 10 }[i], 0, null)).ToList();
         var model = new CatalogModel("bench", "bench", 0, TokenCounting.For("gpt-4o", new ModelOptions()), members, RoutingStrategy.Weighted, null);
-        var router = new UpstreamRouter(Options.Create(catalogOptions), time, NullLogger<UpstreamRouter>.Instance);
+        var router = new UpstreamRouter(Options.Create(catalogOptions), time, new RoutingMetrics(), NullLogger<UpstreamRouter>.Instance);
         var modelName = members[0].Deployment.Model;
         var body = UpstreamBody.Of(Answer, 0, 0, modelName);
         var route = new RouteRequest(body, Stream: false, ClientHeaders: null, TokenCost: 100, RequiredWindow: 0);

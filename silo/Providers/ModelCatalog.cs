@@ -97,6 +97,7 @@ internal sealed class ModelCatalog : IDisposable
         var providerLogger = loggers.CreateLogger<HttpChatProvider>();
         var poolLogger = loggers.CreateLogger<UpstreamKeyPool>();
         var deploymentLogger = loggers.CreateLogger<Deployment>();
+        var metrics = services.GetRequiredService<RoutingMetrics>();
         var providers = new Dictionary<string, HttpChatProvider>(StringComparer.Ordinal);
         foreach (var (name, providerOptions) in catalog.Providers)
         {
@@ -121,7 +122,7 @@ internal sealed class ModelCatalog : IDisposable
                 var upstream = string.IsNullOrEmpty(deployment.UpstreamModel) ? id : deployment.UpstreamModel;
                 if (!deployments.TryGetValue((provider.Name, upstream), out var shared))
                 {
-                    shared = new Deployment(provider, upstream, catalog.Routing, timeProvider, deploymentLogger);
+                    shared = new Deployment(provider, upstream, catalog.Routing, timeProvider, metrics, deploymentLogger);
                     deployments.Add((provider.Name, upstream), shared);
                 }
                 members.Add(new DeploymentMember(shared, members.Count, deployment.Weight, deployment.Priority, deployment.ContextWindow));

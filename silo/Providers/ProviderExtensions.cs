@@ -37,6 +37,7 @@ public static class ProviderExtensions
         // Before AddUpstreamKeys, whose defaults only fill what is not registered.
         services.AddSingleton<IUpstreamKeyPolicies, UpstreamKeyPolicies>();
         services.AddUpstreamKeys();
+        services.AddSingleton<Routing.RoutingMetrics>();
         services.AddSingleton<ModelCatalog>();
         services.AddSingleton<Routing.UpstreamRouter>();
         return builder;

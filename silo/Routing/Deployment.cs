@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.Silo.Providers;
@@ -19,6 +20,7 @@ internal sealed partial class Deployment : IDeploymentEvents
     private readonly ResiliencePipeline<AttemptResult> _pipeline;
     private readonly CircuitBreakerStateProvider? _circuit;
     private readonly TimeProvider _time;
+    private readonly RoutingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly double _smoothing;
     private readonly Lock _latencyLock = new();
@@ -27,8 +29,9 @@ internal sealed partial class Deployment : IDeploymentEvents
     private int _inFlight;
     private long _lastChosenTicks;
 
-    public Deployment(IChatProvider provider, string upstreamModel, RoutingOptions routing, TimeProvider time, ILogger logger)
+    public Deployment(IChatProvider provider, string upstreamModel, RoutingOptions routing, TimeProvider time, RoutingMetrics metrics, ILogger logger)
     {
+        _metrics = metrics;
         Provider = provider;
         Model = new UpstreamModelName(upstreamModel);
         Name = provider.Name + "/" + upstreamModel;
@@ -89,12 +92,16 @@ internal sealed partial class Deployment : IDeploymentEvents
             outcome = await _pipeline.ExecuteOutcomeAsync(static async (ctx, s) =>
             {
                 s.Attempts++;
+                var deployment = s.Deployment;
                 try
                 {
-                    return Outcome.FromResult(await s.Deployment.AttemptAsync(s.Route, s.CallerToken, ctx.CancellationToken).ConfigureAwait(false));
+                    var result = await deployment.AttemptAsync(s.Route, s.CallerToken, ctx.CancellationToken).ConfigureAwait(false);
+                    deployment._metrics.Attempt(deployment.Name, result.Failure is { } failure ? failure.Status.ToString(CultureInfo.InvariantCulture) : "ok");
+                    return Outcome.FromResult(result);
                 }
                 catch (Exception e)
                 {
+                    deployment._metrics.Attempt(deployment.Name, e is OperationCanceledException && !s.CallerToken.IsCancellationRequested ? "timeout" : "error");
                     return Outcome.FromException<AttemptResult>(e);
                 }
             }, context, state).ConfigureAwait(false);
@@ -168,24 +175,27 @@ internal sealed partial class Deployment : IDeploymentEvents
     void IDeploymentEvents.CircuitOpened(TimeSpan breakDuration)
     {
         Interlocked.Exchange(ref _openUntilTicks, (_time.GetUtcNow() + breakDuration).UtcTicks);
+        _metrics.Circuit(Name, "open");
         LogCircuitOpened(_logger, Name, breakDuration);
     }
 
     void IDeploymentEvents.CircuitHalfOpened()
     {
         Interlocked.Exchange(ref _openUntilTicks, 0);
+        _metrics.Circuit(Name, "half_open");
         LogCircuitHalfOpened(_logger, Name);
     }
 
     void IDeploymentEvents.CircuitClosed()
     {
         Interlocked.Exchange(ref _openUntilTicks, 0);
+        _metrics.Circuit(Name, "closed");
         LogCircuitClosed(_logger, Name);
     }
 
     void IDeploymentEvents.Retrying(int attempt, TimeSpan delay, Outcome<AttemptResult> outcome)
         => LogRetrying(_logger, Name, attempt, delay.TotalMilliseconds,
-            outcome.Exception?.GetType().Name ?? outcome.Result?.Failure?.Status.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?");
+            outcome.Exception?.GetType().Name ?? outcome.Result?.Failure?.Status.ToString(CultureInfo.InvariantCulture) ?? "?");
 
     private sealed class AttemptState(Deployment deployment, RouteRequest route, CancellationToken callerToken)
     {

@@ -11,7 +11,7 @@ namespace Parley.Silo.Routing;
 /// own. Refusals move the call by their class: 5xx, timeouts and long 429s to the next deployment, 401/403/404 too
 /// (that deployment is misconfigured), <c>context_length_exceeded</c> to a larger window, a content-policy refusal to the
 /// model's configured alternative.</summary>
-internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> options, TimeProvider time, ILogger<UpstreamRouter> logger)
+internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> options, TimeProvider time, RoutingMetrics metrics, ILogger<UpstreamRouter> logger)
 {
     private readonly RoutingOptions _options = options.Value.Routing;
 
@@ -61,7 +61,13 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
                         lastError = exception;
                         break;
                 }
-                LogMovingOn(logger, deployment.Name, exception.GetType().Name);
+                MovingOn(deployment, exception switch
+                {
+                    BrokenCircuitException => "circuit_open",
+                    UpstreamCapacityException => "capacity",
+                    Polly.Timeout.TimeoutRejectedException => "timeout",
+                    _ => "no_answer",
+                });
                 continue;
             }
             var failure = outcome.Result!.Failure!;
@@ -74,6 +80,7 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
                     filter = filter with { AboveWindow = member.ContextWindow ?? int.MaxValue };
                     break;
                 case FailureKind.ContentPolicy when !contentFallbackUsed && model.ContentPolicyFallback is { } alternative:
+                    metrics.Fallback(deployment.Name, "content_policy");
                     LogContentPolicyFallback(logger, model.Id, deployment.Name, alternative.Id);
                     model = alternative;
                     contentFallbackUsed = true;
@@ -84,8 +91,20 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
                     return RoutedCall.Refused(model, deployment, attempts, failure);
             }
             lastFailure = failure;
-            LogMovingOn(logger, deployment.Name, failure.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            MovingOn(deployment, failure.Kind switch
+            {
+                FailureKind.Transient => "server_error",
+                FailureKind.RateLimited => "rate_limited",
+                FailureKind.ContextLength => "context_length",
+                _ => "deployment_refused",
+            });
         }
+    }
+
+    private void MovingOn(Deployment deployment, string reason)
+    {
+        metrics.Fallback(deployment.Name, reason);
+        LogMovingOn(logger, deployment.Name, reason);
     }
 
     [LoggerMessage(EventId = 4210, Level = LogLevel.Information, Message = "Deployment {Deployment} failed the call ({Failure}); trying the next deployment of the group.")]

@@ -23,7 +23,8 @@ public sealed class ChatRequestRewriterTests : IDisposable
         options.Providers["p"] = new ProviderOptions { BaseUrl = "http://127.0.0.1:1/v1" };
         options.Models["public"] = new ModelOptions { Provider = "p", UpstreamModel = "up/stream \"model\"" };
         // The catalog builds each provider's key pool, which needs the grain runtime and the pacing store.
-        var services = new ServiceCollection().AddLogging().AddGrainRuntime().AddMemoryGrainStorage().AddUpstreamKeys().BuildServiceProvider();
+        var services = new ServiceCollection().AddLogging().AddGrainRuntime().AddMemoryGrainStorage().AddUpstreamKeys()
+            .AddSingleton<Parley.Silo.Routing.RoutingMetrics>().BuildServiceProvider();
         _catalog = new ModelCatalog(Options.Create(options), TimeProvider.System, services);
     }
 

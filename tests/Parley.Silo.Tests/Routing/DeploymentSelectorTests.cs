@@ -23,7 +23,7 @@ public sealed class DeploymentSelectorTests
     private static CatalogModel Group(RoutingStrategy strategy, TimeProvider time, params (int Weight, int Priority, int? Window)[] members)
     {
         var list = members.Select((m, i) => new DeploymentMember(
-            new Deployment(new NoProvider("p" + i), "m", Options, time, NullLogger.Instance), i, m.Weight, m.Priority, m.Window)).ToList();
+            new Deployment(new NoProvider("p" + i), "m", Options, time, new RoutingMetrics(), NullLogger.Instance), i, m.Weight, m.Priority, m.Window)).ToList();
         return new CatalogModel("g", "test", 0, TokenCounting.For("gpt-4o", new ModelOptions()), list, strategy, null);
     }
 
