@@ -8,6 +8,7 @@ using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
+using Parley.Silo.Routing;
 
 namespace Parley.Silo;
 
@@ -37,7 +38,7 @@ public static class SiloHostingExtensions
         v1.MapChatCompletions();
         v1.MapConversations();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin();
         return app;
     }
 }

@@ -177,7 +177,7 @@ internal sealed class ModelCatalog : IDisposable
         return options.Type switch
         {
             ProviderOptions.AzureOpenAIType => new AzureOpenAIWire(options, address),
-            ProviderOptions.AnthropicType => throw new NotSupportedException("pending"),
+            ProviderOptions.AnthropicType => new AnthropicWire(options, address, time),
             _ => new OpenAIWire(options, address),
         };
     }

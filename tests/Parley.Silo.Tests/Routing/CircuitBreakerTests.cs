@@ -35,6 +35,13 @@ public sealed class CircuitBreakerTests
             Assert.Equal(i < 20 ? "2" : "1", response.Header("x-parley-attempts"));
         }
         Assert.Equal(20, primary.State.RequestsReceived);
+        var admin = harness.Silo.CreateClient(harness.Silo.AdminKey);
+        using (var open = await admin.GetAsync("admin/deployments"))
+        {
+            var deployment = (await open.ReadJsonAsync()).GetProperty("data").EnumerateArray().Single(d => d.GetProperty("provider").GetString() == RoutingHarness.Provider(0));
+            Assert.Equal("open", deployment.GetProperty("circuit").GetString());
+            Assert.Equal(clock.GetUtcNow().AddSeconds(300), deployment.GetProperty("open_until").GetDateTimeOffset());
+        }
 
         // Healed, but still resting: one second before the break ends it gets nothing.
         primary.Options.ServerErrorRate = 0;
@@ -57,6 +64,10 @@ public sealed class CircuitBreakerTests
             Assert.Equal(RoutingHarness.Provider(0), response.Header("x-parley-provider"));
         }
         Assert.Equal(26, primary.State.RequestsReceived);
+        using var closed = await admin.GetAsync("admin/deployments");
+        var healed = (await closed.ReadJsonAsync()).GetProperty("data").EnumerateArray().Single(d => d.GetProperty("provider").GetString() == RoutingHarness.Provider(0));
+        Assert.Equal("closed", healed.GetProperty("circuit").GetString());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, healed.GetProperty("open_until").ValueKind);
     }
 
     [Fact]
