@@ -10,6 +10,7 @@ internal static class SimErrors
     public const string ServerErrorType = "server_error";
     public const string RateLimitExceeded = "rate_limit_exceeded";
     public const string ContextLengthExceededCode = "context_length_exceeded";
+    public const string ContentPolicyViolationCode = "content_policy_violation";
 
     public static readonly SimError InvalidJson = new(StatusCodes.Status400BadRequest,
         "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. " +
@@ -33,6 +34,11 @@ internal static class SimErrors
     public static readonly SimError Overloaded = new(StatusCodes.Status503ServiceUnavailable,
         "The engine is currently overloaded, please try again later.", ServerErrorType);
 
+    /// <summary>OpenAI's refusal by its safety system (see Simulator:ContentPolicyTrigger).</summary>
+    public static readonly SimError ContentPolicyViolation = new(StatusCodes.Status400BadRequest,
+        "Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.",
+        InvalidRequest, null, ContentPolicyViolationCode);
+
     public static SimError TooLarge(long limit) => new(StatusCodes.Status413PayloadTooLarge,
         $"Request body too large: the limit is {limit} bytes.", InvalidRequest, null, "request_too_large");
 
@@ -51,7 +57,7 @@ internal static class SimErrors
     public static SimError AboveMaximum(string param, string maximum, string got, string code) => new(StatusCodes.Status400BadRequest,
         $"Invalid '{param}': value above maximum value. Expected a value <= {maximum}, but got {got} instead.", InvalidRequest, param, code);
 
-    public static SimError InvalidValue(string param, string message) => new(StatusCodes.Status400BadRequest, message, InvalidRequest, param, "invalid_value");
+    public static SimError InvalidValue(string? param, string message) => new(StatusCodes.Status400BadRequest, message, InvalidRequest, param, "invalid_value");
 
     public static SimError ModelNotFound(string model) => new(StatusCodes.Status404NotFound,
         $"The model `{model}` does not exist or you do not have access to it.", InvalidRequest, null, "model_not_found");
@@ -74,6 +80,11 @@ internal static class SimErrors
     public static Task WriteAsync(HttpContext context, SimError error)
     {
         context.Response.StatusCode = error.Status;
+        if (error.Shape == ErrorShape.Azure)
+        {
+            var azure = new AzureErrorBody(new AzureErrorDetail(error.Code ?? "", error.Message));
+            return context.Response.WriteAsJsonAsync(azure, SimJsonContext.Default.AzureErrorBody, "application/json", context.RequestAborted);
+        }
         var body = new SimErrorBody(new SimErrorDetail(error.Message, error.Type, error.Param, error.Code));
         return context.Response.WriteAsJsonAsync(body, SimJsonContext.Default.SimErrorBody, "application/json", context.RequestAborted);
     }

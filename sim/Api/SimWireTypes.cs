@@ -18,10 +18,22 @@ public sealed record SimStats(
     long InFlight,
     IReadOnlyDictionary<string, long> FaultsByKind,
     IReadOnlyDictionary<string, long> RequestsByKey,
-    IReadOnlyDictionary<string, long> RateLimitedByKey);
+    IReadOnlyDictionary<string, long> RateLimitedByKey,
+    long ContentPolicyRefusals);
 
 /// <summary>GET /sim/requests: the recorded request bodies, oldest first.</summary>
 public sealed record RecordedRequestList(string Object, IReadOnlyList<RecordedRequestView> Data);
 
 /// <summary>One recorded request; <see cref="Body"/> is the JSON body as received, or a string when it was not JSON.</summary>
 public sealed record RecordedRequestView(long Sequence, DateTimeOffset ReceivedAt, string Path, string? KeyHint, JsonElement Body);
+
+/// <summary>GET and POST /sim/faults: the fault settings in force.</summary>
+public sealed record FaultSettingsView(
+    double ServerErrorRate,
+    double RateLimitRate,
+    double TimeoutRate,
+    double CutMidStreamRate,
+    double CutBeforeFirstByteRate,
+    double TimeToFirstTokenMs,
+    double RateLimitRetryAfterMs,
+    int FaultSeed);

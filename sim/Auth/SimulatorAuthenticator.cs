@@ -7,11 +7,35 @@ using Parley.Sim.Observability;
 
 namespace Parley.Sim.Auth;
 
-/// <summary>Checks <c>Authorization: Bearer &lt;key&gt;</c> against the configured keys (any non-empty key when none
-/// are configured), without allocating for a key it has seen before.</summary>
+/// <summary>Where a route takes the caller's key from.</summary>
+internal enum KeySource
+{
+    /// <summary>OpenAI's <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
+    Bearer,
+
+    /// <summary>Anthropic's <c>x-api-key: &lt;key&gt;</c>.</summary>
+    XApiKey,
+
+    /// <summary>Azure OpenAI's <c>api-key: &lt;key&gt;</c>.</summary>
+    ApiKey,
+}
+
+/// <summary>Why a caller was not authenticated.</summary>
+internal enum AuthFailure
+{
+    None,
+    MissingKey,
+    InvalidKey,
+}
+
+/// <summary>Checks the caller's key against the configured keys (any non-empty key when none are configured),
+/// without allocating for a key it has seen before. Every API takes its key from its own header (see
+/// <see cref="KeySource"/>) and answers a failure in its own words; the key list is the same.</summary>
 internal sealed class SimulatorAuthenticator
 {
     private const string BearerPrefix = "Bearer ";
+    private const string XApiKeyHeader = "x-api-key";
+    private const string ApiKeyHeader = "api-key";
 
     private readonly FrozenSet<string> _validKeys;
     private readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> _validKeysBySpan;
@@ -24,39 +48,54 @@ internal sealed class SimulatorAuthenticator
         _state = state;
     }
 
-    /// <summary>The caller's key entry (tracked from now on), or the 401 to answer.</summary>
-    public SimError? Authenticate(HttpRequest request, out KeyEntry? key)
+    /// <summary>The caller's key entry (tracked from now on), or why there is none.</summary>
+    public AuthFailure Authenticate(HttpRequest request, KeySource source, out KeyEntry? key)
     {
-        var error = Check(request, out var token);
-        key = error is null ? _state.KeyEntryFor(token) : null;
-        return error;
+        var failure = Check(request, source, out var token);
+        key = failure == AuthFailure.None ? _state.KeyEntryFor(token) : null;
+        return failure;
     }
 
-    /// <summary>The 401 to answer, or null; for routes that do not count per key.</summary>
-    public SimError? Check(HttpRequest request) => Check(request, out _);
+    /// <summary>The caller's bearer key entry (tracked from now on), or OpenAI's 401 to answer.</summary>
+    public SimError? Authenticate(HttpRequest request, out KeyEntry? key) => OpenAIError(Authenticate(request, KeySource.Bearer, out key));
 
-    private SimError? Check(HttpRequest request, out ReadOnlySpan<char> token)
+    /// <summary>OpenAI's 401 to answer for a bearer key, or null; for routes that do not count per key.</summary>
+    public SimError? Check(HttpRequest request) => OpenAIError(Check(request, KeySource.Bearer, out _));
+
+    public static SimError? OpenAIError(AuthFailure failure) => failure switch
+    {
+        AuthFailure.MissingKey => SimErrors.MissingApiKey,
+        AuthFailure.InvalidKey => SimErrors.InvalidApiKey,
+        _ => null,
+    };
+
+    private AuthFailure Check(HttpRequest request, KeySource source, out ReadOnlySpan<char> token)
     {
         token = default;
-        var values = request.Headers.Authorization;
+        var values = source switch
+        {
+            KeySource.XApiKey => request.Headers[XApiKeyHeader],
+            KeySource.ApiKey => request.Headers[ApiKeyHeader],
+            _ => request.Headers.Authorization,
+        };
         if (values.Count != 1)
         {
-            return SimErrors.MissingApiKey;
+            return AuthFailure.MissingKey;
         }
         var header = values[0].AsSpan();
-        if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+        if (source == KeySource.Bearer)
         {
-            return SimErrors.MissingApiKey;
+            if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                return AuthFailure.MissingKey;
+            }
+            header = header[BearerPrefix.Length..];
         }
-        token = header[BearerPrefix.Length..].Trim();
+        token = header.Trim();
         if (token.IsEmpty)
         {
-            return SimErrors.MissingApiKey;
+            return AuthFailure.MissingKey;
         }
-        if (_validKeys.Count > 0 && !_validKeysBySpan.Contains(token))
-        {
-            return SimErrors.InvalidApiKey;
-        }
-        return null;
+        return _validKeys.Count > 0 && !_validKeysBySpan.Contains(token) ? AuthFailure.InvalidKey : AuthFailure.None;
     }
 }

@@ -1,26 +1,28 @@
 using System.Globalization;
-using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.Sim.Api;
 using Parley.Sim.Auth;
+using Parley.Sim.Azure;
 using Parley.Sim.Faults;
 using Parley.Sim.Hosting;
+using Parley.Sim.Models;
 using Parley.Sim.Observability;
 using Parley.Sim.RateLimits;
 using Parley.Sim.Tokens;
 
 namespace Parley.Sim.Chat;
 
-/// <summary>POST /v1/chat/completions: authenticate, read and validate the body, apply rate limits and faults, and
-/// answer with the deterministic reply.</summary>
+/// <summary>POST /v1/chat/completions (and Azure's deployment route, which differs only in its key header, its
+/// api-version and its model): authenticate, read and validate the body, apply the content policy, rate limits and
+/// faults, and answer with the deterministic reply.</summary>
 internal sealed class ChatCompletionsEndpoint(
     IOptions<SimulatorOptions> options,
     SimulatorAuthenticator authenticator,
+    ModelCatalog models,
     ChatRequestParser parser,
     FaultPlanner faults,
     KeyRateLimiter limiter,
@@ -31,13 +33,20 @@ internal sealed class ChatCompletionsEndpoint(
     ILogger<ChatCompletionsEndpoint> logger)
 {
     private readonly SimulatorOptions _options = options.Value;
+    private readonly string? _contentPolicyTrigger = string.IsNullOrEmpty(options.Value.ContentPolicyTrigger) ? null : options.Value.ContentPolicyTrigger;
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>OpenAI's route: the key is a bearer token, the body names the model.</summary>
+    public Task HandleAsync(HttpContext context) => RunAsync(context, deployment: null);
+
+    /// <summary>Azure OpenAI's route: the key is in api-key, the route names the model (its deployment).</summary>
+    public Task HandleAzureAsync(HttpContext context) => RunAsync(context, AzureDeployments.Deployment(context.Request));
+
+    private async Task RunAsync(HttpContext context, string? deployment)
     {
         state.RequestStarted();
         try
         {
-            await HandleCoreAsync(context);
+            await HandleCoreAsync(context, deployment);
         }
         catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
         {
@@ -56,18 +65,35 @@ internal sealed class ChatCompletionsEndpoint(
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext context)
+    private async Task HandleCoreAsync(HttpContext context, string? deployment)
     {
-        var authError = authenticator.Authenticate(context.Request, out var key);
-        if (authError is not null)
+        var azure = deployment is not null;
+        if (azure && AzureDeployments.CheckApiVersion(context.Request) is { } versionError)
+        {
+            state.BadRequestSent();
+            await RefuseAsync(context, versionError);
+            return;
+        }
+        var failure = authenticator.Authenticate(context.Request, azure ? KeySource.ApiKey : KeySource.Bearer, out var key);
+        if (failure != AuthFailure.None)
         {
             state.UnauthorizedSent();
-            await RefuseAsync(context, authError);
+            await RefuseAsync(context, azure ? AzureDeployments.AccessDenied : SimulatorAuthenticator.OpenAIError(failure)!);
             return;
         }
         state.Authenticated(key!);
+        if (azure && !models.AcceptAny && !models.Contains(deployment!))
+        {
+            state.BadRequestSent();
+            await RefuseAsync(context, AzureDeployments.DeploymentNotFound);
+            return;
+        }
 
         using var request = new ChatRequest();
+        if (azure)
+        {
+            request.UseRouteModel(deployment!);
+        }
         var error = await ReadRequestAsync(context, key!, request);
         FaultPlan plan = default;
         int? responseTokens = null;
@@ -81,9 +107,16 @@ internal sealed class ChatCompletionsEndpoint(
             await RefuseAsync(context, error);
             return;
         }
+        // Like the context window, before the limiter and the faults: a refused prompt uses nothing.
+        if (_contentPolicyTrigger is not null && request.LastUserText.Contains(_contentPolicyTrigger, StringComparison.OrdinalIgnoreCase))
+        {
+            state.ContentPolicyRefusalSent();
+            await RefuseAsync(context, SimErrors.ContentPolicyViolation);
+            return;
+        }
         if (plan.Fault == SimFault.RateLimit429)
         {
-            await ForcedRateLimitAsync(context, key!, request, plan);
+            await InjectedRateLimitAsync(context, key!, request, plan);
             return;
         }
 
@@ -100,9 +133,9 @@ internal sealed class ChatCompletionsEndpoint(
         switch (plan.Fault)
         {
             case SimFault.ServerError500 or SimFault.BadGateway502 or SimFault.Overloaded503:
-                if (plan.RetryAfterSeconds is { } seconds)
+                if (plan.RetryAfter is { } retryAfter)
                 {
-                    RateLimitHeaders.WriteRetryAfter(context.Response.Headers, seconds);
+                    RateLimitHeaders.WriteRetryAfter(context.Response.Headers, RateLimitHeaders.SecondsUp(retryAfter));
                 }
                 await SimErrors.WriteAsync(context, plan.Fault switch
                 {
@@ -112,7 +145,7 @@ internal sealed class ChatCompletionsEndpoint(
                 });
                 return;
             case SimFault.Timeout:
-                await HangAsync(context);
+                await FaultActions.HangAsync(context, lifetime.ApplicationStopping);
                 context.Abort();
                 return;
             case SimFault.CutBeforeFirstByte:
@@ -131,34 +164,12 @@ internal sealed class ChatCompletionsEndpoint(
         }
     }
 
-    // Reads the whole body from the request pipe (no copy unless it spans segments) and parses it in place.
+    // Parses the body in place in the request pipe, and records it.
     private async Task<SimError?> ReadRequestAsync(HttpContext context, KeyEntry key, ChatRequest request)
     {
-        var max = _options.MaxRequestBodyBytes;
-        if (context.Request.ContentLength > max)
+        if (await RequestBody.ReadWholeAsync(context, _options.MaxRequestBodyBytes) is not { } result)
         {
-            return SimErrors.TooLarge(max);
-        }
-        // The simulator's own limit applies, not Kestrel's default.
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = null;
-        }
-        var reader = context.Request.BodyReader;
-        ReadResult result;
-        while (true)
-        {
-            result = await reader.ReadAsync(context.RequestAborted);
-            if (result.Buffer.Length > max)
-            {
-                reader.AdvanceTo(result.Buffer.End);
-                return SimErrors.TooLarge(max);
-            }
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                break;
-            }
-            reader.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            return SimErrors.TooLarge(_options.MaxRequestBodyBytes);
         }
         var body = result.Buffer;
         var error = parser.Parse(body, request);
@@ -166,7 +177,7 @@ internal sealed class ChatCompletionsEndpoint(
         {
             state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, SimErrors.InvalidJson), time.GetUtcNow());
         }
-        reader.AdvanceTo(body.End);
+        context.Request.BodyReader.AdvanceTo(body.End);
         return error;
     }
 
@@ -192,27 +203,20 @@ internal sealed class ChatCompletionsEndpoint(
         return false;
     }
 
-    private Task ForcedRateLimitAsync(HttpContext context, KeyEntry key, ChatRequest request, FaultPlan plan)
+    // A 429 forced by x-sim-fault or drawn at Simulator:RateLimitRate; it uses nothing of the key's window.
+    private Task InjectedRateLimitAsync(HttpContext context, KeyEntry key, ChatRequest request, FaultPlan plan)
     {
-        var seconds = plan.RetryAfterSeconds ?? FaultPlanner.DefaultForcedRetryAfterSeconds;
+        var retryAfter = plan.RetryAfter ?? FaultPlanner.DefaultForcedRetryAfter;
         var headers = context.Response.Headers;
-        RateLimitHeaders.WriteRetryAfter(headers, seconds);
+        RateLimitHeaders.WriteRetryAfter(headers, retryAfter);
         headers[RateLimitHeaders.RemainingRequests] = "0";
-        headers[RateLimitHeaders.ResetRequests] = OpenAIDuration.Format(TimeSpan.FromSeconds(seconds));
+        headers[RateLimitHeaders.ResetRequests] = OpenAIDuration.Format(retryAfter);
         state.FaultSent(SimFault.RateLimit429);
         state.RateLimitSent(key);
         SimulatorLog.FaultInjected(logger, SimFaults.Name(SimFault.RateLimit429), plan.Forced, request.Model);
+        var cause = plan.Forced ? $"forced by the {SimHeaders.Fault} header" : "drawn at Simulator:RateLimitRate";
         return SimErrors.WriteAsync(context, SimErrors.RateLimited(
-            $"Rate limit reached for {request.Model} (forced by the {SimHeaders.Fault} header). Please try again in {seconds}s."));
-    }
-
-    // A timeout fault answers nothing until the client gives up, or until the simulator shuts down.
-    private async Task HangAsync(HttpContext context)
-    {
-        var released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var aborted = context.RequestAborted.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), released);
-        await using var stopping = lifetime.ApplicationStopping.Register(static s => ((TaskCompletionSource)s!).TrySetResult(), released);
-        await released.Task;
+            $"Rate limit reached for {request.Model} ({cause}). Please try again in {OpenAIDuration.Format(retryAfter)}."));
     }
 
     private Task RefuseAsync(HttpContext context, SimError error)

@@ -16,11 +16,22 @@ internal sealed class ChatRequest : IDisposable
 
     public string? Model { get; set; }
     public bool ModelKnown { get; set; }
+
+    /// <summary>The model was named by the route (an Azure deployment), so the body's "model" is ignored.</summary>
+    public bool ModelFromRoute { get; private set; }
     public bool Stream { get; set; }
     public bool HasStreamOptions { get; set; }
     public bool IncludeUsage { get; set; }
     public int? MaxTokens { get; set; }
     public int PromptTokens { get; set; }
+
+    /// <summary>Serves <paramref name="model"/>, a served model (or any, with AcceptAnyModel) named by the route.</summary>
+    public void UseRouteModel(string model)
+    {
+        Model = model;
+        ModelKnown = true;
+        ModelFromRoute = true;
+    }
 
     /// <summary>The encoding the model's tokens are counted with (set once the request is valid).</summary>
     public SimEncoding? Encoding { get; set; }

@@ -59,7 +59,16 @@ internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokeni
             if (reader.ValueTextEquals("model"u8))
             {
                 reader.Read();
-                error = ReadModel(ref reader, request);
+                if (request.ModelFromRoute)
+                {
+                    // As at Azure: the deployment decides the model, whatever the body says.
+                    reader.Skip();
+                    error = null;
+                }
+                else
+                {
+                    error = ReadModel(ref reader, request);
+                }
             }
             else if (reader.ValueTextEquals("messages"u8))
             {

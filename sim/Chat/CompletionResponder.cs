@@ -3,15 +3,13 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Options;
 using Parley.Sim.Faults;
-using Parley.Sim.Hosting;
 
 namespace Parley.Sim.Chat;
 
 /// <summary>Writes a reply as one JSON body or as an SSE stream, paced by the configured time to first token and
 /// tokens per second, and cut short when a cut-mid-stream fault is planned.</summary>
-internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, TimeProvider time)
+internal sealed class CompletionResponder(ReplyPacer pacer)
 {
     public const string EventStreamContentType = "text/event-stream; charset=utf-8";
     public const string JsonContentType = "application/json";
@@ -20,16 +18,14 @@ internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, Ti
     private static ReadOnlySpan<byte> EventEnd => "\n\n"u8;
     private static ReadOnlySpan<byte> DoneEvent => "data: [DONE]\n\n"u8;
 
-    private readonly SimulatorOptions _options = options.Value;
-
     /// <summary>Answers with one chat.completion body; with <paramref name="cutMidStream"/>, promises the whole
     /// body in Content-Length, sends half of it and cuts the connection (throws
     /// <see cref="SimulatedConnectionCutException"/>). Returns whether the answer was whole.</summary>
     public async Task<bool> WriteJsonAsync(HttpContext context, CompletionHeader header, Reply reply, int promptTokens, bool cutMidStream)
     {
         var ct = context.RequestAborted;
-        var start = time.GetTimestamp();
-        await WaitUntilAsync(start, DueTimeOfChunk(ChunkCount(reply) - 1), ct);
+        var pace = pacer.Start();
+        await pace.WaitForChunkAsync(pace.ChunkCount(reply.TokenCount) - 1, ct);
         var response = context.Response;
         response.ContentType = JsonContentType;
         if (cutMidStream)
@@ -59,12 +55,12 @@ internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, Ti
     public async Task<bool> StreamAsync(HttpContext context, CompletionHeader header, Reply reply, int promptTokens, int? cutAfterEvents)
     {
         var ct = context.RequestAborted;
-        var start = time.GetTimestamp();
+        var pace = pacer.Start();
         var response = context.Response;
         response.ContentType = EventStreamContentType;
         response.Headers.CacheControl = "no-cache";
         context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await WaitUntilAsync(start, _options.TimeToFirstToken, ct);
+        await pace.WaitForChunkAsync(0, ct);
 
         var pipe = response.BodyWriter;
         using var writer = new Utf8JsonWriter(pipe, CompletionJson.WriterOptions);
@@ -77,16 +73,16 @@ internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, Ti
         {
             return false;
         }
-        var chunks = ChunkCount(reply);
+        var chunks = pace.ChunkCount(reply.TokenCount);
         for (var chunk = 0; chunk < chunks; chunk++)
         {
             if (chunk > 0)
             {
-                await WaitUntilAsync(start, DueTimeOfChunk(chunk), ct);
+                await pace.WaitForChunkAsync(chunk, ct);
             }
-            var first = chunk * _options.TokensPerChunk;
+            var first = chunk * pace.TokensPerChunk;
             pipe.Write(DataPrefix);
-            CompletionJson.WriteContentChunk(writer, header, reply.Tokens(first, Math.Min(_options.TokensPerChunk, reply.TokenCount - first)));
+            CompletionJson.WriteContentChunk(writer, header, reply.Tokens(first, Math.Min(pace.TokensPerChunk, reply.TokenCount - first)));
             if (!await EndEventAsync(writer, pipe, ++events, cutAfter, ct))
             {
                 return false;
@@ -134,19 +130,5 @@ internal sealed class CompletionResponder(IOptions<SimulatorOptions> options, Ti
             throw new SimulatedConnectionCutException();
         }
         return true;
-    }
-
-    private int ChunkCount(Reply reply) => (reply.TokenCount + _options.TokensPerChunk - 1) / _options.TokensPerChunk;
-
-    // Chunk n is due n chunk-intervals after the first token; due times (not sleeps) keep the pace free of drift.
-    private TimeSpan DueTimeOfChunk(int chunk)
-        => _options.TokensPerSecond == 0 || chunk <= 0
-            ? _options.TimeToFirstToken
-            : _options.TimeToFirstToken + TimeSpan.FromSeconds(chunk * _options.TokensPerChunk / _options.TokensPerSecond);
-
-    private Task WaitUntilAsync(long start, TimeSpan due, CancellationToken ct)
-    {
-        var wait = due - time.GetElapsedTime(start);
-        return wait > TimeSpan.Zero ? Task.Delay(wait, time, ct) : Task.CompletedTask;
     }
 }

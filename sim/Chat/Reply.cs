@@ -32,20 +32,23 @@ internal sealed class Reply : IDisposable
         _tokenEnds = tokenEnds;
         TokenCount = tokenCount;
         CompletionTokens = completionTokens;
-        FinishReason = cutByMaxTokens ? FinishLength : FinishStop;
+        CutByMaxTokens = cutByMaxTokens;
     }
 
-    public int Length { get; }
+    public int Length { get; private set; }
 
     /// <summary>Tokens generated, one streamed unit each.</summary>
-    public int TokenCount { get; }
+    public int TokenCount { get; private set; }
 
     /// <summary>usage.completion_tokens: the encoded length of <see cref="Text"/> (equal to <see cref="TokenCount"/>
     /// unless re-encoding the cut text merges differently).</summary>
-    public int CompletionTokens { get; }
+    public int CompletionTokens { get; private set; }
+
+    /// <summary>Whether max_tokens cut the answer short of the response length.</summary>
+    public bool CutByMaxTokens { get; private set; }
 
     /// <summary>"length" when max_tokens cut the answer short, else "stop".</summary>
-    public string FinishReason { get; }
+    public string FinishReason => CutByMaxTokens ? FinishLength : FinishStop;
 
     public ReadOnlySpan<char> Text => _text.AsSpan(0, Length);
 
@@ -56,16 +59,26 @@ internal sealed class Reply : IDisposable
         return _text.AsSpan(start, _tokenEnds[first + count - 1] - start);
     }
 
+    /// <summary>"Echo: &lt;last user text&gt;" and filler, <paramref name="responseTokens"/> tokens long or cut
+    /// at <paramref name="maxTokens"/>.</summary>
     public static Reply Create(ReadOnlySpan<char> lastUserText, int responseTokens, int? maxTokens, SimEncoding encoding)
+        => Create(EchoPrefix, lastUserText, responseTokens, maxTokens, encoding);
+
+    /// <summary><paramref name="prefix"/> and <paramref name="quoted"/>, then filler, <paramref name="responseTokens"/>
+    /// tokens long or cut at <paramref name="maxTokens"/>.</summary>
+    public static Reply Create(ReadOnlySpan<char> prefix, ReadOnlySpan<char> quoted, int responseTokens, int? maxTokens, SimEncoding encoding)
     {
         var target = maxTokens is { } max && max < responseTokens ? max : responseTokens;
         // "Echo:" alone when there is nothing to echo, so filler does not start with a double space.
-        var prefix = lastUserText.IsEmpty ? EchoPrefix.AsSpan().TrimEnd() : EchoPrefix.AsSpan();
-        var echoLength = prefix.Length + lastUserText.Length;
+        if (quoted.IsEmpty)
+        {
+            prefix = prefix.TrimEnd();
+        }
+        var echoLength = prefix.Length + quoted.Length;
         var text = ArrayPool<char>.Shared.Rent(echoLength + (target * MaxFillerLength));
         var ends = ArrayPool<int>.Shared.Rent(target);
         prefix.CopyTo(text);
-        lastUserText.CopyTo(text.AsSpan(prefix.Length));
+        quoted.CopyTo(text.AsSpan(prefix.Length));
 
         var count = EchoTokens(text.AsSpan(0, echoLength), target, encoding, ends);
         var length = count == 0 ? 0 : ends[count - 1];
@@ -78,6 +91,40 @@ internal sealed class Reply : IDisposable
         }
         var completionTokens = encoding.Encoding.CountTokens(text.AsSpan(0, length));
         return new Reply(text, length, ends, count, completionTokens, cutByMaxTokens: target < responseTokens);
+    }
+
+    /// <summary>Exactly <paramref name="text"/>, all of its tokens, no filler.</summary>
+    public static Reply Whole(ReadOnlySpan<char> text, SimEncoding encoding)
+    {
+        var buffer = ArrayPool<char>.Shared.Rent(Math.Max(1, text.Length));
+        // A token holds at least one UTF-8 byte.
+        var ends = ArrayPool<int>.Shared.Rent(Math.Max(1, System.Text.Encoding.UTF8.GetByteCount(text)));
+        text.CopyTo(buffer);
+        var count = EchoTokens(buffer.AsSpan(0, text.Length), int.MaxValue, encoding, ends);
+        var length = count == 0 ? 0 : ends[count - 1];
+        return new Reply(buffer, length, ends, count, encoding.Encoding.CountTokens(buffer.AsSpan(0, length)), cutByMaxTokens: false);
+    }
+
+    /// <summary>Ends the answer just before char <paramref name="length"/> (where a stop sequence starts): the
+    /// token that spans it is shortened, later ones dropped, and <see cref="CompletionTokens"/> recounted. The
+    /// answer then counts as stopped, not cut by max_tokens.</summary>
+    public void TruncateAt(int length, SimEncoding encoding)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, Length);
+        var count = 0;
+        // Token i starts where token i - 1 ends; keep every token that starts before the cut.
+        while (count < TokenCount && (count == 0 ? 0 : _tokenEnds[count - 1]) < length)
+        {
+            count++;
+        }
+        if (count > 0)
+        {
+            _tokenEnds[count - 1] = length;
+        }
+        Length = length;
+        TokenCount = count;
+        CompletionTokens = encoding.Encoding.CountTokens(Text);
+        CutByMaxTokens = false;
     }
 
     // Encodes the echo and records where each of its first (at most) target tokens ends, in chars. A token that

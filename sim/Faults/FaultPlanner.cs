@@ -6,31 +6,24 @@ using Parley.Sim.Hosting;
 
 namespace Parley.Sim.Faults;
 
-/// <summary>Decides each request's fault: forced by the x-sim-* headers, else drawn from the configured rates with
+/// <summary>Decides each request's fault: forced by the x-sim-* headers, else drawn from the rates in force (FaultControl) with
 /// a seeded generator so that the same request order gets the same faults.</summary>
-internal sealed class FaultPlanner
+internal sealed class FaultPlanner(IOptions<SimulatorOptions> options, FaultControl control)
 {
-    public const int DefaultForcedRetryAfterSeconds = 1;
+    public static readonly TimeSpan DefaultForcedRetryAfter = TimeSpan.FromSeconds(1);
 
-    private readonly SimulatorOptions _options;
-    private readonly Random _dice;
-    private readonly Lock _diceLock = new();
-
-    public FaultPlanner(IOptions<SimulatorOptions> options)
-    {
-        _options = options.Value;
-        _dice = new Random(_options.FaultSeed);
-    }
+    private readonly SimulatorOptions _options = options.Value;
 
     public SimError? TryPlan(IHeaderDictionary headers, out FaultPlan plan)
     {
         plan = default;
         if (!TryReadInt(headers, SimHeaders.CutAfterChunks, 1, out var cutAfter, out var error) ||
-            !TryReadInt(headers, SimHeaders.RetryAfter, 0, out var retryAfter, out error))
+            !TryReadInt(headers, SimHeaders.RetryAfter, 0, out var retryAfterSeconds, out error))
         {
             return error;
         }
         var cutAfterChunks = cutAfter ?? _options.CutAfterChunks;
+        TimeSpan? retryAfter = retryAfterSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : null;
         if (headers.TryGetValue(SimHeaders.Fault, out var forced) && !StringValues.IsNullOrEmpty(forced))
         {
             if (!SimFaults.TryParse(forced.ToString(), out var fault))
@@ -38,27 +31,26 @@ internal sealed class FaultPlanner
                 return SimErrors.InvalidValue(SimHeaders.Fault,
                     $"Invalid value for header '{SimHeaders.Fault}'. Supported values are: {string.Join(", ", SimFaults.All.Select(SimFaults.Name))}.");
             }
-            plan = new FaultPlan(fault, fault == SimFault.RateLimit429 ? retryAfter ?? DefaultForcedRetryAfterSeconds : retryAfter, cutAfterChunks, Forced: true);
+            plan = new FaultPlan(fault, fault == SimFault.RateLimit429 ? retryAfter ?? DefaultForcedRetryAfter : retryAfter, cutAfterChunks, Forced: true);
             return null;
         }
-        plan = new FaultPlan(_options.HasRandomFaults ? Draw() : SimFault.None, retryAfter, cutAfterChunks, Forced: false);
+        var rates = control.Current;
+        var drawn = rates.HasRandomFaults ? Draw(rates) : SimFault.None;
+        plan = new FaultPlan(drawn, drawn == SimFault.RateLimit429 ? retryAfter ?? rates.RateLimitRetryAfter : retryAfter, cutAfterChunks, Forced: false);
         return null;
     }
 
-    private SimFault Draw()
+    // The dice roll once per request while any rate is set, whichever it is, so one seed always gives the same rolls.
+    private SimFault Draw(FaultRates o)
     {
-        double roll;
-        int which;
-        // Random is not thread-safe, and one draw order per request sequence keeps runs reproducible.
-        lock (_diceLock)
-        {
-            roll = _dice.NextDouble();
-            which = _dice.Next(3);
-        }
-        var o = _options;
+        var (roll, variant) = control.Roll();
         if ((roll -= o.ServerErrorRate) < 0)
         {
-            return which switch { 0 => SimFault.ServerError500, 1 => SimFault.BadGateway502, _ => SimFault.Overloaded503 };
+            return variant switch { 0 => SimFault.ServerError500, 1 => SimFault.BadGateway502, _ => SimFault.Overloaded503 };
+        }
+        if ((roll -= o.RateLimitRate) < 0)
+        {
+            return SimFault.RateLimit429;
         }
         if ((roll -= o.TimeoutRate) < 0)
         {

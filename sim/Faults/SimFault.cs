@@ -10,7 +10,8 @@ public enum SimFault
     BadGateway502,
     /// <summary>503 with an OpenAI server_error body.</summary>
     Overloaded503,
-    /// <summary>429 rate_limit_exceeded (forced by header only; random 429s come from the configured limits).</summary>
+    /// <summary>429 rate_limit_exceeded, forced by header or drawn at Simulator:RateLimitRate (the per-key limits
+    /// answer 429s of their own, which are not faults).</summary>
     RateLimit429,
     /// <summary>No answer until the client gives up (the request is aborted) or the simulator stops.</summary>
     Timeout,

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Parley.Sim.Faults;
 using Parley.Sim.Observability;
 
 namespace Parley.Sim.Hosting;
@@ -36,6 +37,9 @@ public sealed class SimulatorHost : IAsyncDisposable
     public IServiceProvider Services => App.Services;
 
     public SimulatorState State => App.Services.GetRequiredService<SimulatorState>();
+
+    /// <summary>The fault settings in force; <see cref="FaultControl.Set"/> changes them as POST /sim/faults does.</summary>
+    public FaultControl Faults => App.Services.GetRequiredService<FaultControl>();
 
     public SimulatorOptions Options => App.Services.GetRequiredService<IOptions<SimulatorOptions>>().Value;
 

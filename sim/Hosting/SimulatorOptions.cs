@@ -15,6 +15,7 @@ public sealed class SimulatorOptions
     public const string DefaultEncodingName = "o200k_base";
     public const int UnlimitedContextWindow = 0;
     public static readonly TimeSpan DefaultRateLimitWindow = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultRateLimitRetryAfter = TimeSpan.FromSeconds(1);
 
     /// <summary>The models served when <see cref="Models"/> is empty.</summary>
     public static IReadOnlyList<string> DefaultModels { get; } = ["sim-small", "sim-large"];
@@ -49,7 +50,8 @@ public sealed class SimulatorOptions
     /// <summary>Completion length in tokens when max_tokens does not cut it shorter.</summary>
     public int ResponseTokens { get; set; } = DefaultResponseTokens;
 
-    /// <summary>Delay before the first token (streaming) or before the whole answer (non-streaming).</summary>
+    /// <summary>Delay before the first token (streaming) or before the whole answer (non-streaming); the starting
+    /// value, changed at run time by <c>POST /sim/faults</c> (<c>time_to_first_token_ms</c>).</summary>
     public TimeSpan TimeToFirstToken { get; set; } = TimeSpan.Zero;
 
     /// <summary>Generation speed after the first token; 0 means no delay at all.</summary>
@@ -67,8 +69,17 @@ public sealed class SimulatorOptions
     /// <summary>Prompt plus completion tokens per key per window; 0 means unlimited.</summary>
     public int TokensPerWindow { get; set; }
 
-    /// <summary>Share of requests answered 500, 502 or 503.</summary>
+    /// <summary>Share of requests answered 500, 502 or 503. Like every fault rate, this is the starting value:
+    /// <c>POST /sim/faults</c> changes it at run time and <c>POST /sim/reset</c> restores it.</summary>
     public double ServerErrorRate { get; set; }
+
+    /// <summary>Share of requests answered 429 at random (drawn by the same seeded dice as the other faults), whatever
+    /// the per-key limits say; the answer carries <see cref="RateLimitRetryAfter"/>.</summary>
+    public double RateLimitRate { get; set; }
+
+    /// <summary>How long a random 429 (<see cref="RateLimitRate"/>) asks the client to wait: <c>retry-after-ms</c> exactly,
+    /// <c>Retry-After</c> in whole seconds rounded up.</summary>
+    public TimeSpan RateLimitRetryAfter { get; set; } = DefaultRateLimitRetryAfter;
 
     /// <summary>Share of requests that never answer (until the client gives up or the simulator stops).</summary>
     public double TimeoutRate { get; set; }
@@ -91,11 +102,15 @@ public sealed class SimulatorOptions
     /// <summary>Larger request bodies are refused with 413.</summary>
     public int MaxRequestBodyBytes { get; set; } = DefaultMaxRequestBodyBytes;
 
+    /// <summary>When set, a chat completion whose last user message contains this text (case-insensitive) is refused
+    /// as OpenAI's safety system refuses one: 400 <c>invalid_request_error</c>, code <c>content_policy_violation</c>.
+    /// Null or empty (the default) turns the check off.</summary>
+    public string? ContentPolicyTrigger { get; set; }
+
     internal IReadOnlyList<string> EffectiveModels => Models.Length == 0 ? DefaultModels : Models;
 
     internal bool HasRateLimits => RequestsPerWindow > 0 || TokensPerWindow > 0;
 
-    internal bool HasRandomFaults => ServerErrorRate > 0 || TimeoutRate > 0 || CutMidStreamRate > 0 || CutBeforeFirstByteRate > 0;
 
     /// <summary>A human-readable summary for the standalone banner; never includes key values.</summary>
     public string Describe()
@@ -109,7 +124,8 @@ public sealed class SimulatorOptions
             $"  api keys:          {keys}",
             $"  response:          {ResponseTokens} tokens, first token after {TimeToFirstToken.TotalMilliseconds} ms, {speed}, {TokensPerChunk} token(s)/chunk",
             $"  rate limits:       {Limit(RequestsPerWindow)} requests and {Limit(TokensPerWindow)} tokens per {RateLimitWindow} per key",
-            $"  faults:            5xx {ServerErrorRate:P1}, timeout {TimeoutRate:P1}, cut mid-stream {CutMidStreamRate:P1} (after {CutAfterChunks} chunks), cut before first byte {CutBeforeFirstByteRate:P1}, seed {FaultSeed}",
+            $"  faults:            5xx {ServerErrorRate:P1}, 429 {RateLimitRate:P1} (retry after {RateLimitRetryAfter.TotalMilliseconds} ms), timeout {TimeoutRate:P1}, cut mid-stream {CutMidStreamRate:P1} (after {CutAfterChunks} chunks), cut before first byte {CutBeforeFirstByteRate:P1}, seed {FaultSeed}",
+            $"  content policy:    " + (string.IsNullOrEmpty(ContentPolicyTrigger) ? "off" : "refuses prompts containing the configured trigger"),
             $"  token counting:    OpenAI's model table, else {DefaultEncoding}" + (ModelEncodings.Count == 0 ? "" : $", {ModelEncodings.Count} override(s)"),
             $"  context window:    {Limit(ContextWindow)} tokens" + (ModelContextWindows.Count == 0 ? "" : $", {ModelContextWindows.Count} per-model override(s)"),
             $"  recorded requests: {RecordedRequests}");

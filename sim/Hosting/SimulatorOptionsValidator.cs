@@ -54,11 +54,16 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         {
             failures.Add("Simulator:TokensPerSecond must be 0 (unpaced) or positive.");
         }
+        if (options.RateLimitRetryAfter <= TimeSpan.Zero)
+        {
+            failures.Add("Simulator:RateLimitRetryAfter must be positive.");
+        }
         Rate(options.ServerErrorRate, nameof(options.ServerErrorRate), failures);
+        Rate(options.RateLimitRate, nameof(options.RateLimitRate), failures);
         Rate(options.TimeoutRate, nameof(options.TimeoutRate), failures);
         Rate(options.CutMidStreamRate, nameof(options.CutMidStreamRate), failures);
         Rate(options.CutBeforeFirstByteRate, nameof(options.CutBeforeFirstByteRate), failures);
-        if (options.ServerErrorRate + options.TimeoutRate + options.CutMidStreamRate + options.CutBeforeFirstByteRate > 1)
+        if (options.ServerErrorRate + options.RateLimitRate + options.TimeoutRate + options.CutMidStreamRate + options.CutBeforeFirstByteRate > 1)
         {
             failures.Add("Simulator fault rates must add up to at most 1.");
         }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Parley.Sim.Auth;
+using Parley.Sim.Azure;
 using Parley.Sim.Chat;
 using Parley.Sim.Faults;
 using Parley.Sim.Models;
@@ -37,7 +38,10 @@ public static class SimulatorServiceCollectionExtensions
         services.TryAddSingleton<ContextWindows>();
         services.TryAddSingleton<SimulatorAuthenticator>();
         services.TryAddSingleton<ChatRequestParser>();
+        services.TryAddSingleton<FaultControl>();
         services.TryAddSingleton<FaultPlanner>();
+        services.TryAddSingleton<FaultEndpoints>();
+        services.TryAddSingleton<ReplyPacer>();
         services.TryAddSingleton<KeyRateLimiter>();
         services.TryAddSingleton<CompletionResponder>();
         services.TryAddSingleton<ChatCompletionsEndpoint>();
@@ -46,21 +50,26 @@ public static class SimulatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Maps POST /v1/chat/completions, GET /v1/models[/{id}], GET /sim/stats, GET /sim/requests and
-    /// POST /sim/reset under <paramref name="prefix"/>. Handlers are plain RequestDelegates (no parameter binding).</summary>
+    /// <summary>Maps POST /v1/chat/completions, POST /openai/deployments/{deployment}/chat/completions (Azure OpenAI),
+    /// GET /v1/models[/{id}], GET /sim/stats, GET /sim/requests, GET and POST /sim/faults and POST /sim/reset under
+    /// <paramref name="prefix"/>. Handlers are plain RequestDelegates (no parameter binding).</summary>
     public static RouteGroupBuilder MapSimulator(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         var services = endpoints.ServiceProvider;
         var chat = services.GetRequiredService<ChatCompletionsEndpoint>();
         var models = services.GetRequiredService<ModelsEndpoints>();
         var stats = services.GetRequiredService<StatsEndpoints>();
+        var faults = services.GetRequiredService<FaultEndpoints>();
         var group = endpoints.MapGroup(prefix);
         group.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleAsync);
+        group.MapPost(AzureDeployments.Route, (RequestDelegate)chat.HandleAzureAsync);
         group.MapGet("/v1/models", (RequestDelegate)models.ListAsync);
         group.MapGet("/v1/models/{id}", (RequestDelegate)models.GetAsync);
         group.MapGet("/sim/stats", (RequestDelegate)stats.StatsAsync);
         group.MapGet("/sim/requests", (RequestDelegate)stats.RequestsAsync);
         group.MapPost("/sim/reset", (RequestDelegate)stats.ResetAsync);
+        group.MapGet("/sim/faults", (RequestDelegate)faults.GetAsync);
+        group.MapPost("/sim/faults", (RequestDelegate)faults.PostAsync);
         return group;
     }
 }

@@ -18,6 +18,8 @@ public sealed class SimulatorState
     private long _unauthorized;
     private long _badRequests;
     private long _rateLimited;
+    private long _contentPolicyRefusals;
+    private long _toolUseSequence;
     private long _completed;
     private long _inFlight;
 
@@ -27,19 +29,24 @@ public sealed class SimulatorState
         _recorder = new RequestRecorder(options.Value.RecordedRequests);
     }
 
-    /// <summary>Chat completion requests received, including refused ones.</summary>
+    /// <summary>Requests received by the model APIs (chat completions, Azure deployments, Anthropic messages),
+    /// including refused ones.</summary>
     public long RequestsReceived => Interlocked.Read(ref _requests);
 
     /// <summary>Requests refused with 401.</summary>
     public long Unauthorized => Interlocked.Read(ref _unauthorized);
 
-    /// <summary>Requests refused with a 4xx for their body (400, 404 unknown model, 413).</summary>
+    /// <summary>Requests refused with a 4xx for their body or route (400, 404 unknown model or deployment, 413);
+    /// content-policy refusals are counted apart, in <see cref="ContentPolicyRefusals"/>.</summary>
     public long BadRequests => Interlocked.Read(ref _badRequests);
 
-    /// <summary>429 answers sent, by the rate limiter or forced by a header.</summary>
+    /// <summary>429 answers sent, by the rate limiter, forced by a header or drawn at Simulator:RateLimitRate.</summary>
     public long RateLimited => Interlocked.Read(ref _rateLimited);
 
-    /// <summary>Faults injected (at random or forced by a header), forced 429s included.</summary>
+    /// <summary>Chat completions refused by the content policy (Simulator:ContentPolicyTrigger).</summary>
+    public long ContentPolicyRefusals => Interlocked.Read(ref _contentPolicyRefusals);
+
+    /// <summary>Faults injected (at random or forced by a header), injected 429s included.</summary>
     public long Faults
     {
         get
@@ -56,12 +63,12 @@ public sealed class SimulatorState
     /// <summary>Completions answered to the end (200 with the whole body or stream).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
-    /// <summary>Chat completion requests being handled right now.</summary>
+    /// <summary>Model API requests being handled right now.</summary>
     public long InFlight => Interlocked.Read(ref _inFlight);
 
     public long FaultsOf(SimFault kind) => Volatile.Read(ref _faultsByKind[(int)kind]);
 
-    /// <summary>Authenticated chat completion requests received with <paramref name="apiKey"/>.</summary>
+    /// <summary>Authenticated model API requests received with <paramref name="apiKey"/>.</summary>
     public long RequestsFor(string apiKey) => _keys.TryGetValue(apiKey, out var entry) ? Interlocked.Read(ref entry.Requests) : 0;
 
     /// <summary>429s answered to <paramref name="apiKey"/>.</summary>
@@ -73,7 +80,8 @@ public sealed class SimulatorState
     /// <summary>The most recent request body, or null.</summary>
     public RecordedRequest? LastRequest => RecentRequests is { Count: > 0 } all ? all[^1] : null;
 
-    /// <summary>Forgets every counter, recorded body and rate-limit window.</summary>
+    /// <summary>Forgets every counter, recorded body and rate-limit window, and restarts tool-use ids at 1 (the fault
+    /// settings are <see cref="FaultControl.Reset"/>'s).</summary>
     public void Reset()
     {
         _keys.Clear();
@@ -83,7 +91,9 @@ public sealed class SimulatorState
         Interlocked.Exchange(ref _unauthorized, 0);
         Interlocked.Exchange(ref _badRequests, 0);
         Interlocked.Exchange(ref _rateLimited, 0);
+        Interlocked.Exchange(ref _contentPolicyRefusals, 0);
         Interlocked.Exchange(ref _completed, 0);
+        Interlocked.Exchange(ref _toolUseSequence, 0);
     }
 
     /// <summary>The counters as GET /sim/stats shows them (keys as hints).</summary>
@@ -97,7 +107,8 @@ public sealed class SimulatorState
         }
         return new SimStats(RequestsReceived, Unauthorized, BadRequests, RateLimited, Faults, Completed, InFlight, faults,
             SumByHint(keys, static k => Interlocked.Read(ref k.Requests)),
-            SumByHint(keys, static k => Interlocked.Read(ref k.RateLimited)));
+            SumByHint(keys, static k => Interlocked.Read(ref k.RateLimited)),
+            ContentPolicyRefusals);
     }
 
     // Two keys may share a hint; their counts add up rather than hide each other.
@@ -135,6 +146,11 @@ public sealed class SimulatorState
         Interlocked.Increment(ref _rateLimited);
         Interlocked.Increment(ref entry.RateLimited);
     }
+
+    internal void ContentPolicyRefusalSent() => Interlocked.Increment(ref _contentPolicyRefusals);
+
+    /// <summary>1 for the first tool_use block answered since start (or the last reset), then 2, …</summary>
+    internal long NextToolUseSequence() => Interlocked.Increment(ref _toolUseSequence);
 
     internal void FaultSent(SimFault kind) => Interlocked.Increment(ref _faultsByKind[(int)kind]);
 

@@ -2,12 +2,13 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Parley.Sim.Api;
 using Parley.Sim.Auth;
+using Parley.Sim.Faults;
 
 namespace Parley.Sim.Observability;
 
 /// <summary>GET /sim/stats, GET /sim/requests and POST /sim/reset: the simulator's state for out-of-process
-/// tests, behind the same key check as the API.</summary>
-internal sealed class StatsEndpoints(SimulatorState state, SimulatorAuthenticator authenticator)
+/// tests, behind the same key check as the API. A reset also puts the configured fault settings back.</summary>
+internal sealed class StatsEndpoints(SimulatorState state, FaultControl faults, SimulatorAuthenticator authenticator)
 {
     public Task StatsAsync(HttpContext context)
     {
@@ -35,6 +36,7 @@ internal sealed class StatsEndpoints(SimulatorState state, SimulatorAuthenticato
             return SimErrors.WriteAsync(context, error);
         }
         state.Reset();
+        faults.Reset();
         context.Response.StatusCode = StatusCodes.Status204NoContent;
         return Task.CompletedTask;
     }

@@ -13,6 +13,7 @@ internal static class RateLimitHeaders
     public const string RemainingTokens = "x-ratelimit-remaining-tokens";
     public const string ResetTokens = "x-ratelimit-reset-tokens";
     public const string RetryAfter = "Retry-After";
+    public const string RetryAfterMs = "retry-after-ms";
 
     /// <summary>Headers for the limits that are configured (a limit of 0, unlimited, is not reported).</summary>
     public static void Write(IHeaderDictionary headers, in RateLimitDecision decision)
@@ -34,4 +35,14 @@ internal static class RateLimitHeaders
 
     public static void WriteRetryAfter(IHeaderDictionary headers, int seconds)
         => headers[RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Retry-After in whole seconds rounded up, and retry-after-ms exactly (whole milliseconds, rounded up).</summary>
+    public static void WriteRetryAfter(IHeaderDictionary headers, TimeSpan wait)
+    {
+        WriteRetryAfter(headers, SecondsUp(wait));
+        headers[RetryAfterMs] = ((long)Math.Ceiling(wait.TotalMilliseconds)).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Whole seconds, rounded up (0 stays 0).</summary>
+    public static int SecondsUp(TimeSpan wait) => (int)Math.Min(int.MaxValue, Math.Ceiling(wait.TotalSeconds));
 }

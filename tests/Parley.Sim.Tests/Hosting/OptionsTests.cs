@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Parley.Sim.Faults;
 using Parley.Sim.Hosting;
 
 namespace Parley.Sim.Tests.Hosting;
@@ -28,6 +29,22 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task Random_429_settings_are_validated_with_the_other_fault_rates()
+    {
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => SimulatorHost.StartAsync(o =>
+        {
+            o.RateLimitRate = 0.6;
+            o.CutBeforeFirstByteRate = 0.5;
+            o.RateLimitRetryAfter = TimeSpan.Zero;
+        }));
+        var outOfRange = await Assert.ThrowsAsync<OptionsValidationException>(() => SimulatorHost.StartAsync(o => o.RateLimitRate = 1.5));
+
+        Assert.Contains("Simulator fault rates must add up to at most 1.", failure.Failures);
+        Assert.Contains("Simulator:RateLimitRetryAfter must be positive.", failure.Failures);
+        Assert.Contains("Simulator:RateLimitRate must be between 0 and 1 (was 1.5).", outOfRange.Failures);
+    }
+
+    [Fact]
     public async Task Settings_bind_from_a_configuration_section()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -38,6 +55,9 @@ public sealed class OptionsTests
             ["Parley:Simulator:RateLimitWindow"] = "00:00:05",
             ["Parley:Simulator:TimeToFirstToken"] = "00:00:00.250",
             ["Parley:Simulator:CutMidStreamRate"] = "0.25",
+            ["Parley:Simulator:RateLimitRate"] = "0.125",
+            ["Parley:Simulator:RateLimitRetryAfter"] = "00:00:02.500",
+            ["Parley:Simulator:ContentPolicyTrigger"] = "jailbreak",
         }).Build();
 
         await using var sim = await SimulatorHost.StartAsync(configuration: configuration.GetSection("Parley:Simulator"));
@@ -48,6 +68,10 @@ public sealed class OptionsTests
         Assert.Equal(TimeSpan.FromSeconds(5), sim.Options.RateLimitWindow);
         Assert.Equal(TimeSpan.FromMilliseconds(250), sim.Options.TimeToFirstToken);
         Assert.Equal(0.25, sim.Options.CutMidStreamRate);
+        Assert.Equal(0.125, sim.Options.RateLimitRate);
+        Assert.Equal(TimeSpan.FromMilliseconds(2500), sim.Options.RateLimitRetryAfter);
+        Assert.Equal("jailbreak", sim.Options.ContentPolicyTrigger);
+        Assert.Equal(new FaultRates(0, 0.125, 0, 0.25, 0, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(2500)), sim.Faults.Current);
     }
 
     [Fact]
