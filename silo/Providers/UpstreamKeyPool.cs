@@ -134,6 +134,12 @@ internal sealed partial class UpstreamKeyPool
                 await WaitForStartAsync(lease, result.At, cancellationToken).ConfigureAwait(false);
                 return lease;
             }
+            if (result.Status is PacingStatus.Blocked or PacingStatus.Cooling && result.At <= deadline)
+            {
+                // Every key rests (a 429's Retry-After, a cool-down) but one is back within the wait: ask again then.
+                await Task.Delay(result.At - now, _time, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             if (result.Status != PacingStatus.Busy)
             {
                 throw Capacity(result.At, now);

@@ -44,7 +44,7 @@ public sealed class CircuitBreakerTests
         }
 
         // Healed, but still resting: one second before the break ends it gets nothing.
-        primary.Options.ServerErrorRate = 0;
+        primary.Faults.Set(primary.Faults.Current with { ServerErrorRate = 0 });
         clock.Advance(TimeSpan.FromSeconds(299));
         using (var resting = await harness.Client.PostChatAsync(Bodies.Simple(model: Model)))
         {

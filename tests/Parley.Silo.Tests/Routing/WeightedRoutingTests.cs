@@ -47,8 +47,8 @@ public sealed class WeightedRoutingTests
         }
         Assert.Equal([5, 5, 0], harness.Upstreams.Select(u => (int)u.State.RequestsReceived).ToArray());
 
-        harness.Upstreams[0].Options.ServerErrorRate = 1.0;
-        harness.Upstreams[1].Options.ServerErrorRate = 1.0;
+        harness.Upstreams[0].Faults.Set(harness.Upstreams[0].Faults.Current with { ServerErrorRate = 1.0 });
+        harness.Upstreams[1].Faults.Set(harness.Upstreams[1].Faults.Current with { ServerErrorRate = 1.0 });
         using var fallback = await harness.Client.PostChatAsync(Bodies.Simple(model: model));
 
         Assert.Equal(HttpStatusCode.OK, fallback.StatusCode);
