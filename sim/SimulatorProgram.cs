@@ -25,10 +25,11 @@ public static class SimulatorProgram
         }
         var options = app.Services.GetRequiredService<IOptions<SimulatorOptions>>().Value;
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses;
-        Console.WriteLine("Parley upstream simulator: an OpenAI-compatible fake, not a language model.");
+        Console.WriteLine("Parley upstream simulator: an OpenAI, Azure OpenAI and Anthropic fake, not a language model.");
         foreach (var address in addresses)
         {
-            Console.WriteLine($"  listening on:      {address}  (OpenAI base URL {address.TrimEnd('/')}/v1)");
+            var root = address.TrimEnd('/');
+            Console.WriteLine($"  listening on:      {address}  (OpenAI base URL {root}/v1, Azure OpenAI endpoint {root}, Anthropic base URL {root})");
         }
         Console.WriteLine(options.Describe());
         await app.WaitForShutdownAsync();

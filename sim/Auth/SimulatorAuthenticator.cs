@@ -13,8 +13,9 @@ internal enum KeySource
     /// <summary>OpenAI's <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     Bearer,
 
-    /// <summary>Anthropic's <c>x-api-key: &lt;key&gt;</c>.</summary>
-    XApiKey,
+    /// <summary>Anthropic's <c>x-api-key: &lt;key&gt;</c>, else <c>Authorization: Bearer &lt;key&gt;</c> (what Anthropic's
+    /// SDKs send since API version 2026-10-21); x-api-key wins when both are sent.</summary>
+    XApiKeyOrBearer,
 
     /// <summary>Azure OpenAI's <c>api-key: &lt;key&gt;</c>.</summary>
     ApiKey,
@@ -74,16 +75,22 @@ internal sealed class SimulatorAuthenticator
         token = default;
         var values = source switch
         {
-            KeySource.XApiKey => request.Headers[XApiKeyHeader],
+            KeySource.XApiKeyOrBearer => request.Headers[XApiKeyHeader],
             KeySource.ApiKey => request.Headers[ApiKeyHeader],
             _ => request.Headers.Authorization,
         };
+        var bearer = source == KeySource.Bearer;
+        if (source == KeySource.XApiKeyOrBearer && values.Count == 0)
+        {
+            values = request.Headers.Authorization;
+            bearer = true;
+        }
         if (values.Count != 1)
         {
             return AuthFailure.MissingKey;
         }
         var header = values[0].AsSpan();
-        if (source == KeySource.Bearer)
+        if (bearer)
         {
             if (!header.StartsWith(BearerPrefix, StringComparison.OrdinalIgnoreCase))
             {

@@ -1,16 +1,18 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Parley.Sim.Api;
 using Parley.Sim.Auth;
 using Parley.Sim.Chat;
+using Parley.Sim.Hosting;
 
 namespace Parley.Sim.Faults;
 
 /// <summary>GET /sim/faults shows the fault settings in force; POST /sim/faults changes any of them at run time
 /// (<see cref="FaultControl"/>), behind the same key check as the API. Rates are probabilities in [0, 1] adding up
 /// to at most 1; times are milliseconds; <c>fault_seed</c> reseeds the dice.</summary>
-internal sealed class FaultEndpoints(FaultControl control, SimulatorAuthenticator authenticator)
+internal sealed class FaultEndpoints(FaultControl control, SimulatorAuthenticator authenticator, ILogger<FaultEndpoints> logger)
 {
     // A settings object is a few hundred bytes; anything much larger is not one.
     private const int MaxBodyBytes = 64 * 1024;
@@ -58,6 +60,7 @@ internal sealed class FaultEndpoints(FaultControl control, SimulatorAuthenticato
             return;
         }
         control.Set(rates, seed);
+        SimulatorLog.FaultSettingsChanged(logger, rates, control.Seed);
         await WriteAsync(context);
     }
 

@@ -19,4 +19,7 @@ internal static partial class SimulatorLog
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The simulator failed to handle a request")]
     public static partial void Failed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Fault settings changed at run time: {Settings}, seed {Seed}")]
+    public static partial void FaultSettingsChanged(ILogger logger, Faults.FaultRates settings, int seed);
 }

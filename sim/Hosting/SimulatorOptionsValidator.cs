@@ -54,6 +54,10 @@ internal sealed class SimulatorOptionsValidator : IValidateOptions<SimulatorOpti
         {
             failures.Add("Simulator:TokensPerSecond must be 0 (unpaced) or positive.");
         }
+        if (options.ContentPolicyTrigger is { Length: > 0 } trigger && string.IsNullOrWhiteSpace(trigger))
+        {
+            failures.Add("Simulator:ContentPolicyTrigger must not be only white space (it would refuse nearly every prompt); leave it empty to turn the check off.");
+        }
         if (options.RateLimitRetryAfter <= TimeSpan.Zero)
         {
             failures.Add("Simulator:RateLimitRetryAfter must be positive.");

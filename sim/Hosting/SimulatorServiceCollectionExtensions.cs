@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Parley.Sim.Anthropic;
 using Parley.Sim.Auth;
 using Parley.Sim.Azure;
 using Parley.Sim.Chat;
@@ -45,24 +46,30 @@ public static class SimulatorServiceCollectionExtensions
         services.TryAddSingleton<KeyRateLimiter>();
         services.TryAddSingleton<CompletionResponder>();
         services.TryAddSingleton<ChatCompletionsEndpoint>();
+        services.TryAddSingleton<MessagesRequestParser>();
+        services.TryAddSingleton<MessagesResponder>();
+        services.TryAddSingleton<MessagesEndpoint>();
         services.TryAddSingleton<ModelsEndpoints>();
         services.TryAddSingleton<StatsEndpoints>();
         return services;
     }
 
     /// <summary>Maps POST /v1/chat/completions, POST /openai/deployments/{deployment}/chat/completions (Azure OpenAI),
+    /// POST /v1/messages (Anthropic),
     /// GET /v1/models[/{id}], GET /sim/stats, GET /sim/requests, GET and POST /sim/faults and POST /sim/reset under
     /// <paramref name="prefix"/>. Handlers are plain RequestDelegates (no parameter binding).</summary>
     public static RouteGroupBuilder MapSimulator(this IEndpointRouteBuilder endpoints, string prefix = "")
     {
         var services = endpoints.ServiceProvider;
         var chat = services.GetRequiredService<ChatCompletionsEndpoint>();
+        var messages = services.GetRequiredService<MessagesEndpoint>();
         var models = services.GetRequiredService<ModelsEndpoints>();
         var stats = services.GetRequiredService<StatsEndpoints>();
         var faults = services.GetRequiredService<FaultEndpoints>();
         var group = endpoints.MapGroup(prefix);
         group.MapPost("/v1/chat/completions", (RequestDelegate)chat.HandleAsync);
         group.MapPost(AzureDeployments.Route, (RequestDelegate)chat.HandleAzureAsync);
+        group.MapPost("/v1/messages", (RequestDelegate)messages.HandleAsync);
         group.MapGet("/v1/models", (RequestDelegate)models.ListAsync);
         group.MapGet("/v1/models/{id}", (RequestDelegate)models.GetAsync);
         group.MapGet("/sim/stats", (RequestDelegate)stats.StatsAsync);

@@ -29,18 +29,20 @@ public sealed class OptionsTests
     }
 
     [Fact]
-    public async Task Random_429_settings_are_validated_with_the_other_fault_rates()
+    public async Task Random_429_and_content_policy_settings_are_validated()
     {
         var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => SimulatorHost.StartAsync(o =>
         {
             o.RateLimitRate = 0.6;
             o.CutBeforeFirstByteRate = 0.5;
             o.RateLimitRetryAfter = TimeSpan.Zero;
+            o.ContentPolicyTrigger = "  ";
         }));
         var outOfRange = await Assert.ThrowsAsync<OptionsValidationException>(() => SimulatorHost.StartAsync(o => o.RateLimitRate = 1.5));
 
         Assert.Contains("Simulator fault rates must add up to at most 1.", failure.Failures);
         Assert.Contains("Simulator:RateLimitRetryAfter must be positive.", failure.Failures);
+        Assert.Contains(failure.Failures, f => f.StartsWith("Simulator:ContentPolicyTrigger must not be only white space", StringComparison.Ordinal));
         Assert.Contains("Simulator:RateLimitRate must be between 0 and 1 (was 1.5).", outOfRange.Failures);
     }
 
