@@ -36,6 +36,8 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
             settings["Parley:Providers:anthropic:BaseUrl"] = _anthropic.Url.ToString();
             settings["Parley:Providers:anthropic:ApiKey"] = AnthropicKey;
             settings["Parley:Providers:anthropic:DefaultMaxTokens"] = "1000";
+            settings["Parley:Providers:anthropic:ForwardHeaders:0"] = "x-sim-fault";
+            settings["Parley:Providers:anthropic:Resilience:Retry:MaxRetries"] = "1";
             settings[$"Parley:Models:{Model}:Provider"] = "anthropic";
             settings[$"Parley:Models:{Model}:UpstreamModel"] = "claude-sim";
         });
@@ -188,6 +190,9 @@ public sealed class AnthropicProviderTests : IAsyncLifetime
         Assert.Equal(0, _anthropic.State.RequestsReceived);
 
         using var overloaded = await _client.PostChatAsync(Bodies.Simple(model: Model), r => r.Headers.Add("x-sim-fault", "503"));
-        await overloaded.AssertErrorAsync(HttpStatusCode.BadGateway, "upstream_error", type: "upstream_error");
+        // Anthropic's 529 overloaded_error is a server failure: retried, then answered as 502.
+        var error = await overloaded.AssertErrorAsync(HttpStatusCode.BadGateway, "upstream_error", type: "upstream_error");
+        Assert.Contains("HTTP 529", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("2", overloaded.Header("x-parley-attempts"));
     }
 }
