@@ -1,4 +1,5 @@
 using System.Buffers;
+using Parley.Silo.Chat;
 
 namespace Parley.Silo.Cache;
 
@@ -6,7 +7,7 @@ namespace Parley.Silo.Cache;
 /// pooled buffer. Past the limit it stops copying (and frees the copy) but keeps passing bytes through.
 /// Disposing the stream (a <c>PipeReader</c> does when it completes) disposes the upstream body but keeps the copy:
 /// <see cref="ResponseCache.StoreAsync"/> releases it, or <see cref="ReleaseRecording"/> when the answer is not stored.</summary>
-internal sealed class RecordingStream : Stream
+internal sealed class RecordingStream : ReadOnlyStream
 {
     private const int InitialCapacity = 16 * 1024;
 
@@ -38,11 +39,6 @@ internal sealed class RecordingStream : Stream
     /// <summary>The copy so far; empty once released. Valid until <see cref="ReleaseRecording"/>.</summary>
     public ReadOnlySpan<byte> Recorded => _buffer is null ? default : _buffer.AsSpan(0, _length);
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -55,9 +51,6 @@ internal sealed class RecordingStream : Stream
         }
         return AwaitRead(read, buffer);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(Span<byte> buffer)
     {
@@ -74,14 +67,6 @@ internal sealed class RecordingStream : Stream
         _released = true;
         ReturnBuffer();
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

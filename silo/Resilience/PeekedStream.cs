@@ -1,10 +1,11 @@
 using System.Buffers;
+using Parley.Silo.Chat;
 
 namespace Parley.Silo.Resilience;
 
 /// <summary>A body whose first bytes were read before the answer was committed to (to know the upstream really
 /// answered): those bytes, then the rest of the upstream stream. Read-only, forward-only.</summary>
-internal sealed class PeekedStream : Stream
+internal sealed class PeekedStream : ReadOnlyStream
 {
     private const int PeekBytes = 4096;
 
@@ -43,11 +44,6 @@ internal sealed class PeekedStream : Stream
         return null;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -65,21 +61,6 @@ internal sealed class PeekedStream : Stream
         }
         return _inner.ReadAsync(buffer, cancellationToken);
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

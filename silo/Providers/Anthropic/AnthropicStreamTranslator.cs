@@ -1,3 +1,5 @@
+using Parley.Silo.Chat;
+
 namespace Parley.Silo.Providers.Anthropic;
 
 /// <summary>A read-only stream over an Anthropic SSE response body that reads as the OpenAI chat completion stream
@@ -19,7 +21,7 @@ namespace Parley.Silo.Providers.Anthropic;
 /// <para>If the upstream body ends before <c>message_stop</c>, this stream ends too, without <c>[DONE]</c>, so the
 /// relay sees the cut; an <see cref="IOException"/> from the upstream body propagates.</para>
 /// </remarks>
-internal sealed class AnthropicStreamTranslator : Stream
+internal sealed class AnthropicStreamTranslator : ReadOnlyStream
 {
     private const int ReadBytes = 4096;
     private const int InitialOutputBytes = 4096;
@@ -45,11 +47,6 @@ internal sealed class AnthropicStreamTranslator : Stream
         _events = new AnthropicEventTranslator(_output, created);
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -86,20 +83,6 @@ internal sealed class AnthropicStreamTranslator : Stream
             TranslateCompleteEvents();
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    /// <summary>The relay reads asynchronously; a blocking read of a network stream has no place on its path.</summary>
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Read asynchronously.");
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

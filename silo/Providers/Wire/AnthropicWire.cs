@@ -96,9 +96,9 @@ internal sealed class AnthropicWire(ProviderOptions options, Func<Uri> baseAddre
 
     public async ValueTask<UpstreamError> ReadErrorAsync(UpstreamCall call, CancellationToken cancellationToken)
     {
-        using var body = await ErrorBodies.ReadAsync(call.Response, cancellationToken).ConfigureAwait(false);
+        using var body = await UpstreamBodies.ReadAsync(call.Response, cancellationToken).ConfigureAwait(false);
         var error = AnthropicResponseTranslator.ReadError(call.StatusCode, body.WrittenSpan);
-        return new UpstreamError(ErrorBodies.Truncate(error.Message), error.Type, error.Code, error.Param);
+        return new UpstreamError(UpstreamBodies.Truncate(error.Message), error.Type, error.Code, error.Param);
     }
 
     private static long? Long(HttpResponseHeaders headers, string name)

@@ -31,12 +31,12 @@ internal class OpenAIWire(ProviderOptions options, Func<Uri> baseAddress) : IUps
         => UpstreamAnswers.Outcome(response, at, wasTrial);
 
     public ValueTask<UpstreamBodyStream> OpenBodyAsync(UpstreamCall call, CancellationToken cancellationToken)
-        => ErrorBodies.PassThroughAsync(call.Response, cancellationToken);
+        => UpstreamBodies.PassThroughAsync(call.Response, cancellationToken);
 
     public async ValueTask<UpstreamError> ReadErrorAsync(UpstreamCall call, CancellationToken cancellationToken)
     {
-        using var body = await ErrorBodies.ReadAsync(call.Response, cancellationToken).ConfigureAwait(false);
-        return ErrorBodies.ParseOpenAI(body.WrittenSpan);
+        using var body = await UpstreamBodies.ReadAsync(call.Response, cancellationToken).ConfigureAwait(false);
+        return UpstreamBodies.ParseOpenAI(body.WrittenSpan);
     }
 
     protected virtual void Authenticate(HttpRequestMessage message, PoolKey key)

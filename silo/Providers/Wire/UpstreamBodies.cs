@@ -5,7 +5,7 @@ namespace Parley.Silo.Providers.Wire;
 
 /// <summary>Reading an upstream's answer body: passed through as it is when it succeeded, read (bounded) and parsed into
 /// OpenAI's error fields when it refused.</summary>
-internal static class ErrorBodies
+internal static class UpstreamBodies
 {
     // Enough for any real error body; a larger one is cut, never buffered whole.
     private const int MaxErrorBodyBytes = 64 * 1024;
