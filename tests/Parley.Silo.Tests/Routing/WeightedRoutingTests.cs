@@ -55,4 +55,31 @@ public sealed class WeightedRoutingTests
         Assert.Equal(RoutingHarness.Provider(2), fallback.Header("x-parley-provider"));
         Assert.Equal("3", fallback.Header("x-parley-attempts"));
     }
+
+    [Fact]
+    public async Task Latency_aware_routing_sends_little_to_a_slow_region_but_keeps_measuring_it()
+    {
+        const string model = "nearest";
+        await using var harness = await RoutingHarness.StartAsync(2, settings =>
+        {
+            RoutingHarness.Group(settings, model, (0, 1, 0), (1, 1, 0));
+            settings[$"Parley:Models:{model}:Strategy"] = "LatencyAware";
+            settings["Parley:Routing:ProbeInterval"] = "00:00:00.500";
+        }, (i, o) => o.TimeToFirstToken = TimeSpan.FromMilliseconds(i == 0 ? 0 : 150));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var calls = 0;
+        while (watch.Elapsed < TimeSpan.FromSeconds(3))
+        {
+            using var response = await harness.Client.PostChatAsync(Bodies.Simple(stream: true, model: model));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            calls++;
+        }
+
+        var slow = harness.Upstreams[1].State.Completed;
+        // Chosen once while unmeasured, then only as the probe (about every 0.5 s); the fast one takes the rest.
+        Assert.InRange(slow, 2, 12);
+        Assert.Equal(calls - slow, harness.Upstreams[0].State.Completed);
+        Assert.True(calls > 50, $"{calls} calls");
+    }
 }
