@@ -122,8 +122,7 @@ internal sealed class UpstreamCatalogOptionsValidator : IValidateOptions<Upstrea
         }
         foreach (var rules in routing.Rules.GroupBy(r => r.Model, StringComparer.Ordinal))
         {
-            var last = rules.Last();
-            if (!options.Models.ContainsKey(rules.Key) && last is not { MaxPromptTokens: null, MinPromptTokens: null, HasTools: null, Stream: null })
+            if (!options.Models.ContainsKey(rules.Key) && !rules.Last().IsUnconditional)
             {
                 failures.Add($"{UpstreamCatalogOptions.RoutingSection}:Rules for '{rules.Key}' (a name no model has) must end with a rule without conditions.");
             }

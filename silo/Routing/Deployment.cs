@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.ExceptionServices;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.Silo.Providers;
@@ -115,7 +116,7 @@ internal sealed partial class Deployment : IDeploymentEvents
             Interlocked.Decrement(ref _inFlight);
             if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
-                throw exception;
+                ExceptionDispatchInfo.Throw(exception);
             }
             return new DeploymentOutcome(this, null, exception, state.Attempts);
         }

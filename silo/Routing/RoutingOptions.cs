@@ -52,4 +52,6 @@ public sealed class RoutingRuleOptions
 
     /// <summary>true: only streamed requests; false: only non-streamed ones.</summary>
     public bool? Stream { get; set; }
+
+    internal bool IsUnconditional => MaxPromptTokens is null && MinPromptTokens is null && HasTools is null && Stream is null;
 }

@@ -14,8 +14,6 @@ internal sealed class RoutingRule(string name, RoutingRuleOptions options, Catal
 
     public CatalogModel Target { get; } = target;
 
-    public bool IsUnconditional => options is { MaxPromptTokens: null, MinPromptTokens: null, HasTools: null, Stream: null };
-
     public bool Matches(in RequestTraits request)
         => (options.MaxPromptTokens is not { } max || request.PromptTokens <= max)
             && (options.MinPromptTokens is not { } min || request.PromptTokens >= min)

@@ -49,8 +49,7 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
                 switch (exception)
                 {
                     case BrokenCircuitException:
-                        // Half-open with its trial in flight, or opened since it was picked: not an attempt.
-                        attempts -= outcome.Attempts;
+                        // Half-open with its trial in flight, or opened since it was picked: nothing was sent.
                         break;
                     case UpstreamCapacityException full:
                         capacity = capacity is { } known && known < full.RetryAfter ? known : full.RetryAfter;
