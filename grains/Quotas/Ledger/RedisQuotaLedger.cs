@@ -21,7 +21,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         var periods = QuotaPeriods.At(request.Now);
         var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd,
             (long)request.ReservationTtl.TotalMilliseconds, request.UserLimits, request.KeyLimits);
-        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Admit, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Admit, request.UserId, request.KeyId, args, cancellationToken).ConfigureAwait(false);
         var status = (long)result[0];
         if (status < 0)
         {
@@ -44,7 +44,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         var periods = QuotaPeriods.At(request.Now);
         var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd, 0,
             request.UserLimits, request.KeyLimits);
-        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Settle, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Settle, request.UserId, request.KeyId, args, cancellationToken).ConfigureAwait(false);
         return (long)result[0] switch
         {
             0 => new SettlementResult(false, []),
@@ -58,39 +58,37 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var periods = QuotaPeriods.At(now);
         var args = Arguments(periods, keyId ?? string.Empty, string.Empty, 0, 0, 0, QuotaLimits.None, null);
-        var r = await EvaluateAsync(RedisQuotaLedgerScripts.Usage, userId, keyId ?? string.Empty, periods, args, cancellationToken).ConfigureAwait(false);
+        var r = await EvaluateAsync(RedisQuotaLedgerScripts.Usage, userId, keyId ?? string.Empty, args, cancellationToken).ConfigureAwait(false);
         return new QuotaUsage((long)r[0], (long)r[1], (long)r[2], (long)r[3], (long)r[4], (long)r[5], (long)r[6], periods.Day, periods.Month);
     }
 
-    private async Task<RedisResult[]> EvaluateAsync(string script, string userId, string keyId, QuotaPeriods periods, RedisValue[] args,
+    private async Task<RedisResult[]> EvaluateAsync(string script, string userId, string keyId, RedisValue[] args,
         CancellationToken cancellationToken)
     {
         var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
-        var keys = RedisQuotaKeys.Build(connection, userId, keyId, periods);
+        var keys = RedisQuotaKeys.Build(connection, userId, keyId);
         return (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
     }
 
     private static RedisValue[] Arguments(in QuotaPeriods periods, string keyId, string reservationId, long tokens, long cost,
         long ttlMs, QuotaLimits user, QuotaLimits? key)
     {
-        var grace = (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds;
-        var args = new RedisValue[28];
+        var args = new RedisValue[27];
         args[0] = periods.NowMs;
         args[1] = periods.Day;
         args[2] = periods.PreviousDay;
         args[3] = periods.Month;
         args[4] = periods.PreviousMonth;
-        args[5] = periods.MsUntilDayEnd + grace;
-        args[6] = periods.MsUntilMonthEnd + grace;
-        args[7] = keyId;
-        args[8] = reservationId;
-        args[9] = tokens;
-        args[10] = cost;
-        args[11] = ttlMs;
-        args[12] = periods.MsUntilDayEnd;
-        args[13] = periods.MsUntilMonthEnd;
-        WriteLimits(args, 14, user);
-        WriteLimits(args, 21, key ?? QuotaLimits.None);
+        args[5] = periods.MsUntilMonthEnd + (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds;
+        args[6] = keyId;
+        args[7] = reservationId;
+        args[8] = tokens;
+        args[9] = cost;
+        args[10] = ttlMs;
+        args[11] = periods.MsUntilDayEnd;
+        args[12] = periods.MsUntilMonthEnd;
+        WriteLimits(args, 13, user);
+        WriteLimits(args, 20, key ?? QuotaLimits.None);
         return args;
     }
 
