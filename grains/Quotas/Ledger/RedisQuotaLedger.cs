@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Runtime.Redis;
@@ -13,7 +14,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
 {
     private const int HeaderLength = 17;
     private const int AlertLength = 6;
-    private static readonly RedisValue None = string.Empty;
+    private const int NumberCount = 21;
 
     public async Task<AdmissionResult> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
@@ -73,37 +74,37 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
     private static RedisValue[] Arguments(in QuotaPeriods periods, string keyId, string reservationId, long tokens, long cost,
         long ttlMs, QuotaLimits user, QuotaLimits? key)
     {
-        var args = new RedisValue[27];
-        args[0] = periods.NowMs;
-        args[1] = periods.Day;
-        args[2] = periods.PreviousDay;
-        args[3] = periods.Month;
-        args[4] = periods.PreviousMonth;
-        args[5] = periods.MsUntilMonthEnd + (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds;
-        args[6] = keyId;
-        args[7] = reservationId;
-        args[8] = tokens;
-        args[9] = cost;
-        args[10] = ttlMs;
-        args[11] = periods.MsUntilDayEnd;
-        args[12] = periods.MsUntilMonthEnd;
-        WriteLimits(args, 13, user);
-        WriteLimits(args, 20, key ?? QuotaLimits.None);
-        return args;
+        // The numbers travel as one block of little-endian doubles (exact for integers below 2^53): the script reads
+        // them with one struct.unpack, cheaper inside Redis than parsing a string argument each.
+        Span<double> numbers =
+        [
+            periods.NowMs, periods.MsUntilMonthEnd + (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds, tokens, cost, ttlMs,
+            periods.MsUntilDayEnd, periods.MsUntilMonthEnd,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        WriteLimits(numbers[7..], user);
+        WriteLimits(numbers[14..], key ?? QuotaLimits.None);
+        var block = new byte[NumberCount * sizeof(double)];
+        for (var i = 0; i < NumberCount; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(block.AsSpan(i * sizeof(double)), numbers[i]);
+        }
+        return [periods.Day, periods.PreviousDay, periods.Month, periods.PreviousMonth, keyId, reservationId, block];
     }
 
-    private static void WriteLimits(RedisValue[] args, int at, QuotaLimits limits)
+    private static void WriteLimits(Span<double> at, QuotaLimits limits)
     {
-        args[at] = Limit(limits.RequestsPerMinute);
-        args[at + 1] = Limit(limits.TokensPerMinute);
-        args[at + 2] = Limit(limits.ConcurrentRequests);
-        args[at + 3] = Limit(limits.TokensPerDay);
-        args[at + 4] = Limit(limits.TokensPerMonth);
-        args[at + 5] = Limit(limits.MicrosUsdPerDay);
-        args[at + 6] = Limit(limits.MicrosUsdPerMonth);
+        at[0] = Limit(limits.RequestsPerMinute);
+        at[1] = Limit(limits.TokensPerMinute);
+        at[2] = Limit(limits.ConcurrentRequests);
+        at[3] = Limit(limits.TokensPerDay);
+        at[4] = Limit(limits.TokensPerMonth);
+        at[5] = Limit(limits.MicrosUsdPerDay);
+        at[6] = Limit(limits.MicrosUsdPerMonth);
     }
 
-    private static RedisValue Limit(long? value) => value is { } v ? v : None;
+    // No limit is NaN: every comparison with it is false, so the script never refuses by it.
+    private static double Limit(long? value) => value is { } v ? v : double.NaN;
 
     private static WindowState Window(RedisResult[] r, int at)
     {

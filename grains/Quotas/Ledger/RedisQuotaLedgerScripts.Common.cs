@@ -3,16 +3,18 @@ namespace Parley.Grains.Quotas.Ledger;
 internal static partial class RedisQuotaLedgerScripts
 {
     /// <summary>Shared by every script: reads the scope records (and the call's reservation) with one HMGET, brings
-    /// them up to date (expired reservations released, entries older than the window cut) and <c>finish</c>, which
-    /// writes back whatever changed with one HSET and keeps the keys' expiry.
+    /// them up to date (<see cref="Maintenance"/>), and <c>finish</c>, which writes back whatever changed with one HSET
+    /// and keeps the keys' expiry.
     /// <para>A scope record (the user's, or one key's) is <c>struct.pack(RECORD, …)</c> of: [1] entries in the window
     /// set, [2] tokens in the window and late sets together, [3] the window set's lowest score, [4] entries in the late
     /// set, [5] reservations in the in-flight set, [6] no later than their earliest expiry, [7] (ARGV ms) until when the
     /// window and late sets live, [8] until when the state hash and in-flight set live; then three day slots at [9] and
     /// three month slots at [21], each (name, tokens, micro-USD, alert bits). Counts and bounds let the common call read
     /// no set at all: a set is read only when its oldest entry may have left the window ([3]) or a reservation may have
-    /// expired ([6]). Binary packing because string.match/format of the numbers cost more than the Redis calls.</para>
-    /// <para>Periods: a call charges its own day and month and settles or releases into the reservation's when that is
+    /// expired ([6]). Binary packing because string.match and string.format of the numbers cost more than the Redis
+    /// calls do. A reservation is <c>struct.pack(RESERVATION, tokens, micro-USD, admitted ms, day, month)</c> followed
+    /// by its key id (as the tail, so that any id fits).</para>
+    /// <para>Periods: a call charges its own day and month, and settles or releases into the reservation's when that is
     /// the current or previous one (as the calendar hashes of earlier versions did); the three newest of each are kept,
     /// so a silo whose clock is a little behind still finds its previous day. Alert bits: 1, 2, 4 the tokens budget's
     /// 50, 80, 100 %; 8, 16, 32 the money budget's.</para>
@@ -23,24 +25,26 @@ internal static partial class RedisQuotaLedgerScripts
     /// (then <c>SLACK</c> more, so an active user renews about every two minutes); <c>MARGIN</c> also absorbs clock
     /// differences between silos, as time comes only from ARGV while TTLs run on the server's clock.</para></summary>
     private const string Common = """
-        local now = tonumber(ARGV[1])
+        local A = {struct.unpack('<ddddddddddddddddddddd', ARGV[7])}
+        local now, STATE_TTL, tokens, cost, ttl = A[1], A[2], A[3], A[4], A[5]
         local WINDOW, MARGIN, SLACK, CHUNK = 60000, 60000, 120000, 500
-        local RECORD = '<ddddddddsdddsdddsdddsdddsdddsddd'
+        local RECORD, RESERVATION = '<ddddddddsdddsdddsdddsdddsdddsddd', '<dddss'
         local N, SUM, OLD, LATE, LIVE, NEXT, HORIZON, STATE, DAYS, MONTHS = 1, 2, 3, 4, 5, 6, 7, 8, 9, 21
         local THRESHOLDS, BITS = {50, 80, 100}, {1, 2, 4, 8, 16, 32}
         local function I(n) return string.format('%d', n) end
         local H = KEYS[1]
-        local today, yesterday, month, lastMonth = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-        local keyId, id = ARGV[7], ARGV[8]
+        local today, yesterday, month, lastMonth, keyId, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local hasKey = keyId ~= ''
-        local U = {win = KEYS[2], late = KEYS[3], inflight = KEYS[4], field = 'u', scope = 0}
-        local K = hasKey and {win = KEYS[5], late = KEYS[6], inflight = KEYS[7], field = 'k:' .. keyId, scope = 1} or nil
+        -- limits: where the scope's limits start in A (rpm, tpm, concurrency, day tokens, month tokens, day and month
+        -- money); an unset one is NaN, which every comparison fails, so it never refuses.
+        local U = {win = KEYS[2], late = KEYS[3], inflight = KEYS[4], field = 'u', scope = 0, limits = 8}
+        local K = hasKey and {win = KEYS[5], late = KEYS[6], inflight = KEYS[7], field = 'k:' .. keyId, scope = 1, limits = 15} or nil
         local scopes = hasKey and {U, K} or {U}
         local others, alerts, released, reservation = {}, {}, {}, nil
         local state = hasKey and redis.call('HMGET', H, 'r:' .. id, 'u', K.field) or redis.call('HMGET', H, 'r:' .. id, 'u')
 
-        for i, s in ipairs(scopes) do
-          local raw = state[i + 1]
+        for i = 1, #scopes do
+          local s, raw = scopes[i], state[i + 1]
           if raw then
             s.r = {struct.unpack(RECORD, raw)}
           else
@@ -72,59 +76,65 @@ internal static partial class RedisQuotaLedgerScripts
           return at
         end
 
-        -- A reservation: "tokens:micros:admittedMs:day:month:keyId" (tokens kept as text: it names the window entry).
-        local function parse(raw)
-          local t, c, at, d, m, kid = string.match(raw, '^(%-?%d+):(%-?%d+):(%-?%d+):([^:]*):([^:]*):(.*)$')
-          return {tok = t, tokens = tonumber(t), cost = tonumber(c), at = at, day = d, month = m, kid = kid}
-        end
-
-        -- Adds to a scope's counters of the reservation's day and month, while they are the current or previous one.
-        local function addToPeriods(s, res, tokens, cost)
-          local d = (res.day == today or res.day == yesterday) and slotOf(s.r, DAYS, res.day)
-          local m = (res.month == month or res.month == lastMonth) and slotOf(s.r, MONTHS, res.month)
-          if d then s.r[d + 1], s.r[d + 2] = s.r[d + 1] + tokens, s.r[d + 2] + cost end
-          if m then s.r[m + 1], s.r[m + 2] = s.r[m + 1] + tokens, s.r[m + 2] + cost end
+        -- Adds to a scope's counters of a reservation's day and month, while they are the current or previous one.
+        local function addToPeriods(s, day, mon, dTok, dUsd)
+          local r = s.r
+          local d = (day == today or day == yesterday) and slotOf(r, DAYS, day)
+          local m = (mon == month or mon == lastMonth) and slotOf(r, MONTHS, mon)
+          if d then r[d + 1], r[d + 2] = r[d + 1] + dTok, r[d + 2] + dUsd end
+          if m then r[m + 1], r[m + 2] = r[m + 1] + dTok, r[m + 2] + dUsd end
           s.dirty = true
           return d, m
         end
 
-        -- The scope a released reservation's key gives back to: the call's key, or another key's record.
-        local function keyScope(kid)
-          if kid == '' then return nil end
-          if hasKey and kid == keyId then return K end
-          if others[kid] == nil then
-            local raw = redis.call('HGET', H, 'k:' .. kid)
-            others[kid] = raw and {field = 'k:' .. kid, r = {struct.unpack(RECORD, raw)}} or false
+        -- Before a call adds to the scope's window or late set: they must live one window more, plus the margin.
+        local function ensure(s)
+          if s.r[HORIZON] < now + WINDOW + MARGIN then
+            s.ttl = WINDOW + MARGIN + SLACK
+            s.r[HORIZON], s.dirty = now + s.ttl, true
           end
-          return others[kid] or nil
         end
 
-        -- The in-flight count and earliest expiry, read again after members left the set (the sentinel excluded).
-        local function reread(s)
-          s.r[LIVE] = redis.call('ZCOUNT', s.inflight, '-inf', '(+inf')
-          s.r[NEXT] = s.r[LIVE] > 0 and tonumber(redis.call('ZRANGE', s.inflight, 0, 0, 'WITHSCORES')[2]) or 0
-          s.dirty = true
-        end
-
-        -- Cuts the entries at or before the cutoff (a prefix of the set, members "tokens:id"), reading a few more than
-        -- one usually leaves per call; returns how many, their tokens, and the lowest score left (nil: set empty).
-        local function cut(key, cutoff)
-          local removed, amount, start, size = 0, 0, 0, 4
-          while true do
-            local e = redis.call('ZRANGE', key, start, start + size - 1, 'WITHSCORES')
-            for i = 1, #e, 2 do
-              local score = tonumber(e[i + 1])
-              if score > cutoff then
-                if removed > 0 then redis.call('ZREMRANGEBYRANK', key, 0, removed - 1) end
-                return removed, amount, score
-              end
-              removed, amount = removed + 1, amount + tonumber(string.match(e[i], '^%d+'))
+        local function finish(result)
+          -- Whatever creates the state hash gives it its expiry.
+          if U.fresh and (U.dirty or hasKey and K.dirty or reservation) then U.extend = true end
+          local args, n = {}, 0
+          for i = 1, #scopes do
+            local s = scopes[i]
+            if s.extend then s.r[STATE], s.dirty = now + STATE_TTL, true end
+            if s.dirty then
+              n = n + 2
+              args[n - 1], args[n] = s.field, struct.pack(RECORD, unpack(s.r, 1, 32))
             end
-            if #e < 2 * size then break end
-            start, size = start + size, math.min(size * 4, CHUNK)
           end
-          if removed > 0 then redis.call('DEL', key) end
-          return removed, amount, nil
+          for _, o in pairs(others) do
+            if o and o.dirty then
+              n = n + 2
+              args[n - 1], args[n] = o.field, struct.pack(RECORD, unpack(o.r, 1, 32))
+            end
+          end
+          if reservation then
+            n = n + 2
+            args[n - 1], args[n] = 'r:' .. id, reservation
+          end
+          if n > 0 then redis.call('HSET', H, unpack(args)) end
+          for i = 1, #scopes do
+            local s = scopes[i]
+            if s.extend then
+              redis.call('ZADD', s.inflight, '+inf', '')
+              redis.call('PEXPIRE', s.inflight, STATE_TTL)
+              if s == U then redis.call('PEXPIRE', H, STATE_TTL) end
+            end
+            -- A window or late set this call created (it was empty, so Redis had deleted it) gets the horizon's rest.
+            if s.ttl then
+              if s.r[N] > 0 then redis.call('PEXPIRE', s.win, s.ttl) end
+              if s.r[LATE] > 0 then redis.call('PEXPIRE', s.late, s.ttl) end
+            else
+              if s.newWin then redis.call('PEXPIRE', s.win, s.r[HORIZON] - now) end
+              if s.newLate then redis.call('PEXPIRE', s.late, s.r[HORIZON] - now) end
+            end
+          end
+          return result
         end
 
         """ + Maintenance;

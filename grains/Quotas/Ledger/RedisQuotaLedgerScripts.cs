@@ -1,14 +1,14 @@
 namespace Parley.Grains.Quotas.Ledger;
 
 /// <summary>The ledger's Lua scripts. Each is one EVALSHA over the fixed key list of <see cref="RedisQuotaKeys"/>
-/// (all in the user's hash slot) and the argument list of <see cref="RedisQuotaLedger"/>:
-/// ARGV[1] now (unix ms), [2] day, [3] previous day, [4] month, [5] previous month, [6] state TTL (ms until the month
-/// ends, plus the grace), [7] key id ('' none), [8] reservation id, [9] tokens, [10] micro-USD, [11] reservation TTL
-/// (ms), [12] ms until the day ends, [13] ms until the month ends, [14..20] the user's limits and [21..27] the key's
-/// (rpm, tpm, concurrency, day tokens, month tokens, day money, month money; '' = none).
-/// Time comes only from ARGV[1] (never TIME), so the caller's clock decides. Numbers concatenated into strings go
-/// through string.format('%d') because Lua 5.1 would print large doubles in exponent form (redis.call arguments need
-/// not: Redis formats them with 17 digits).
+/// (all in the user's hash slot) and the argument list of <see cref="RedisQuotaLedger"/>: ARGV[1] day, [2] previous
+/// day, [3] month, [4] previous month, [5] key id ('' none), [6] reservation id, [7] the numbers, as 21 little-endian
+/// doubles (one struct.unpack instead of parsing 21 strings): now (unix ms), state TTL (ms until the month ends plus
+/// the grace), tokens, micro-USD, reservation TTL (ms), ms until the day ends, ms until the month ends, the user's
+/// limits and the key's (rpm, tpm, concurrency, day tokens, month tokens, day money, month money; NaN = none).
+/// Time comes only from ARGV (never TIME), so the caller's clock decides. Numbers concatenated into strings go through
+/// string.format('%d') because Lua 5.1 would print large doubles in exponent form (redis.call arguments need not:
+/// Redis formats them with 17 digits).
 /// <para>An admission far from every limit with nothing expired makes 4 calls (6 with a key that has limits): HMGET of
 /// the state hash, ZADD to the window and in-flight sets of each scope, HSET of the state hash. Windows stay exact: an
 /// entry leaves at exactly t + 60 s, since the record's lowest score says when the next one is due.</para></summary>
@@ -20,24 +20,23 @@ internal static partial class RedisQuotaLedgerScripts
         -- A reservation released just now (expired) frees its id; one still in flight does not.
         if state[1] and not released[id] then return finish({-1}) end
 
-        local kind, limit, retry = check(U, UL)
+        local kind, limit, retry = check(U)
         local scope = 0
         if not kind and hasKey then
-          kind, limit, retry = check(K, KL)
+          kind, limit, retry = check(K)
           scope = 1
         end
         if kind then
           local out = {0, scope, kind, limit, retry}
-          windowState(out, U, UL, false)
-          windowState(out, K, KL, false)
+          windowState(out, U, false)
+          windowState(out, K, false)
           -- A budget that refuses is exhausted: that is its 100 % alert, reported once per period like the others
           -- (with reservations, use may stop just short of the limit and never cross it by itself).
           if kind >= 3 then
             local s = (scope == 1) and K or U
-            local isDay = (kind == 3 or kind == 5)
+            local isDay, isTokens = (kind == 3 or kind == 5), (kind == 3 or kind == 4)
             local at
             if isDay then at = s.day or openSlot(s, DAYS, today) else at = s.month or openSlot(s, MONTHS, month) end
-            local isTokens = (kind == 3 or kind == 4)
             local b = isTokens and 4 or 32
             if at and bit.band(s.r[at + 3], b) == 0 then
               s.r[at + 3], s.dirty = bit.bor(s.r[at + 3], b), true
@@ -50,41 +49,40 @@ internal static partial class RedisQuotaLedgerScripts
         end
 
         local expiry = now + ttl
-        reservation = ARGV[9] .. ':' .. ARGV[10] .. ':' .. ARGV[1] .. ':' .. today .. ':' .. month .. ':' .. keyId
-        local member = ARGV[9] .. ':' .. id
-        for i, s in ipairs(scopes) do
-          local r = s.r
+        reservation = struct.pack(RESERVATION, tokens, cost, now, today, month) .. keyId
+        local member = I(tokens) .. ':' .. id
+        for i = 1, #scopes do
+          local s = scopes[i]
+          local r, b = s.r, s.limits
           ensure(s)
           -- The reservation must be releasable after its expiry: the state and in-flight set must outlive it.
           if r[STATE] < expiry + MARGIN then s.extend = true end
-          if r[N] == 0 then created(s, s.win); r[OLD] = now elseif now < r[OLD] then r[OLD] = now end
-          if r[LIVE] == 0 then r[NEXT] = expiry elseif expiry < r[NEXT] then r[NEXT] = expiry end
+          if r[N] == 0 then s.newWin, r[OLD] = true, now elseif now < r[OLD] then r[OLD] = now end
+          if r[LIVE] == 0 or expiry < r[NEXT] then r[NEXT] = expiry end
           -- ZADD's count keeps the record exact even if a settled id were reused while its entry is in the window.
           local added = redis.call('ZADD', s.win, now, member)
           r[N], r[SUM] = r[N] + added, r[SUM] + added * tokens
-          r[LIVE] = r[LIVE] + redis.call('ZADD', s.inflight, expiry, id)
-          s.dirty = true
+          r[LIVE], s.dirty = r[LIVE] + redis.call('ZADD', s.inflight, expiry, id), true
 
-          local L = i == 1 and UL or KL
           local d = s.day or openSlot(s, DAYS, today)
           local m = s.month or openSlot(s, MONTHS, month)
           if d then
             local tok, usd = r[d + 1], r[d + 2]
             r[d + 1], r[d + 2] = tok + tokens, usd + cost
-            crossed(s, d, 3, tok, tok + tokens, L.dtok, 0)
-            crossed(s, d, 5, usd, usd + cost, L.dusd, 3)
+            crossed(s, d, 3, tok, tok + tokens, A[b + 3], 0)
+            crossed(s, d, 5, usd, usd + cost, A[b + 5], 3)
           end
           if m then
             local tok, usd = r[m + 1], r[m + 2]
             r[m + 1], r[m + 2] = tok + tokens, usd + cost
-            crossed(s, m, 4, tok, tok + tokens, L.mtok, 0)
-            crossed(s, m, 6, usd, usd + cost, L.musd, 3)
+            crossed(s, m, 4, tok, tok + tokens, A[b + 4], 0)
+            crossed(s, m, 6, usd, usd + cost, A[b + 6], 3)
           end
         end
 
         local out = {1, 0, 0, 0, 0}
-        windowState(out, U, UL, true)
-        windowState(out, K, KL, true)
+        windowState(out, U, true)
+        windowState(out, K, true)
         for i = 1, #alerts do out[#out + 1] = alerts[i] end
         return finish(out)
         """;
@@ -94,39 +92,38 @@ internal static partial class RedisQuotaLedgerScripts
     public const string Settle = Common + Alerts + """
         local raw = state[1]
         if not raw or released[id] then return finish({0}) end
-        local res = parse(raw)
-        if res.kid ~= keyId then return finish({-1}) end
+        local rTokens, rCost, rAt, rDay, rMonth, at = struct.unpack(RESERVATION, raw)
+        if string.sub(raw, at) ~= keyId then return finish({-1}) end
         redis.call('HDEL', H, 'r:' .. id)
-        local tokens, cost = tonumber(ARGV[9]), tonumber(ARGV[10])
-        local dTok, dUsd = tokens - res.tokens, cost - res.cost
-        for i, s in ipairs(scopes) do
-          local r = s.r
+        local dTok, dUsd = tokens - rTokens, cost - rCost
+        for i = 1, #scopes do
+          local s = scopes[i]
+          local r, b = s.r, s.limits
           r[LIVE], s.dirty = r[LIVE] - redis.call('ZREM', s.inflight, id), true
           -- The minute window takes the actual amount: in place while the admission is still in it, else any excess
           -- over the reservation enters now as a late entry of its own.
           if dTok ~= 0 then
-            if redis.call('ZREM', s.win, res.tok .. ':' .. id) == 1 then
+            if redis.call('ZREM', s.win, I(rTokens) .. ':' .. id) == 1 then
               -- Removing the only entry deleted the set: the ZADD creates it again, without its expiry.
-              if r[N] == 1 then ensure(s); created(s, s.win) end
-              redis.call('ZADD', s.win, res.at, ARGV[9] .. ':' .. id)
+              if r[N] == 1 then ensure(s); s.newWin = true end
+              redis.call('ZADD', s.win, rAt, I(tokens) .. ':' .. id)
               r[SUM] = r[SUM] + dTok
             elseif dTok > 0 then
               ensure(s)
-              if r[LATE] == 0 then created(s, s.late) end
+              if r[LATE] == 0 then s.newLate = true end
               local added = redis.call('ZADD', s.late, now, I(dTok) .. ':' .. id)
               r[LATE], r[SUM] = r[LATE] + added, r[SUM] + added * dTok
             end
           end
           if dTok ~= 0 or dUsd ~= 0 then
-            local L = i == 1 and UL or KL
-            local d, m = addToPeriods(s, res, dTok, dUsd)
+            local d, m = addToPeriods(s, rDay, rMonth, dTok, dUsd)
             if d then
-              crossed(s, d, 3, r[d + 1] - dTok, r[d + 1], L.dtok, 0)
-              crossed(s, d, 5, r[d + 2] - dUsd, r[d + 2], L.dusd, 3)
+              crossed(s, d, 3, r[d + 1] - dTok, r[d + 1], A[b + 3], 0)
+              crossed(s, d, 5, r[d + 2] - dUsd, r[d + 2], A[b + 5], 3)
             end
             if m then
-              crossed(s, m, 4, r[m + 1] - dTok, r[m + 1], L.mtok, 0)
-              crossed(s, m, 6, r[m + 2] - dUsd, r[m + 2], L.musd, 3)
+              crossed(s, m, 4, r[m + 1] - dTok, r[m + 1], A[b + 4], 0)
+              crossed(s, m, 6, r[m + 2] - dUsd, r[m + 2], A[b + 6], 3)
             end
           end
         end
@@ -136,7 +133,7 @@ internal static partial class RedisQuotaLedgerScripts
         """;
 
     /// <summary>Returns {requests in the window, tokens in the window, in flight, day tokens, month tokens, day
-    /// micro-USD, month micro-USD} of the key when ARGV[7] names one, else of the user.</summary>
+    /// micro-USD, month micro-USD} of the key when ARGV[5] names one, else of the user.</summary>
     public const string Usage = Common + """
         local r = (hasKey and K or U).r
         local d, m = slotOf(r, DAYS, today), slotOf(r, MONTHS, month)
