@@ -51,7 +51,7 @@ internal static partial class RedisQuotaLedgerScripts
           -- than one usually leaves per call; returns how many, their tokens, and the lowest score left (nil: empty).
           local cutoff = now - WINDOW
           local function cut(key)
-            local removed, amount, start, size = 0, 0, 0, 4
+            local removed, amount, start, size = 0, 0, 0, 2
             while true do
               local e = redis.call('ZRANGE', key, start, start + size - 1, 'WITHSCORES')
               for i = 1, #e, 2 do

@@ -2,6 +2,7 @@ using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Testing;
+using StackExchange.Redis;
 
 namespace Parley.Grains.Tests.Quotas;
 
@@ -28,11 +29,21 @@ public sealed class RedisQuotaLedgerEquivalenceTests(RedisServerFixture redis) :
     public async Task Random_sequences_give_the_same_answers_as_the_memory_ledger(int seed)
     {
         await using var connections = new QuotaRedisConnections(redis);
-        var redisLedger = new RedisQuotaLedger(await connections.ConnectAsync());
+        var connection = await connections.ConnectAsync();
+        var redisLedger = new RedisQuotaLedger(connection);
         for (var run = 0; run < 25; run++)
         {
             var random = new Random(seed * 1000 + run);
             await RunAsync(random, new MemoryQuotaLedger(), redisLedger, "s" + seed + "r" + run + "_");
+        }
+
+        // Whatever path the calls took, no key is kept forever.
+        var db = (await connection.GetMultiplexerAsync()).GetDatabase();
+        var keys = (RedisResult[])(await db.ExecuteAsync("KEYS", "*" + connections.Prefix + "*"))!;
+        Assert.NotEmpty(keys);
+        foreach (var key in keys)
+        {
+            Assert.True(await db.KeyTimeToLiveAsync((string)key!) > TimeSpan.Zero, (string)key!);
         }
     }
 
