@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Runtime.Redis;
@@ -13,7 +14,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
 {
     private const int HeaderLength = 17;
     private const int AlertLength = 6;
-    private static readonly RedisValue None = string.Empty;
+    private const int NumberCount = 21;
 
     public async Task<AdmissionResult> AdmitAsync(AdmissionRequest request, CancellationToken cancellationToken = default)
     {
@@ -21,7 +22,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         var periods = QuotaPeriods.At(request.Now);
         var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd,
             (long)request.ReservationTtl.TotalMilliseconds, request.UserLimits, request.KeyLimits);
-        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Admit, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Admit, request.UserId, request.KeyId, args, cancellationToken).ConfigureAwait(false);
         var status = (long)result[0];
         if (status < 0)
         {
@@ -44,7 +45,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         var periods = QuotaPeriods.At(request.Now);
         var args = Arguments(periods, request.KeyId, request.ReservationId, request.Tokens, request.CostMicrosUsd, 0,
             request.UserLimits, request.KeyLimits);
-        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Settle, request.UserId, request.KeyId, periods, args, cancellationToken).ConfigureAwait(false);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Settle, request.UserId, request.KeyId, args, cancellationToken).ConfigureAwait(false);
         return (long)result[0] switch
         {
             0 => new SettlementResult(false, []),
@@ -58,54 +59,52 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         ArgumentException.ThrowIfNullOrEmpty(userId);
         var periods = QuotaPeriods.At(now);
         var args = Arguments(periods, keyId ?? string.Empty, string.Empty, 0, 0, 0, QuotaLimits.None, null);
-        var r = await EvaluateAsync(RedisQuotaLedgerScripts.Usage, userId, keyId ?? string.Empty, periods, args, cancellationToken).ConfigureAwait(false);
+        var r = await EvaluateAsync(RedisQuotaLedgerScripts.Usage, userId, keyId ?? string.Empty, args, cancellationToken).ConfigureAwait(false);
         return new QuotaUsage((long)r[0], (long)r[1], (long)r[2], (long)r[3], (long)r[4], (long)r[5], (long)r[6], periods.Day, periods.Month);
     }
 
-    private async Task<RedisResult[]> EvaluateAsync(string script, string userId, string keyId, QuotaPeriods periods, RedisValue[] args,
+    private async Task<RedisResult[]> EvaluateAsync(string script, string userId, string keyId, RedisValue[] args,
         CancellationToken cancellationToken)
     {
         var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
-        var keys = RedisQuotaKeys.Build(connection, userId, keyId, periods);
+        var keys = RedisQuotaKeys.Build(connection, userId, keyId);
         return (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
     }
 
     private static RedisValue[] Arguments(in QuotaPeriods periods, string keyId, string reservationId, long tokens, long cost,
         long ttlMs, QuotaLimits user, QuotaLimits? key)
     {
-        var grace = (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds;
-        var args = new RedisValue[28];
-        args[0] = periods.NowMs;
-        args[1] = periods.Day;
-        args[2] = periods.PreviousDay;
-        args[3] = periods.Month;
-        args[4] = periods.PreviousMonth;
-        args[5] = periods.MsUntilDayEnd + grace;
-        args[6] = periods.MsUntilMonthEnd + grace;
-        args[7] = keyId;
-        args[8] = reservationId;
-        args[9] = tokens;
-        args[10] = cost;
-        args[11] = ttlMs;
-        args[12] = periods.MsUntilDayEnd;
-        args[13] = periods.MsUntilMonthEnd;
-        WriteLimits(args, 14, user);
-        WriteLimits(args, 21, key ?? QuotaLimits.None);
-        return args;
+        // The numbers travel as one block of little-endian doubles (exact for integers below 2^53): the script reads
+        // them with one struct.unpack, cheaper inside Redis than parsing a string argument each.
+        Span<double> numbers =
+        [
+            periods.NowMs, periods.MsUntilMonthEnd + (long)QuotaLedgerRules.PeriodGrace.TotalMilliseconds, tokens, cost, ttlMs,
+            periods.MsUntilDayEnd, periods.MsUntilMonthEnd,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        ];
+        WriteLimits(numbers[7..], user);
+        WriteLimits(numbers[14..], key ?? QuotaLimits.None);
+        var block = new byte[NumberCount * sizeof(double)];
+        for (var i = 0; i < NumberCount; i++)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(block.AsSpan(i * sizeof(double)), numbers[i]);
+        }
+        return [periods.Day, periods.PreviousDay, periods.Month, periods.PreviousMonth, keyId, reservationId, block];
     }
 
-    private static void WriteLimits(RedisValue[] args, int at, QuotaLimits limits)
+    private static void WriteLimits(Span<double> at, QuotaLimits limits)
     {
-        args[at] = Limit(limits.RequestsPerMinute);
-        args[at + 1] = Limit(limits.TokensPerMinute);
-        args[at + 2] = Limit(limits.ConcurrentRequests);
-        args[at + 3] = Limit(limits.TokensPerDay);
-        args[at + 4] = Limit(limits.TokensPerMonth);
-        args[at + 5] = Limit(limits.MicrosUsdPerDay);
-        args[at + 6] = Limit(limits.MicrosUsdPerMonth);
+        at[0] = Limit(limits.RequestsPerMinute);
+        at[1] = Limit(limits.TokensPerMinute);
+        at[2] = Limit(limits.ConcurrentRequests);
+        at[3] = Limit(limits.TokensPerDay);
+        at[4] = Limit(limits.TokensPerMonth);
+        at[5] = Limit(limits.MicrosUsdPerDay);
+        at[6] = Limit(limits.MicrosUsdPerMonth);
     }
 
-    private static RedisValue Limit(long? value) => value is { } v ? v : None;
+    // No limit is NaN: every comparison with it is false, so the script never refuses by it.
+    private static double Limit(long? value) => value is { } v ? v : double.NaN;
 
     private static WindowState Window(RedisResult[] r, int at)
     {

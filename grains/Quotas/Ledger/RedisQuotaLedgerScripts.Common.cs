@@ -2,158 +2,140 @@ namespace Parley.Grains.Quotas.Ledger;
 
 internal static partial class RedisQuotaLedgerScripts
 {
-    /// <summary>Shared helpers; every script begins by releasing expired reservations and trimming the windows.</summary>
+    /// <summary>Shared by every script: reads the scope records (and the call's reservation) with one HMGET, brings
+    /// them up to date (<see cref="Maintenance"/>), and <c>finish</c>, which writes back whatever changed with one HSET
+    /// and keeps the keys' expiry.
+    /// <para>A scope record (the user's, or one key's) is <c>struct.pack(RECORD, …)</c> of: [1] entries in the window
+    /// set, [2] tokens in the window and late sets together, [3] the window set's lowest score, [4] entries in the late
+    /// set, [5] reservations in the in-flight set, [6] no later than their earliest expiry, [7] (ARGV ms) until when the
+    /// window and late sets live, [8] until when the state hash and in-flight set live; then three day slots at [9] and
+    /// three month slots at [21], each (name, tokens, micro-USD, alert bits). Counts and bounds let the common call read
+    /// no set at all: a set is read only when its oldest entry may have left the window ([3]) or a reservation may have
+    /// expired ([6]). Binary packing because string.match and string.format of the numbers cost more than the Redis
+    /// calls do. A reservation is <c>struct.pack(RESERVATION, tokens, micro-USD, admitted ms, day, month)</c> followed
+    /// by its key id (as the tail, so that any id fits).</para>
+    /// <para>Periods: a call charges its own day and month, and settles or releases into the reservation's when that is
+    /// the current or previous one (as the calendar hashes of earlier versions did); the three newest of each are kept,
+    /// so a silo whose clock is a little behind still finds its previous day. Alert bits: 1, 2, 4 the tokens budget's
+    /// 50, 80, 100 %; 8, 16, 32 the money budget's.</para>
+    /// <para>Expiry: the state hash and the in-flight sets (which keep a member '' at +inf so that they are not deleted
+    /// and recreated without expiry between reservations) live until the end of the newest period charged plus the
+    /// grace, and are extended only when a reservation would outlive that or a newer period begins. The window sets
+    /// live a few minutes past their newest entry, renewed when fewer than <c>MARGIN</c> ms beyond one window remain
+    /// (then <c>SLACK</c> more, so an active user renews about every two minutes); <c>MARGIN</c> also absorbs clock
+    /// differences between silos, as time comes only from ARGV while TTLs run on the server's clock.</para></summary>
     private const string Common = """
-        local now = tonumber(ARGV[1])
-        local WINDOW = 60000
-        local CHUNK = 500
-        local THRESHOLDS = {50, 80, 100}
+        local A = {struct.unpack('<ddddddddddddddddddddd', ARGV[7])}
+        local now, STATE_TTL, tokens, cost, ttl = A[1], A[2], A[3], A[4], A[5]
+        local WINDOW, MARGIN, SLACK, CHUNK = 60000, 60000, 120000, 500
+        local RECORD, RESERVATION = '<ddddddddsdddsdddsdddsdddsdddsddd', '<dddss'
+        local N, SUM, OLD, LATE, LIVE, NEXT, HORIZON, STATE, DAYS, MONTHS = 1, 2, 3, 4, 5, 6, 7, 8, 9, 21
+        local THRESHOLDS, BITS = {50, 80, 100}, {1, 2, 4, 8, 16, 32}
         local function I(n) return string.format('%d', n) end
-        local function lim(i) if ARGV[i] == '' then return nil end return tonumber(ARGV[i]) end
-        local function limitsAt(b)
-          return {rpm = lim(b), tpm = lim(b + 1), conc = lim(b + 2), dtok = lim(b + 3), mtok = lim(b + 4), dusd = lim(b + 5), musd = lim(b + 6)}
-        end
-        local RES, RESDATA = KEYS[1], KEYS[2]
-        local keyId = ARGV[8]
+        local H = KEYS[1]
+        local today, yesterday, month, lastMonth, keyId, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
         local hasKey = keyId ~= ''
-        local U = {req = KEYS[3], tok = KEYS[4], amt = KEYS[5], sum = KEYS[6], inflight = KEYS[1], field = 'u', scope = 0}
-        local K = {req = KEYS[7], tok = KEYS[8], amt = KEYS[9], sum = KEYS[10], inflight = KEYS[11], field = 'k:' .. keyId, scope = 1}
-        local today, yesterday, month, lastMonth = ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-        local DAY, PREV_DAY, MONTH, PREV_MONTH = KEYS[12], KEYS[13], KEYS[14], KEYS[15]
-        local alerts = {}
+        -- limits: where the scope's limits start in A (rpm, tpm, concurrency, day tokens, month tokens, day and month
+        -- money); an unset one is NaN, which every comparison fails, so it never refuses.
+        local U = {win = KEYS[2], late = KEYS[3], inflight = KEYS[4], field = 'u', scope = 0, limits = 8}
+        local K = hasKey and {win = KEYS[5], late = KEYS[6], inflight = KEYS[7], field = 'k:' .. keyId, scope = 1, limits = 15} or nil
+        local scopes = hasKey and {U, K} or {U}
+        local others, alerts, released, reservation = {}, {}, {}, nil
+        local state = hasKey and redis.call('HMGET', H, 'r:' .. id, 'u', K.field) or redis.call('HMGET', H, 'r:' .. id, 'u')
 
-        local function dayKeyOf(d) if d == today then return DAY elseif d == yesterday then return PREV_DAY end return nil end
-        local function monthKeyOf(m) if m == month then return MONTH elseif m == lastMonth then return PREV_MONTH end return nil end
-        local function tokenSum(s) return tonumber(redis.call('GET', s.sum) or '0') end
-        local function extend(k, ms) if redis.call('PTTL', k) < ms then redis.call('PEXPIRE', k, I(ms)) end end
-
-        -- Token entries leaving the window take their amounts out of the running sum, so the sum stays exact.
-        local function trim(s)
-          local cutoff = I(now - WINDOW)
-          redis.call('ZREMRANGEBYSCORE', s.req, '-inf', cutoff)
-          while true do
-            local gone = redis.call('ZRANGEBYSCORE', s.tok, '-inf', cutoff, 'LIMIT', 0, CHUNK)
-            if #gone == 0 then break end
-            local amounts = redis.call('HMGET', s.amt, unpack(gone))
-            local total = 0
-            for i = 1, #amounts do total = total + (tonumber(amounts[i]) or 0) end
-            redis.call('HDEL', s.amt, unpack(gone))
-            redis.call('ZREM', s.tok, unpack(gone))
-            if total ~= 0 then redis.call('DECRBY', s.sum, I(total)) end
-          end
-          -- An emptied window's amounts and sum are left to expire with the window (every record extends them).
-        end
-
-        local function parse(raw)
-          local t, c, at, d, m, kid = string.match(raw, '^(%-?%d+):(%-?%d+):(%-?%d+):([^:]*):([^:]*):(.*)$')
-          return {tokens = tonumber(t), cost = tonumber(c), at = tonumber(at), day = d, month = m, kid = kid}
-        end
-
-        -- Adds to a period's counters only while they exist, so a late call never recreates a vanished period.
-        local function addToPeriod(pk, kid, tokens, cost)
-          if not pk or redis.call('EXISTS', pk) == 0 then return end
-          if tokens ~= 0 then
-            redis.call('HINCRBY', pk, 'u:tok', I(tokens))
-            if kid ~= '' then redis.call('HINCRBY', pk, 'k:' .. kid .. ':tok', I(tokens)) end
-          end
-          if cost ~= 0 then
-            redis.call('HINCRBY', pk, 'u:usd', I(cost))
-            if kid ~= '' then redis.call('HINCRBY', pk, 'k:' .. kid .. ':usd', I(cost)) end
-          end
-        end
-
-        -- Reservations past their expiry give back what they reserved and leave the concurrency sets. Key sets of
-        -- other keys drop their expired members when that key is next used (their scores are the expiries).
-        local function releaseExpired()
-          local cutoff = I(now)
-          while true do
-            local expired = redis.call('ZRANGEBYSCORE', RES, '-inf', cutoff, 'LIMIT', 0, CHUNK)
-            if #expired == 0 then break end
-            local raws = redis.call('HMGET', RESDATA, unpack(expired))
-            for i = 1, #expired do
-              if raws[i] then
-                local r = parse(raws[i])
-                addToPeriod(dayKeyOf(r.day), r.kid, -r.tokens, -r.cost)
-                addToPeriod(monthKeyOf(r.month), r.kid, -r.tokens, -r.cost)
-              end
-            end
-            redis.call('HDEL', RESDATA, unpack(expired))
-            redis.call('ZREM', RES, unpack(expired))
-          end
-          if hasKey then redis.call('ZREMRANGEBYSCORE', K.inflight, '-inf', cutoff) end
-        end
-
-        local function periodUse(pk, s)
-          local v = redis.call('HMGET', pk, s.field .. ':tok', s.field .. ':usd')
-          -- The third value says whether the scope was charged in this period before (its fields exist).
-          return tonumber(v[1] or '0'), tonumber(v[2] or '0'), v[1] ~= false
-        end
-
-        -- Only the call whose HSETNX sets the marker reports the alert: once per threshold, scope and period.
-        local function crossed(pk, s, kind, period, before, after, limit)
-          if not limit then return end
-          for _, t in ipairs(THRESHOLDS) do
-            if before * 100 < limit * t and after * 100 >= limit * t
-              and redis.call('HSETNX', pk, 'alert:' .. s.field .. ':' .. kind .. ':' .. t, '1') == 1 then
-              local n = #alerts
-              alerts[n + 1], alerts[n + 2], alerts[n + 3] = s.scope, kind, t
-              alerts[n + 4], alerts[n + 5], alerts[n + 6] = period, I(after), I(limit)
-            end
-          end
-        end
-
-        -- Adds to one scope's day or month counters and reports the thresholds crossed.
-        local function charge(pk, period, s, L, isDay, dTok, dUsd)
-          local tok, usd
-          local known = isDay and s.day or s.month
-          if known then
-            tok, usd = known[1], known[2]
-            if isDay then s.day = nil else s.month = nil end
+        for i = 1, #scopes do
+          local s, raw = scopes[i], state[i + 1]
+          if raw then
+            s.r = {struct.unpack(RECORD, raw)}
           else
-            tok, usd = periodUse(pk, s)
-          end
-          if dTok ~= 0 then redis.call('HINCRBY', pk, s.field .. ':tok', I(dTok)) end
-          if dUsd ~= 0 then redis.call('HINCRBY', pk, s.field .. ':usd', I(dUsd)) end
-          if isDay then
-            crossed(pk, s, 3, period, tok, tok + dTok, L.dtok)
-            crossed(pk, s, 5, period, usd, usd + dUsd, L.dusd)
-          else
-            crossed(pk, s, 4, period, tok, tok + dTok, L.mtok)
-            crossed(pk, s, 6, period, usd, usd + dUsd, L.musd)
+            s.r, s.fresh = {0, 0, 0, 0, 0, 0, 0, 0, '', 0, 0, 0, '', 0, 0, 0, '', 0, 0, 0, '', 0, 0, 0, '', 0, 0, 0, '', 0, 0, 0}, true
+            -- No record: a new scope, or its record expired with the state hash; sets it may have left behind hold
+            -- nothing that still counts, and the counts must describe them exactly.
+            redis.call('DEL', s.win, s.late, s.inflight)
           end
         end
 
-        -- {requests limit, remaining, reset ms, tokens limit, remaining, reset ms}; limit -1: none.
-        local function windowState(s, L)
-          local out = {-1, 0, 0, -1, 0, 0}
-          if L.rpm then
-            -- Counted during this call when it checked the limit (plus its own entry once recorded).
-            local n = s.counted and (s.counted + (s.added and 1 or 0)) or redis.call('ZCARD', s.req)
-            local reset = 0
-            if n >= L.rpm then
-              local e = redis.call('ZRANGE', s.req, I(n - L.rpm), I(n - L.rpm), 'WITHSCORES')
-              reset = tonumber(e[2]) + WINDOW - now
-            end
-            out[1], out[2], out[3] = L.rpm, math.max(L.rpm - n, 0), reset
-          end
-          if L.tpm then
-            local sum = s.summed and (s.summed + (s.added and tonumber(ARGV[10]) or 0)) or tokenSum(s)
-            local reset = 0
-            if sum > 0 and s.added then
-              -- The newest entry is this call's, admitted now: the window is back to full one window from now.
-              reset = WINDOW
-            elseif sum > 0 then
-              local e = redis.call('ZRANGE', s.tok, -1, -1, 'WITHSCORES')
-              if e[2] then reset = tonumber(e[2]) + WINDOW - now end
-            end
-            out[4], out[5], out[6] = L.tpm, math.max(L.tpm - sum, 0), reset
-          end
-          return out
+        local function slotOf(r, base, name)
+          if r[base] == name then return base elseif r[base + 4] == name then return base + 4 elseif r[base + 8] == name then return base + 8 end
+          return nil
         end
 
-        releaseExpired()
-        trim(U)
-        if hasKey then trim(K) end
+        -- A slot for a period the record has none for, in place of the oldest; nil when all three are newer (a clock
+        -- days behind). Opening the newest period extends the state's expiry to that period's end plus the grace.
+        local function openSlot(s, base, name)
+          local r, at, newest = s.r, nil, true
+          -- The empty name sorts before every period, so an unused slot is taken first.
+          for i = base, base + 8, 4 do
+            if r[i] > name then newest = false end
+            if not at or r[i] < r[at] then at = i end
+          end
+          if r[at] > name then return nil end
+          r[at], r[at + 1], r[at + 2], r[at + 3] = name, 0, 0, 0
+          s.dirty = true
+          if newest then s.extend = true end
+          return at
+        end
 
-        """;
+        -- Adds to a scope's counters of a reservation's day and month, while they are the current or previous one.
+        local function addToPeriods(s, day, mon, dTok, dUsd)
+          local r = s.r
+          local d = (day == today or day == yesterday) and slotOf(r, DAYS, day)
+          local m = (mon == month or mon == lastMonth) and slotOf(r, MONTHS, mon)
+          if d then r[d + 1], r[d + 2] = r[d + 1] + dTok, r[d + 2] + dUsd end
+          if m then r[m + 1], r[m + 2] = r[m + 1] + dTok, r[m + 2] + dUsd end
+          s.dirty = true
+          return d, m
+        end
+
+        -- Before a call adds to the scope's window or late set: they must live one window more, plus the margin.
+        local function ensure(s)
+          if s.r[HORIZON] < now + WINDOW + MARGIN then
+            s.ttl = WINDOW + MARGIN + SLACK
+            s.r[HORIZON], s.dirty = now + s.ttl, true
+          end
+        end
+
+        local function finish(result)
+          -- Whatever creates the state hash gives it its expiry.
+          if U.fresh and (U.dirty or hasKey and K.dirty or reservation) then U.extend = true end
+          local args, n = {}, 0
+          for i = 1, #scopes do
+            local s = scopes[i]
+            if s.extend then s.r[STATE], s.dirty = now + STATE_TTL, true end
+            if s.dirty then
+              n = n + 2
+              args[n - 1], args[n] = s.field, struct.pack(RECORD, unpack(s.r, 1, 32))
+            end
+          end
+          for _, o in pairs(others) do
+            if o and o.dirty then
+              n = n + 2
+              args[n - 1], args[n] = o.field, struct.pack(RECORD, unpack(o.r, 1, 32))
+            end
+          end
+          if reservation then
+            n = n + 2
+            args[n - 1], args[n] = 'r:' .. id, reservation
+          end
+          if n > 0 then redis.call('HSET', H, unpack(args)) end
+          for i = 1, #scopes do
+            local s = scopes[i]
+            if s.extend then
+              redis.call('ZADD', s.inflight, '+inf', '')
+              redis.call('PEXPIRE', s.inflight, STATE_TTL)
+              if s == U then redis.call('PEXPIRE', H, STATE_TTL) end
+            end
+            -- A window or late set this call created (it was empty, so Redis had deleted it) gets the horizon's rest.
+            if s.ttl then
+              if s.r[N] > 0 then redis.call('PEXPIRE', s.win, s.ttl) end
+              if s.r[LATE] > 0 then redis.call('PEXPIRE', s.late, s.ttl) end
+            else
+              if s.newWin then redis.call('PEXPIRE', s.win, s.r[HORIZON] - now) end
+              if s.newLate then redis.call('PEXPIRE', s.late, s.r[HORIZON] - now) end
+            end
+          end
+          return result
+        end
+
+        """ + Maintenance;
 }

@@ -1,200 +1,142 @@
 namespace Parley.Grains.Quotas.Ledger;
 
 /// <summary>The ledger's Lua scripts. Each is one EVALSHA over the fixed key list of <see cref="RedisQuotaKeys"/>
-/// (all in the user's hash slot) and the argument list of <see cref="RedisQuotaLedger"/>:
-/// ARGV[1] now (unix ms), [2] day, [3] previous day, [4] month, [5] previous month, [6] day-counter key TTL (ms),
-/// [7] month-counter key TTL (ms), [8] key id ('' none), [9] reservation id, [10] tokens, [11] micro-USD,
-/// [12] reservation TTL (ms), [13] ms until the day ends, [14] ms until the month ends, [15..21] the user's limits and
-/// [22..28] the key's (rpm, tpm, concurrency, day tokens, month tokens, day money, month money; '' = none).
-/// Time comes only from ARGV[1] (never TIME), so the caller's clock decides. Numbers handed back to Redis go through
-/// string.format('%d') because Lua 5.1 would print large doubles in exponent form.</summary>
+/// (all in the user's hash slot) and the argument list of <see cref="RedisQuotaLedger"/>: ARGV[1] day, [2] previous
+/// day, [3] month, [4] previous month, [5] key id ('' none), [6] reservation id, [7] the numbers, as 21 little-endian
+/// doubles (one struct.unpack instead of parsing 21 strings): now (unix ms), state TTL (ms until the month ends plus
+/// the grace), tokens, micro-USD, reservation TTL (ms), ms until the day ends, ms until the month ends, the user's
+/// limits and the key's (rpm, tpm, concurrency, day tokens, month tokens, day money, month money; NaN = none).
+/// Time comes only from ARGV (never TIME), so the caller's clock decides. Numbers concatenated into strings go through
+/// string.format('%d') because Lua 5.1 would print large doubles in exponent form (redis.call arguments need not:
+/// Redis formats them with 17 digits).
+/// <para>An admission far from every limit with nothing expired makes 4 calls (6 with a key that has limits): HMGET of
+/// the state hash, ZADD to the window and in-flight sets of each scope, HSET of the state hash. Windows stay exact: an
+/// entry leaves at exactly t + 60 s, since the record's lowest score says when the next one is due.</para></summary>
 internal static partial class RedisQuotaLedgerScripts
 {
     /// <summary>Returns {1 admitted | 0 refused | -1 duplicate id, refusal scope, kind, limit, retry ms, user window
     /// state (6), key window state (6), alerts as (scope, kind, threshold, period, used, limit)...}.</summary>
-    public const string Admit = Common + """
-        local id = ARGV[9]
-        if redis.call('HEXISTS', RESDATA, id) == 1 then return {-1} end
-        local tokens, cost, ttl = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-        local UL, KL = limitsAt(15), limitsAt(22)
-        local msToDayEnd, msToMonthEnd = tonumber(ARGV[13]), tonumber(ARGV[14])
+    public const string Admit = Common + Alerts + Checks + """
+        -- A reservation released just now (expired) frees its id; one still in flight does not.
+        if state[1] and not released[id] then return finish({-1}) end
 
-        local function check(s, L)
-          if L.conc then
-            local n = redis.call('ZCARD', s.inflight)
-            if n >= L.conc then
-              local first = redis.call('ZRANGE', s.inflight, 0, 0, 'WITHSCORES')
-              return 2, L.conc, math.min(tonumber(first[2]) - now, ttl)
-            end
-          end
-          if L.rpm then
-            local n = redis.call('ZCARD', s.req)
-            s.counted = n
-            if n >= L.rpm then
-              local e = redis.call('ZRANGE', s.req, I(n - L.rpm), I(n - L.rpm), 'WITHSCORES')
-              return 0, L.rpm, tonumber(e[2]) + WINDOW - now
-            end
-          end
-          if L.tpm then
-            -- A request larger than the whole per-minute limit can never fit: it is refused with a full window as
-            -- its retry (the most honest "not before"); the caller should lower max_tokens.
-            if tokens > L.tpm then return 1, L.tpm, WINDOW end
-            local sum = tokenSum(s)
-            s.summed = sum
-            if sum + tokens > L.tpm then
-              local freed, start = 0, 0
-              while true do
-                local entries = redis.call('ZRANGE', s.tok, start, start + CHUNK - 1, 'WITHSCORES')
-                if #entries == 0 then return 1, L.tpm, WINDOW end
-                local ids = {}
-                for i = 1, #entries, 2 do ids[#ids + 1] = entries[i] end
-                local amounts = redis.call('HMGET', s.amt, unpack(ids))
-                for i = 1, #ids do
-                  freed = freed + (tonumber(amounts[i]) or 0)
-                  if sum - freed + tokens <= L.tpm then
-                    return 1, L.tpm, tonumber(entries[2 * i]) + WINDOW - now
-                  end
-                end
-                start = start + CHUNK
-              end
-            end
-          end
-          local dTok, dUsd, dayCharged = periodUse(DAY, s)
-          local mTok, mUsd, monthCharged = periodUse(MONTH, s)
-          s.dayCharged, s.monthCharged = dayCharged, monthCharged
-          -- Kept for charge() and the window state below, which would otherwise read them again.
-          s.day, s.month = {dTok, dUsd}, {mTok, mUsd}
-          if L.dtok and dTok + tokens > L.dtok then return 3, L.dtok, msToDayEnd end
-          if L.mtok and mTok + tokens > L.mtok then return 4, L.mtok, msToMonthEnd end
-          if L.dusd and dUsd + cost > L.dusd then return 5, L.dusd, msToDayEnd end
-          if L.musd and mUsd + cost > L.musd then return 6, L.musd, msToMonthEnd end
-          return nil
-        end
-
-        local function states(r)
-          local us = windowState(U, UL)
-          for i = 1, 6 do r[#r + 1] = us[i] end
-          local ks = {-1, 0, 0, -1, 0, 0}
-          if hasKey then ks = windowState(K, KL) end
-          for i = 1, 6 do r[#r + 1] = ks[i] end
-          return r
-        end
-
-        local kind, limit, retry = check(U, UL)
+        local kind, limit, retry = check(U)
         local scope = 0
         if not kind and hasKey then
-          kind, limit, retry = check(K, KL)
+          kind, limit, retry = check(K)
           scope = 1
         end
         if kind then
-          local r = states({0, scope, kind, I(limit), retry})
+          local out = {0, scope, kind, limit, retry}
+          windowState(out, U, false)
+          windowState(out, K, false)
           -- A budget that refuses is exhausted: that is its 100 % alert, reported once per period like the others
           -- (with reservations, use may stop just short of the limit and never cross it by itself).
           if kind >= 3 then
             local s = (scope == 1) and K or U
-            local isDay = (kind == 3 or kind == 5)
-            local pk = isDay and DAY or MONTH
-            if redis.call('HSETNX', pk, 'alert:' .. s.field .. ':' .. kind .. ':100', '1') == 1 then
-              redis.call('PEXPIRE', pk, isDay and ARGV[6] or ARGV[7])
-              local used = tonumber(redis.call('HGET', pk, s.field .. ((kind == 3 or kind == 4) and ':tok' or ':usd')) or '0')
-              local n = #r
-              r[n + 1], r[n + 2], r[n + 3] = scope, kind, 100
-              r[n + 4], r[n + 5], r[n + 6] = isDay and today or month, I(used), I(limit)
+            local isDay, isTokens = (kind == 3 or kind == 5), (kind == 3 or kind == 4)
+            local at
+            if isDay then at = s.day or openSlot(s, DAYS, today) else at = s.month or openSlot(s, MONTHS, month) end
+            local b = isTokens and 4 or 32
+            if at and bit.band(s.r[at + 3], b) == 0 then
+              s.r[at + 3], s.dirty = bit.bor(s.r[at + 3], b), true
+              local n = #out
+              out[n + 1], out[n + 2], out[n + 3] = scope, kind, 100
+              out[n + 4], out[n + 5], out[n + 6] = s.r[at], I(isTokens and s.r[at + 1] or s.r[at + 2]), I(limit)
             end
           end
-          return r
+          return finish(out)
         end
 
         local expiry = now + ttl
-        redis.call('ZADD', RES, I(expiry), id)
-        redis.call('HSET', RESDATA, id, ARGV[10] .. ':' .. ARGV[11] .. ':' .. ARGV[1] .. ':' .. today .. ':' .. month .. ':' .. keyId)
-        extend(RES, ttl + WINDOW)
-        extend(RESDATA, ttl + WINDOW)
-        local function record(s)
-          s.added = true
-          redis.call('ZADD', s.req, ARGV[1], id)
-          redis.call('ZADD', s.tok, ARGV[1], id)
-          redis.call('HSET', s.amt, id, ARGV[10])
-          redis.call('INCRBY', s.sum, ARGV[10])
-          for _, k in ipairs({s.req, s.tok, s.amt, s.sum}) do redis.call('PEXPIRE', k, 2 * WINDOW) end
+        reservation = struct.pack(RESERVATION, tokens, cost, now, today, month) .. keyId
+        local member = I(tokens) .. ':' .. id
+        for i = 1, #scopes do
+          local s = scopes[i]
+          local r, b = s.r, s.limits
+          ensure(s)
+          -- The reservation must be releasable after its expiry: the state and in-flight set must outlive it.
+          if r[STATE] < expiry + MARGIN then s.extend = true end
+          if r[N] == 0 then s.newWin, r[OLD] = true, now elseif now < r[OLD] then r[OLD] = now end
+          if r[LIVE] == 0 or expiry < r[NEXT] then r[NEXT] = expiry end
+          -- ZADD's count keeps the record exact even if a settled id were reused while its entry is in the window.
+          local added = redis.call('ZADD', s.win, now, member)
+          r[N], r[SUM] = r[N] + added, r[SUM] + added * tokens
+          r[LIVE], s.dirty = r[LIVE] + redis.call('ZADD', s.inflight, expiry, id), true
+
+          local d = s.day or openSlot(s, DAYS, today)
+          local m = s.month or openSlot(s, MONTHS, month)
+          if d then
+            local tok, usd = r[d + 1], r[d + 2]
+            r[d + 1], r[d + 2] = tok + tokens, usd + cost
+            crossed(s, d, 3, tok, tok + tokens, A[b + 3], 0)
+            crossed(s, d, 5, usd, usd + cost, A[b + 5], 3)
+          end
+          if m then
+            local tok, usd = r[m + 1], r[m + 2]
+            r[m + 1], r[m + 2] = tok + tokens, usd + cost
+            crossed(s, m, 4, tok, tok + tokens, A[b + 4], 0)
+            crossed(s, m, 6, usd, usd + cost, A[b + 6], 3)
+          end
         end
-        record(U)
-        if hasKey then
-          record(K)
-          redis.call('ZADD', K.inflight, I(expiry), id)
-          extend(K.inflight, ttl + WINDOW)
-        end
-        charge(DAY, today, U, UL, true, tokens, cost)
-        charge(MONTH, month, U, UL, false, tokens, cost)
-        if hasKey then
-          charge(DAY, today, K, KL, true, tokens, cost)
-          charge(MONTH, month, K, KL, false, tokens, cost)
-        end
-        -- A period hash expires at a fixed time (its period's end plus the grace): set once, when the user's first
-        -- charge in the period creates it.
-        if not U.dayCharged then redis.call('PEXPIRE', DAY, ARGV[6]) end
-        if not U.monthCharged then redis.call('PEXPIRE', MONTH, ARGV[7]) end
-        local r = states({1, 0, 0, 0, 0})
-        for i = 1, #alerts do r[#r + 1] = alerts[i] end
-        return r
+
+        local out = {1, 0, 0, 0, 0}
+        windowState(out, U, true)
+        windowState(out, K, true)
+        for i = 1, #alerts do out[#out + 1] = alerts[i] end
+        return finish(out)
         """;
 
     /// <summary>Returns {0} when the reservation is unknown (settled, released or never admitted), {-1} when it was
     /// admitted for another key, else {1, alerts as (scope, kind, threshold, period, used, limit)...}.</summary>
-    public const string Settle = Common + """
-        local id = ARGV[9]
-        local raw = redis.call('HGET', RESDATA, id)
-        if not raw then return {0} end
-        local r = parse(raw)
-        if r.kid ~= keyId then return {-1} end
-        redis.call('HDEL', RESDATA, id)
-        redis.call('ZREM', RES, id)
-        if hasKey then redis.call('ZREM', K.inflight, id) end
-        local tokens, cost = tonumber(ARGV[10]), tonumber(ARGV[11])
-        local UL, KL = limitsAt(15), limitsAt(22)
-
-        -- The minute window takes the actual amount: in place while the admission is still in it, else any excess
-        -- over the reservation enters now as an entry of its own.
-        local function settleWindow(s)
-          if redis.call('ZSCORE', s.tok, id) then
-            local old = tonumber(redis.call('HGET', s.amt, id) or '0')
-            if tokens ~= old then
-              redis.call('HSET', s.amt, id, ARGV[10])
-              redis.call('INCRBY', s.sum, I(tokens - old))
+    public const string Settle = Common + Alerts + """
+        local raw = state[1]
+        if not raw or released[id] then return finish({0}) end
+        local rTokens, rCost, rAt, rDay, rMonth, at = struct.unpack(RESERVATION, raw)
+        if string.sub(raw, at) ~= keyId then return finish({-1}) end
+        redis.call('HDEL', H, 'r:' .. id)
+        local dTok, dUsd = tokens - rTokens, cost - rCost
+        for i = 1, #scopes do
+          local s = scopes[i]
+          local r, b = s.r, s.limits
+          r[LIVE], s.dirty = r[LIVE] - redis.call('ZREM', s.inflight, id), true
+          -- The minute window takes the actual amount: in place while the admission is still in it, else any excess
+          -- over the reservation enters now as a late entry of its own.
+          if dTok ~= 0 then
+            if redis.call('ZREM', s.win, I(rTokens) .. ':' .. id) == 1 then
+              -- Removing the only entry deleted the set: the ZADD creates it again, without its expiry.
+              if r[N] == 1 then ensure(s); s.newWin = true end
+              redis.call('ZADD', s.win, rAt, I(tokens) .. ':' .. id)
+              r[SUM] = r[SUM] + dTok
+            elseif dTok > 0 then
+              ensure(s)
+              if r[LATE] == 0 then s.newLate = true end
+              local added = redis.call('ZADD', s.late, now, I(dTok) .. ':' .. id)
+              r[LATE], r[SUM] = r[LATE] + added, r[SUM] + added * dTok
             end
-          elseif tokens > r.tokens then
-            local late = id .. '#late'
-            redis.call('ZADD', s.tok, ARGV[1], late)
-            redis.call('HSET', s.amt, late, I(tokens - r.tokens))
-            redis.call('INCRBY', s.sum, I(tokens - r.tokens))
-            for _, k in ipairs({s.tok, s.amt, s.sum}) do redis.call('PEXPIRE', k, 2 * WINDOW) end
           end
-        end
-        settleWindow(U)
-        if hasKey then settleWindow(K) end
-
-        local dTok, dUsd = tokens - r.tokens, cost - r.cost
-        local dk, mk = dayKeyOf(r.day), monthKeyOf(r.month)
-        if dk and redis.call('EXISTS', dk) == 0 then dk = nil end
-        if mk and redis.call('EXISTS', mk) == 0 then mk = nil end
-        local scopes = {{U, UL}}
-        if hasKey then scopes[2] = {K, KL} end
-        for _, sl in ipairs(scopes) do
-          if dk then charge(dk, r.day, sl[1], sl[2], true, dTok, dUsd) end
-          if mk then charge(mk, r.month, sl[1], sl[2], false, dTok, dUsd) end
+          if dTok ~= 0 or dUsd ~= 0 then
+            local d, m = addToPeriods(s, rDay, rMonth, dTok, dUsd)
+            if d then
+              crossed(s, d, 3, r[d + 1] - dTok, r[d + 1], A[b + 3], 0)
+              crossed(s, d, 5, r[d + 2] - dUsd, r[d + 2], A[b + 5], 3)
+            end
+            if m then
+              crossed(s, m, 4, r[m + 1] - dTok, r[m + 1], A[b + 4], 0)
+              crossed(s, m, 6, r[m + 2] - dUsd, r[m + 2], A[b + 6], 3)
+            end
+          end
         end
         local out = {1}
         for i = 1, #alerts do out[#out + 1] = alerts[i] end
-        return out
+        return finish(out)
         """;
 
     /// <summary>Returns {requests in the window, tokens in the window, in flight, day tokens, month tokens, day
-    /// micro-USD, month micro-USD} of the key when ARGV[8] names one, else of the user.</summary>
+    /// micro-USD, month micro-USD} of the key when ARGV[5] names one, else of the user.</summary>
     public const string Usage = Common + """
-        local s = U
-        if hasKey then s = K end
-        local dTok, dUsd = periodUse(DAY, s)
-        local mTok, mUsd = periodUse(MONTH, s)
-        return {redis.call('ZCARD', s.req), I(tokenSum(s)), redis.call('ZCARD', s.inflight), I(dTok), I(mTok), I(dUsd), I(mUsd)}
+        local r = (hasKey and K or U).r
+        local d, m = slotOf(r, DAYS, today), slotOf(r, MONTHS, month)
+        return finish({r[N], r[SUM], r[LIVE], d and r[d + 1] or 0, m and r[m + 1] or 0, d and r[d + 2] or 0, m and r[m + 2] or 0})
         """;
 }

@@ -46,23 +46,37 @@ public sealed class RedisQuotaLedgerTests(RedisServerFixture redis) : QuotaLedge
         Assert.True((await AdmitAsync(T0.AddSeconds(2), user, key, tokens: 10, id: "b")).Admitted);
 
         var db = (await _connection!.GetMultiplexerAsync()).GetDatabase();
-        var keys = ((RedisResult[])(await db.ExecuteAsync("KEYS", "*" + _connections!.Prefix + "*"))!).Select(k => (string)k!).Order(StringComparer.Ordinal).ToList();
-        var tag = "{" + _connections.Prefix + ":user:" + User + "}:";
+        var tag = "{" + _connections!.Prefix + ":user:" + User + "}:";
         Assert.Equal(
-            new[] { "q:d:2025-03-10", "q:k:key_a:inflight", "q:k:key_a:req", "q:k:key_a:tok", "q:k:key_a:tokamt", "q:k:key_a:toksum",
-                "q:m:2025-03", "q:res", "q:resdata", "q:u:req", "q:u:tok", "q:u:tokamt", "q:u:toksum" }.Select(s => tag + s).Order(StringComparer.Ordinal),
-            keys);
-        // One hash tag means one slot (Redis Cluster hashes only the tag); and nothing is kept forever.
-        foreach (var k in keys)
+            new[] { "q:k:key_a:inflight", "q:k:key_a:win", "q:res", "q:s", "q:u:win" }.Select(s => tag + s).Order(StringComparer.Ordinal),
+            await KeysAsync(db));
+        // One hash tag means one slot (Redis Cluster hashes only the tag). The state and the in-flight sets hold the
+        // month's budgets and reservations: they live until the month ends plus the grace (the test's clock says
+        // 2025-03-10 12:00, so 21.5 + 2 days); the window sets a few minutes past their newest entry.
+        var month = TimeSpan.FromDays(21.5) + TimeSpan.FromDays(2);
+        foreach (var k in new[] { "q:s", "q:res", "q:k:key_a:inflight" })
+        {
+            var ttl = (await db.KeyTimeToLiveAsync(tag + k))!.Value;
+            Assert.InRange(ttl, month - TimeSpan.FromMinutes(1), month);
+        }
+        foreach (var k in new[] { "q:u:win", "q:k:key_a:win" })
+        {
+            Assert.InRange((await db.KeyTimeToLiveAsync(tag + k))!.Value, TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(5));
+        }
+        Assert.Equal(["k:key_a", "r:b", "u"], (await db.HashKeysAsync(tag + "q:s")).Select(f => (string)f!).Order(StringComparer.Ordinal));
+
+        // Nothing in flight any more: the sets stay (with their expiry) rather than being recreated without one.
+        Assert.True((await SettleAsync("b", T0.AddSeconds(3), user, tokens: 10, key: key)).Settled);
+        Assert.True((await AdmitAsync(T0.AddSeconds(4), user, key, tokens: 1, id: "c")).Admitted);
+        foreach (var k in await KeysAsync(db))
         {
             Assert.True((await db.KeyTimeToLiveAsync(k)) > TimeSpan.Zero, k);
         }
-        var day = await db.HashGetAllAsync(tag + "q:d:2025-03-10");
-        Assert.Equal(
-            ["alert:k:key_a:3:50", "alert:k:key_a:3:80", "k:key_a:tok", "k:key_a:usd", "u:tok", "u:usd"],
-            day.Select(e => (string)e.Name!).Order(StringComparer.Ordinal));
-        Assert.Equal(80, (long)day.Single(e => e.Name == "u:tok").Value);
+        Assert.Equal(81, (await Ledger.GetUsageAsync(User, null, T0.AddSeconds(4))).TokensToday);
     }
+
+    private async Task<List<string>> KeysAsync(IDatabase db)
+        => ((RedisResult[])(await db.ExecuteAsync("KEYS", "*" + _connections!.Prefix + "*"))!).Select(k => (string)k!).Order(StringComparer.Ordinal).ToList();
 
     [Fact]
     public async Task Each_call_is_one_evalsha()
