@@ -83,8 +83,6 @@ internal readonly record struct UpstreamError(string? Message, string? Type, str
 public sealed class UpstreamCapacityException(string provider, TimeSpan retryAfter)
     : Exception($"No key of upstream provider '{provider}' can take the call within its pacing wait; retry after {retryAfter.TotalSeconds:0.###} s.")
 {
-    public string Provider { get; } = provider;
-
     /// <summary>When the soonest key could start (at least one second when unknown, e.g. every key is disabled).</summary>
     public TimeSpan RetryAfter { get; } = retryAfter;
 }

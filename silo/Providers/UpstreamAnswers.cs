@@ -32,7 +32,8 @@ internal static class UpstreamAnswers
         };
     }
 
-    private static long? Long(HttpResponseHeaders headers, string name)
+    /// <summary>A header's first value as an integer, if it is one.</summary>
+    public static long? Long(HttpResponseHeaders headers, string name)
         => headers.TryGetValues(name, out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
             ? value : null;
 

@@ -111,20 +111,16 @@ internal sealed partial class Deployment : IDeploymentEvents
         {
             ResilienceContextPool.Shared.Return(context);
         }
-        if (outcome.Exception is { } exception)
+        if (outcome.Result is not { IsSuccess: true })
         {
-            Interlocked.Decrement(ref _inFlight);
-            if (exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
-            {
-                ExceptionDispatchInfo.Throw(exception);
-            }
-            return new DeploymentOutcome(this, null, exception, state.Attempts);
+            // Only an answer to relay stays in flight (until its RoutedCall is disposed).
+            Finished();
         }
-        if (!outcome.Result!.IsSuccess)
+        if (outcome.Exception is OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
-            Interlocked.Decrement(ref _inFlight);
+            ExceptionDispatchInfo.Throw(outcome.Exception);
         }
-        return new DeploymentOutcome(this, outcome.Result, null, state.Attempts);
+        return new DeploymentOutcome(this, outcome.Result, outcome.Exception, state.Attempts);
     }
 
     /// <summary>A call is in flight on this deployment until <see cref="Finished"/>.</summary>

@@ -17,7 +17,8 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
 
     public async Task<RoutedCall> SendAsync(CatalogModel model, RouteRequest route, CancellationToken cancellationToken)
     {
-        var filter = new SelectionFilter(0, route.RequiredWindow, 0);
+        var untried = new SelectionFilter(0, route.RequiredWindow, 0);
+        var filter = untried;
         var attempts = 0;
         var contentFallbackUsed = false;
         Deployment? last = null;
@@ -83,7 +84,7 @@ internal sealed partial class UpstreamRouter(IOptions<UpstreamCatalogOptions> op
                     LogContentPolicyFallback(logger, model.Id, deployment.Name, alternative.Id);
                     model = alternative;
                     contentFallbackUsed = true;
-                    filter = new SelectionFilter(0, route.RequiredWindow, 0);
+                    filter = untried;
                     lastFailure = failure;
                     continue;
                 case FailureKind.ContentPolicy:

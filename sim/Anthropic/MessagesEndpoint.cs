@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -30,27 +29,8 @@ internal sealed class MessagesEndpoint(
 {
     private readonly SimulatorOptions _options = options.Value;
 
-    public async Task HandleAsync(HttpContext context)
-    {
-        state.RequestStarted();
-        try
-        {
-            await HandleCoreAsync(context);
-        }
-        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
-        {
-            SimulatorLog.ClientGone(logger);
-        }
-        catch (Exception ex) when (ex is not SimulatedConnectionCutException)
-        {
-            SimulatorLog.Failed(logger, ex);
-            throw;
-        }
-        finally
-        {
-            state.RequestFinished();
-        }
-    }
+    public Task HandleAsync(HttpContext context)
+        => EndpointRun.RunAsync(context, state, logger, static (c, endpoint) => endpoint.HandleCoreAsync(c), this);
 
     private async Task HandleCoreAsync(HttpContext context)
     {
@@ -134,22 +114,8 @@ internal sealed class MessagesEndpoint(
         }
     }
 
-    // Parses the body in place in the request pipe, and records it.
-    private async Task<AnthropicError?> ReadRequestAsync(HttpContext context, KeyEntry key, MessagesRequest request)
-    {
-        if (await RequestBody.ReadWholeAsync(context, _options.MaxRequestBodyBytes) is not { } result)
-        {
-            return AnthropicErrors.TooLarge(_options.MaxRequestBodyBytes);
-        }
-        var body = result.Buffer;
-        var error = parser.Parse(body, request);
-        if (state.RecordsBodies)
-        {
-            state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, AnthropicErrors.InvalidJson), time.GetUtcNow());
-        }
-        context.Request.BodyReader.AdvanceTo(body.End);
-        return error;
-    }
+    private ValueTask<AnthropicError?> ReadRequestAsync(HttpContext context, KeyEntry key, MessagesRequest request)
+        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, AnthropicErrors.TooLarge, AnthropicErrors.InvalidJson, state, key, time);
 
     private async Task<bool> AdmitAsync(HttpContext context, KeyEntry key, MessagesRequest request, MessagesAnswer answer, string requestId)
     {

@@ -10,6 +10,7 @@ namespace Parley.Sim.Anthropic;
 /// for an unknown model) and extracts what the simulator needs, in one forward pass over the UTF-8 body; the input
 /// tokens are counted once the model is known. Unknown top-level fields are skipped; a repeated one is refused.</summary>
 internal sealed partial class MessagesRequestParser(ModelCatalog models, ModelTokenizers tokenizers, ContextWindows windows)
+    : Api.RequestBody.IParser<MessagesRequest, AnthropicError>
 {
     /// <summary>What one image adds to input_tokens, whatever its size (the simulator does not decode images);
     /// about what Anthropic charges for a 1.2-megapixel image.</summary>

@@ -24,26 +24,8 @@ internal sealed class MessagesResponder(ReplyPacer pacer)
         var ct = context.RequestAborted;
         var pace = pacer.Start();
         await pace.WaitForChunkAsync(ChunkCount(pace, answer) - 1, ct);
-        var response = context.Response;
-        response.ContentType = CompletionResponder.JsonContentType;
-        if (cutMidStream)
-        {
-            var buffer = new ArrayBufferWriter<byte>();
-            using (var writer = new Utf8JsonWriter(buffer, CompletionJson.WriterOptions))
-            {
-                MessagesJson.WriteMessage(writer, id, model, answer, inputTokens);
-            }
-            response.ContentLength = buffer.WrittenCount;
-            await response.Body.WriteAsync(buffer.WrittenMemory[..(buffer.WrittenCount / 2)], ct);
-            await response.Body.FlushAsync(ct);
-            throw new SimulatedConnectionCutException();
-        }
-        var pipe = response.BodyWriter;
-        using (var writer = new Utf8JsonWriter(pipe, CompletionJson.WriterOptions))
-        {
-            MessagesJson.WriteMessage(writer, id, model, answer, inputTokens);
-        }
-        await pipe.FlushAsync(ct);
+        await CompletionResponder.WriteJsonBodyAsync(context.Response, (id, model, answer, inputTokens),
+            static (writer, s) => MessagesJson.WriteMessage(writer, s.id, s.model, s.answer, s.inputTokens), cutMidStream, ct);
         return true;
     }
 

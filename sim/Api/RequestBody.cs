@@ -1,6 +1,9 @@
+using System.Buffers;
 using System.IO.Pipelines;
+using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Parley.Sim.Observability;
 
 namespace Parley.Sim.Api;
 
@@ -8,6 +11,34 @@ namespace Parley.Sim.Api;
 /// spans segments).</summary>
 internal static class RequestBody
 {
+    /// <summary>An API's body parser: validates a whole body in place and fills the request.</summary>
+    public interface IParser<TRequest, TError>
+    {
+        TError? Parse(in ReadOnlySequence<byte> body, TRequest request);
+    }
+
+    /// <summary>What every API's endpoint does with its body: reads it whole, parses it in place into
+    /// <paramref name="request"/>, records it (when the state keeps bodies) and consumes it. Returns the parser's error,
+    /// or <paramref name="tooLarge"/>'s error for a body over <paramref name="maxBytes"/>.</summary>
+    public static async ValueTask<TError?> ReadAndParseAsync<TParser, TRequest, TError>(HttpContext context, int maxBytes, TParser parser,
+        TRequest request, Func<long, TError> tooLarge, TError invalidJson, SimulatorState state, KeyEntry key, TimeProvider time)
+        where TParser : IParser<TRequest, TError>
+        where TError : class
+    {
+        if (await ReadWholeAsync(context, maxBytes) is not { } result)
+        {
+            return tooLarge(maxBytes);
+        }
+        var body = result.Buffer;
+        var error = parser.Parse(body, request);
+        if (state.RecordsBodies)
+        {
+            state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, invalidJson), time.GetUtcNow());
+        }
+        context.Request.BodyReader.AdvanceTo(body.End);
+        return error;
+    }
+
     /// <summary>The whole body, still unconsumed: the caller parses <c>Buffer</c> and then advances the reader to its
     /// end. Null when the body is larger than <paramref name="maxBytes"/> (what was read of it is consumed).</summary>
     public static async ValueTask<ReadResult?> ReadWholeAsync(HttpContext context, int maxBytes)

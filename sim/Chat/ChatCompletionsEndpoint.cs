@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -41,29 +40,8 @@ internal sealed class ChatCompletionsEndpoint(
     /// <summary>Azure OpenAI's route: the key is in api-key, the route names the model (its deployment).</summary>
     public Task HandleAzureAsync(HttpContext context) => RunAsync(context, AzureDeployments.Deployment(context.Request));
 
-    private async Task RunAsync(HttpContext context, string? deployment)
-    {
-        state.RequestStarted();
-        try
-        {
-            await HandleCoreAsync(context, deployment);
-        }
-        catch (Exception ex) when (context.RequestAborted.IsCancellationRequested && ex is OperationCanceledException or IOException)
-        {
-            SimulatorLog.ClientGone(logger);
-        }
-        catch (Exception ex) when (ex is not SimulatedConnectionCutException)
-        {
-            // Logged here because the simulator's host silences Kestrel's application-error log (every planned cut
-            // would show up there as an error).
-            SimulatorLog.Failed(logger, ex);
-            throw;
-        }
-        finally
-        {
-            state.RequestFinished();
-        }
-    }
+    private Task RunAsync(HttpContext context, string? deployment)
+        => EndpointRun.RunAsync(context, state, logger, static (c, a) => a.Endpoint.HandleCoreAsync(c, a.Deployment), (Endpoint: this, Deployment: deployment));
 
     private async Task HandleCoreAsync(HttpContext context, string? deployment)
     {
@@ -164,22 +142,8 @@ internal sealed class ChatCompletionsEndpoint(
         }
     }
 
-    // Parses the body in place in the request pipe, and records it.
-    private async Task<SimError?> ReadRequestAsync(HttpContext context, KeyEntry key, ChatRequest request)
-    {
-        if (await RequestBody.ReadWholeAsync(context, _options.MaxRequestBodyBytes) is not { } result)
-        {
-            return SimErrors.TooLarge(_options.MaxRequestBodyBytes);
-        }
-        var body = result.Buffer;
-        var error = parser.Parse(body, request);
-        if (state.RecordsBodies)
-        {
-            state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, SimErrors.InvalidJson), time.GetUtcNow());
-        }
-        context.Request.BodyReader.AdvanceTo(body.End);
-        return error;
-    }
+    private ValueTask<SimError?> ReadRequestAsync(HttpContext context, KeyEntry key, ChatRequest request)
+        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, SimErrors.TooLarge, SimErrors.InvalidJson, state, key, time);
 
     private async Task<bool> AdmitAsync(HttpContext context, KeyEntry key, ChatRequest request, Reply reply)
     {

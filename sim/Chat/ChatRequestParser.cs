@@ -10,6 +10,7 @@ namespace Parley.Sim.Chat;
 /// <summary>Validates a chat completion body the way OpenAI does (same statuses, messages, params and codes) and
 /// extracts what the simulator needs, in one forward pass over the UTF-8 body. Unknown fields are skipped.</summary>
 internal sealed partial class ChatRequestParser(ModelCatalog models, ModelTokenizers tokenizers, ContextWindows windows)
+    : Api.RequestBody.IParser<ChatRequest, SimError>
 {
     public SimError? Parse(in ReadOnlySequence<byte> body, ChatRequest request)
     {

@@ -26,14 +26,24 @@ internal sealed class CompletionResponder(ReplyPacer pacer)
         var ct = context.RequestAborted;
         var pace = pacer.Start();
         await pace.WaitForChunkAsync(pace.ChunkCount(reply.TokenCount) - 1, ct);
-        var response = context.Response;
+        await WriteJsonBodyAsync(context.Response, (header, reply, promptTokens),
+            static (writer, s) => CompletionJson.WriteCompletion(writer, s.header, s.reply, s.promptTokens), cutMidStream, ct);
+        return true;
+    }
+
+    /// <summary>One JSON answer, written by <paramref name="write"/>: straight into the response, or, with
+    /// <paramref name="cutMidStream"/>, Content-Length for the whole body, half of it, and a cut (throws
+    /// <see cref="SimulatedConnectionCutException"/>). Shared by every API the simulator speaks.</summary>
+    internal static async Task WriteJsonBodyAsync<TState>(HttpResponse response, TState state, Action<Utf8JsonWriter, TState> write, bool cutMidStream,
+        CancellationToken ct)
+    {
         response.ContentType = JsonContentType;
         if (cutMidStream)
         {
             var buffer = new ArrayBufferWriter<byte>();
             using (var writer = new Utf8JsonWriter(buffer, CompletionJson.WriterOptions))
             {
-                CompletionJson.WriteCompletion(writer, header, reply, promptTokens);
+                write(writer, state);
             }
             response.ContentLength = buffer.WrittenCount;
             await response.Body.WriteAsync(buffer.WrittenMemory[..(buffer.WrittenCount / 2)], ct);
@@ -43,10 +53,9 @@ internal sealed class CompletionResponder(ReplyPacer pacer)
         var pipe = response.BodyWriter;
         using (var writer = new Utf8JsonWriter(pipe, CompletionJson.WriterOptions))
         {
-            CompletionJson.WriteCompletion(writer, header, reply, promptTokens);
+            write(writer, state);
         }
         await pipe.FlushAsync(ct);
-        return true;
     }
 
     /// <summary>Streams the reply as chat.completion.chunk events ending in [DONE], flushing every event. With

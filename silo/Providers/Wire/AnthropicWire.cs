@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net.Http.Headers;
+using System.Runtime.InteropServices;
 using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Silo.Chat;
 using Parley.Silo.Providers.Anthropic;
@@ -58,7 +59,7 @@ internal sealed class AnthropicWire(ProviderOptions options, Func<Uri> baseAddre
     {
         var headers = response.Headers;
         return new UpstreamCallOutcome(at, (int)response.StatusCode, wasTrial, UpstreamAnswers.RetryAfter(headers, at),
-            Long(headers, RequestsRemaining), Until(headers, RequestsReset, at), Long(headers, TokensRemaining), Until(headers, TokensReset, at));
+            UpstreamAnswers.Long(headers, RequestsRemaining), Until(headers, RequestsReset, at), UpstreamAnswers.Long(headers, TokensRemaining), Until(headers, TokensReset, at));
     }
 
     public async ValueTask<UpstreamBodyStream> OpenBodyAsync(UpstreamCall call, CancellationToken cancellationToken)
@@ -72,25 +73,18 @@ internal sealed class AnthropicWire(ProviderOptions options, Func<Uri> baseAddre
         await using (stream.ConfigureAwait(false))
         {
             using var message = new PooledBufferWriter(8192);
-            while (true)
+            if (!await UpstreamBodies.ReadBoundedAsync(stream, message, MaxMessageBytes + 1, cancellationToken).ConfigureAwait(false))
             {
-                var read = await stream.ReadAsync(message.GetMemory(), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                message.Advance(read);
-                if (message.WrittenCount > MaxMessageBytes)
-                {
-                    throw new InvalidDataException($"The Anthropic message exceeds {MaxMessageBytes} bytes.");
-                }
+                throw new InvalidDataException($"The Anthropic message exceeds {MaxMessageBytes} bytes.");
             }
             var translated = new ArrayBufferWriter<byte>(message.WrittenCount + 256);
             if (!AnthropicResponseTranslator.WriteChatCompletion(message.WrittenSpan, translated, created))
             {
                 throw new InvalidDataException("The upstream answered 2xx with a body that is not an Anthropic message.");
             }
-            return new UpstreamBodyStream(new MemoryStream(translated.WrittenMemory.ToArray(), writable: false), JsonType, translated.WrittenCount);
+            // The writer's own array backs the stream: the translated body is not copied again.
+            MemoryMarshal.TryGetArray(translated.WrittenMemory, out var written);
+            return new UpstreamBodyStream(new MemoryStream(written.Array!, written.Offset, written.Count, writable: false), JsonType, written.Count);
         }
     }
 
@@ -98,12 +92,9 @@ internal sealed class AnthropicWire(ProviderOptions options, Func<Uri> baseAddre
     {
         using var body = await UpstreamBodies.ReadAsync(call.Response, cancellationToken).ConfigureAwait(false);
         var error = AnthropicResponseTranslator.ReadError(call.StatusCode, body.WrittenSpan);
-        return new UpstreamError(UpstreamBodies.Truncate(error.Message), error.Type, error.Code, error.Param);
+        // The translator caps the message already.
+        return new UpstreamError(error.Message, error.Type, error.Code, error.Param);
     }
-
-    private static long? Long(HttpResponseHeaders headers, string name)
-        => headers.TryGetValues(name, out var values) && long.TryParse(values.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
-            ? value : null;
 
     private static TimeSpan? Until(HttpResponseHeaders headers, string name, DateTimeOffset now)
         => headers.TryGetValues(name, out var values)

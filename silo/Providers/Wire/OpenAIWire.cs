@@ -12,6 +12,9 @@ internal class OpenAIWire(ProviderOptions options, Func<Uri> baseAddress) : IUps
     private const string ChatCompletionsPath = "chat/completions";
 
     private readonly KeyValuePair<string, string>[] _headers = [.. options.Headers];
+
+    /// <summary>The provider's root (the embedded simulator's is known only once it listens).</summary>
+    protected Func<Uri> BaseAddress { get; } = baseAddress;
     private readonly string[] _forwardHeaders = [.. options.ForwardHeaders];
     private volatile ResolvedUri? _resolved;
 
@@ -49,7 +52,7 @@ internal class OpenAIWire(ProviderOptions options, Func<Uri> baseAddress) : IUps
 
     protected virtual Uri UriFor(UpstreamModelName model)
     {
-        var address = baseAddress();
+        var address = BaseAddress();
         var resolved = _resolved;
         if (resolved is null || !ReferenceEquals(resolved.Base, address))
         {
@@ -68,7 +71,6 @@ internal sealed class AzureOpenAIWire(ProviderOptions options, Func<Uri> baseAdd
 {
     private const string ApiKeyHeader = "api-key";
 
-    private readonly Func<Uri> _baseAddress = baseAddress;
     private readonly string _apiVersion = Uri.EscapeDataString(options.EffectiveApiVersion);
     private readonly ConcurrentDictionary<string, Uri> _uris = new(StringComparer.Ordinal);
 
@@ -81,7 +83,7 @@ internal sealed class AzureOpenAIWire(ProviderOptions options, Func<Uri> baseAdd
     }
 
     protected override Uri UriFor(UpstreamModelName model)
-        => _uris.GetOrAdd(model.Name, static (name, wire) => new Uri(WireUris.Root(wire._baseAddress()),
+        => _uris.GetOrAdd(model.Name, static (name, wire) => new Uri(WireUris.Root(wire.BaseAddress()),
             $"openai/deployments/{Uri.EscapeDataString(name)}/chat/completions?api-version={wire._apiVersion}"), this);
 }
 

@@ -17,28 +17,36 @@ internal static class UpstreamBodies
         return new UpstreamBodyStream(stream, response.Content.Headers.ContentType?.ToString(), response.Content.Headers.ContentLength);
     }
 
-    /// <summary>Up to 64 KiB of the body; a body that fails mid-read yields what had arrived.</summary>
+    /// <summary>Up to 64 KiB of a refusal's body; a body that fails mid-read yields what had arrived.</summary>
     public static async ValueTask<PooledBufferWriter> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var buffer = new PooledBufferWriter(4096);
         try
         {
             await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            while (buffer.WrittenCount < MaxErrorBodyBytes)
-            {
-                var read = await body.ReadAsync(buffer.GetMemory(), cancellationToken).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                buffer.Advance(read);
-            }
+            await ReadBoundedAsync(body, buffer, MaxErrorBodyBytes, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or HttpRequestException)
         {
             // What arrived is all there is to parse.
         }
         return buffer;
+    }
+
+    /// <summary>Reads <paramref name="body"/> into <paramref name="buffer"/> until it ends or holds at least
+    /// <paramref name="maxBytes"/>; false when the bound stopped it.</summary>
+    public static async ValueTask<bool> ReadBoundedAsync(Stream body, PooledBufferWriter buffer, int maxBytes, CancellationToken cancellationToken)
+    {
+        while (buffer.WrittenCount < maxBytes)
+        {
+            var read = await body.ReadAsync(buffer.GetMemory(), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return true;
+            }
+            buffer.Advance(read);
+        }
+        return false;
     }
 
     /// <summary>OpenAI's <c>{"error":{...}}</c>, the <c>{"error":"..."}</c> and <c>{"message":"..."}</c> shapes some
@@ -81,6 +89,6 @@ internal static class UpstreamBodies
             _ => null,
         } : null;
 
-    public static string? Truncate(string? message)
+    private static string? Truncate(string? message)
         => message is { Length: > MaxMessageLength } ? message[..MaxMessageLength] + "…" : message is { Length: 0 } ? null : message;
 }
