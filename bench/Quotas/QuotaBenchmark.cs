@@ -5,7 +5,7 @@ using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Runtime.Hosting;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Bench.Quotas;

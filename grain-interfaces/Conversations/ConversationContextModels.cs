@@ -6,6 +6,7 @@ namespace Parley.GrainInterfaces.Conversations;
 /// the operator view reports against.</param>
 /// <param name="SystemPrompt">A system prompt pinned at the head of every prompt; never summarised or dropped.</param>
 /// <param name="MaxContextTokens">A token budget lower than the model's window minus the reply reservation.</param>
+[GenerateSerializer, Immutable, Alias("parley.conversation-settings")]
 public sealed record ConversationSettings(string? Model = null, string? SystemPrompt = null, int? MaxContextTokens = null)
 {
     public static ConversationSettings None { get; } = new();
@@ -17,8 +18,11 @@ public sealed record ConversationSettings(string? Model = null, string? SystemPr
 /// <param name="ContextBudget">Most prompt tokens this turn may send (reply priming included): the model's context
 /// window minus the reply reservation, already reduced by the estimate margin when the encoding is a guess.</param>
 /// <param name="NewMessagesTokens">Tokens of the caller's new messages (framing included, reply priming not).</param>
-public sealed record PromptRequest(string Model, string Encoding, int ContextBudget, int NewMessagesTokens);
+/// <param name="Turn">Which turn this is: a turn already stored under its key is replayed, not asked again.</param>
+[GenerateSerializer, Immutable, Alias("parley.prompt-request")]
+public sealed record PromptRequest(string Model, string Encoding, int ContextBudget, int NewMessagesTokens, TurnIdentity? Turn = null);
 
+[GenerateSerializer, Alias("parley.prompt-status")]
 public enum PromptStatus
 {
     Ready,
@@ -26,6 +30,15 @@ public enum PromptStatus
 
     /// <summary>The pinned system prompt and the new messages alone exceed the budget.</summary>
     TooLong,
+
+    /// <summary>The turn is already stored (a retry): <see cref="PromptPlan.Replay"/> is its answer.</summary>
+    Replay,
+
+    /// <summary>Another request with the same turn key is being answered right now.</summary>
+    TurnInProgress,
+
+    /// <summary>The turn key was used before with other messages.</summary>
+    TurnKeyReused,
 }
 
 /// <summary>The compressed context to send before the caller's new messages.</summary>
@@ -36,6 +49,8 @@ public enum PromptStatus
 /// <param name="DroppedMessages">Stored messages neither summarised nor sent because they did not fit.</param>
 /// <param name="SummaryUsed">The rolling summary is part of <paramref name="Messages"/>.</param>
 /// <param name="CarriesRedactedData">Personal data was redacted from this conversation (the response cache stays off).</param>
+/// <param name="Replay">For <see cref="PromptStatus.Replay"/>: the stored answer of the turn.</param>
+[GenerateSerializer, Immutable, Alias("parley.prompt-plan")]
 public sealed record PromptPlan(
     PromptStatus Status,
     IReadOnlyList<ChatMessageRecord> Messages,
@@ -43,9 +58,13 @@ public sealed record PromptPlan(
     int Budget,
     int DroppedMessages,
     bool SummaryUsed,
-    bool CarriesRedactedData)
+    bool CarriesRedactedData,
+    StoredTurn? Replay = null)
 {
-    public static PromptPlan NotFound { get; } = new(PromptStatus.ConversationNotFound, [], 0, 0, 0, false, false);
+    public static PromptPlan NotFound { get; } = Of(PromptStatus.ConversationNotFound);
+
+    /// <summary>A plan that sends nothing, only a status.</summary>
+    public static PromptPlan Of(PromptStatus status) => new(status, [], 0, 0, 0, false, false);
 }
 
 /// <summary>A rolling summary produced in the background, to be applied by the grain if nothing newer replaced the
@@ -53,9 +72,11 @@ public sealed record PromptPlan(
 /// <param name="BaseCoversThroughSeq">The sequence number the previous summary covered (0: none); the update is
 /// dropped when the stored summary no longer covers exactly that.</param>
 /// <param name="CoversThroughSeq">The last item sequence number the new summary folds in.</param>
+[GenerateSerializer, Immutable, Alias("parley.conversation-summary-update")]
 public sealed record ConversationSummaryUpdate(string Text, long BaseCoversThroughSeq, long CoversThroughSeq, int SummarizedMessages);
 
 /// <summary>The operator's view of a conversation: what the next prompt would be built from.</summary>
+[GenerateSerializer, Immutable, Alias("parley.working-context")]
 public sealed record WorkingContext(
     string ConversationId,
     string OwnerUserId,
@@ -71,9 +92,12 @@ public sealed record WorkingContext(
     bool SummaryPending,
     long LastUsedAt);
 
+[GenerateSerializer, Immutable, Alias("parley.working-context-system-prompt")]
 public sealed record WorkingContextSystemPrompt(string Text, int Tokens);
 
 /// <param name="CreatedAt">Unix seconds.</param>
+[GenerateSerializer, Immutable, Alias("parley.working-context-summary")]
 public sealed record WorkingContextSummary(string Text, int Tokens, long CoversThroughSeq, int SummarizedMessages, long CreatedAt);
 
+[GenerateSerializer, Immutable, Alias("parley.working-context-item")]
 public sealed record WorkingContextItem(string Id, string Role, long Seq, int Tokens);

@@ -1,20 +1,26 @@
-using Parley.Runtime;
-
 namespace Parley.GrainInterfaces.Conversations;
 
 /// <summary>One conversation (key: conversation id). Every method takes the caller's user id: a conversation owned by
 /// another user answers exactly as one that does not exist (null / false / NotFound), so one user never sees another's.</summary>
+[Alias("parley.IConversationGrain")]
 public interface IConversationGrain : IGrainWithStringKey
 {
     // --- used by the chat completions path (silo/Chat) ---
 
     /// <summary>The compressed context to send before the caller's new messages, within the request's budget (see
-    /// <see cref="PromptPlan"/>); <see cref="PromptStatus.ConversationNotFound"/> if it does not exist for this user.</summary>
+    /// <see cref="PromptPlan"/>); <see cref="PromptStatus.ConversationNotFound"/> if it does not exist for this user.
+    /// When <see cref="PromptRequest.Turn"/> names a turn that is already stored, the plan is
+    /// <see cref="PromptStatus.Replay"/> with the stored answer, and nothing is to be sent upstream.</summary>
     Task<PromptPlan> BuildPromptAsync(string userId, PromptRequest request);
 
-    /// <summary>Appends one completed turn (the caller's new messages and the assistant's reply) atomically; false if
-    /// the conversation does not exist for this user (e.g. deleted meanwhile).</summary>
-    Task<bool> AppendTurnAsync(string userId, IReadOnlyList<ChatMessageRecord> userMessages, ChatMessageRecord assistantMessage);
+    /// <summary>Appends one completed turn (the caller's new messages and the assistant's reply) atomically, at most
+    /// once per <see cref="TurnIdentity.Key"/>: a turn already stored under the key is not appended again, and the
+    /// result carries the stored one.</summary>
+    Task<TurnAppendResult> AppendTurnAsync(string userId, ConversationTurn turn);
+
+    /// <summary>The turn <paramref name="turn"/> will not be appended (its upstream call failed or the client left): a
+    /// retry with the same key may start at once.</summary>
+    Task ReleaseTurnAsync(TurnIdentity turn);
 
     // --- the Conversations API (silo/Conversations) ---
 
@@ -59,6 +65,7 @@ public interface IConversationGrain : IGrainWithStringKey
 /// <summary>An OpenAI chat message kept verbatim: <see cref="Utf8Json"/> is the whole message object as the client sent
 /// it (or the upstream returned it), so tool calls, names and multi-part content survive the round trip. Kept as UTF-8,
 /// the form it arrives and leaves in: a prompt is written by copying bytes, never by transcoding or re-validating.</summary>
+[GenerateSerializer, Immutable, Alias("parley.chat-message")]
 public sealed record ChatMessageRecord(string Role, byte[] Utf8Json)
 {
     public ChatMessageRecord(string role, string json)

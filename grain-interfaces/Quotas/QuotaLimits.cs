@@ -2,6 +2,7 @@ namespace Parley.GrainInterfaces.Quotas;
 
 /// <summary>A user's or a virtual key's limits; each is optional (null: no limit). Money is in micro-USD
 /// (1 USD = 1,000,000) so that every sum is exact.</summary>
+[GenerateSerializer, Immutable, Alias("parley.quota-limits")]
 public sealed record QuotaLimits(
     int? RequestsPerMinute = null,
     int? TokensPerMinute = null,

@@ -1,10 +1,9 @@
-using Parley.Runtime;
-
 namespace Parley.GrainInterfaces.UpstreamKeys;
 
 /// <summary>One upstream API key (key: <c>&lt;provider&gt;/&lt;keyId&gt;</c>, see <see cref="UpstreamKeyName"/>): where what the
 /// upstream answers is turned into the key's health, and where operators act on it. The health itself lives beside the
 /// key's pacing state (Redis in a cluster), so every silo's next acquisition honours a decision at once.</summary>
+[Alias("parley.IApiKeyGrain")]
 public interface IApiKeyGrain : IGrainWithStringKey
 {
     /// <summary>Learns from one upstream answer (or its absence) on this key: rate-limit headers tighten the schedule,

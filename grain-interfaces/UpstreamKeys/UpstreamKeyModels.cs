@@ -1,5 +1,6 @@
 namespace Parley.GrainInterfaces.UpstreamKeys;
 
+[GenerateSerializer, Alias("parley.upstream-key-state")]
 public enum UpstreamKeyState
 {
     Active,
@@ -12,6 +13,7 @@ public enum UpstreamKeyState
 }
 
 /// <param name="Until">End of a block or cool-down (while a trial call is in flight: when its lease lapses).</param>
+[GenerateSerializer, Immutable, Alias("parley.upstream-key-health")]
 public sealed record UpstreamKeyHealth(UpstreamKeyState State, DateTimeOffset? Until, string? Reason)
 {
     public static UpstreamKeyHealth Active { get; } = new(UpstreamKeyState.Active, null, null);
@@ -30,6 +32,7 @@ public sealed record UpstreamKeyHealth(UpstreamKeyState State, DateTimeOffset? U
 /// <param name="StatusCode">The HTTP status, or 0 when no answer came (timeout, connection refused or cut).</param>
 /// <param name="RetryAfter">The answer's Retry-After, as a delay from <paramref name="At"/>.</param>
 /// <param name="WasTrial">The call was the one trial call let through after a cool-down.</param>
+[GenerateSerializer, Immutable, Alias("parley.upstream-call-outcome")]
 public sealed record UpstreamCallOutcome(
     DateTimeOffset At,
     int StatusCode,

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
-using Parley.Grains.Conversations.Summaries;
 using Parley.Tokenizer;
 using Parley.Tokenizer.Chat;
 
@@ -26,20 +25,38 @@ public sealed partial class ConversationGrain
         {
             return PromptPlan.NotFound;
         }
+        var working = await WorkingSetAsync();
+        if (request.Turn is { } turn && ClaimTurn(working, turn) is { } answered)
+        {
+            return answered;
+        }
         var s = state.State;
         var budget = Math.Min(request.ContextBudget, s.MaxContextTokens ?? int.MaxValue);
         _turnModel = request.Model;
         _turnEncoding = request.Encoding;
         _turnBudget = budget;
         var reserved = ChatTokenCounter.ReplyPrimingTokens + request.NewMessagesTokens;
-        if (!ContextPlanner.TrySelect(s, request.Encoding, budget, reserved, out var selection))
+        if (!ContextPlanner.TrySelect(s, working.Entries, request.Encoding, budget, reserved, out var selection))
         {
+            if (request.Turn is { } refused)
+            {
+                _claims?.Remove(refused.Key);
+            }
             var needed = reserved + ContextPlanner.SystemPromptTokens(s, request.Encoding);
             return new PromptPlan(PromptStatus.TooLong, [], needed, budget, 0, false, s.CarriesRedactedData);
         }
+        if (selection.KeepFrom == selection.FirstUnsummarized && working.FromSeq > s.FirstUnsummarizedSeq)
+        {
+            // Everything held fits and older unsummarised entries are not held (a smaller budget let them go): a prompt
+            // of this budget may take some of them.
+            var older = await transcript.ReadRangeAsync(Id, s.FirstUnsummarizedSeq, working.FromSeq - 1);
+            working.Prepend(older, s.FirstUnsummarizedSeq);
+            ContextPlanner.TrySelect(s, working.Entries, request.Encoding, budget, reserved, out selection);
+        }
 
         var systemPrompt = s.SystemPromptMessage();
-        var count = (systemPrompt is null ? 0 : 1) + (selection.UseSummary ? 1 : 0) + (s.Items.Count - selection.KeepFrom);
+        var entries = working.Entries;
+        var count = (systemPrompt is null ? 0 : 1) + (selection.UseSummary ? 1 : 0) + (entries.Count - selection.KeepFrom);
         var messages = new ChatMessageRecord[count];
         var next = 0;
         if (systemPrompt is not null)
@@ -50,47 +67,53 @@ public sealed partial class ConversationGrain
         {
             messages[next++] = s.Summary!.ToChatMessage();
         }
-        for (var i = selection.KeepFrom; i < s.Items.Count; i++)
+        for (var i = selection.KeepFrom; i < entries.Count; i++)
         {
-            messages[next++] = s.Items[i].ToChatMessage();
+            messages[next++] = entries[i].ToChatMessage();
         }
         if (selection.Dropped > 0)
         {
-            LogDropped(logger, GetPrimaryKeyString(), selection.Dropped, budget);
-            // Dropping is the fallback until a summary exists; make sure one is on its way.
+            LogDropped(logger, Id, selection.Dropped, budget);
+            // Entries that no prompt of this budget sends are let go; dropping is the fallback until a summary exists, so
+            // make sure one is on its way.
+            working.TrimBefore(selection.KeepFrom);
             MaybeStartSummary();
         }
-        return new PromptPlan(PromptStatus.Ready, messages, selection.StoredTokens + reserved, budget, selection.Dropped, selection.UseSummary,
+        // Unsummarised entries not held (let go by an earlier turn) are dropped from this prompt too.
+        var dropped = selection.Dropped + (int)Math.Max(0, working.FromSeq - s.FirstUnsummarizedSeq);
+        return new PromptPlan(PromptStatus.Ready, messages, selection.StoredTokens + reserved, budget, dropped, selection.UseSummary,
             s.CarriesRedactedData);
     }
 
     public async Task<WorkingContext?> GetWorkingContextAsync()
     {
-        await RefreshAsync();
+        await RevalidateStateAsync();
         if (!Exists && !await TryRestoreAsync())
         {
             DeactivateOnIdle();
             return null;
         }
+        var working = await WorkingSetAsync();
         var s = state.State;
         var encoding = s.LastEncoding ?? TiktokenEncoding.O200kBaseName;
         int? budget = s.LastBudget > 0 ? s.LastBudget : s.MaxContextTokens;
-        var first = ContextPlanner.FirstUnsummarized(s);
+        var entries = working.Entries;
+        var first = ContextPlanner.FirstUnsummarized(s, entries);
         var keepFrom = first;
         var useSummary = s.Summary is not null;
-        if (budget is { } b && ContextPlanner.TrySelect(s, encoding, b, ChatTokenCounter.ReplyPrimingTokens, out var selection))
+        if (budget is { } b && ContextPlanner.TrySelect(s, entries, encoding, b, ChatTokenCounter.ReplyPrimingTokens, out var selection))
         {
             keepFrom = selection.KeepFrom;
             useSummary = selection.UseSummary;
         }
-        var items = new List<WorkingContextItem>(s.Items.Count - keepFrom);
+        var items = new List<WorkingContextItem>(entries.Count - keepFrom);
         var tokens = ChatTokenCounter.ReplyPrimingTokens;
-        for (var i = keepFrom; i < s.Items.Count; i++)
+        for (var i = keepFrom; i < entries.Count; i++)
         {
-            var item = s.Items[i];
-            var itemTokens = ConversationTokens.Of(item.Tokens, item.Message, encoding);
-            tokens += itemTokens;
-            items.Add(new WorkingContextItem(item.Id, item.Role, item.Seq, itemTokens));
+            var entry = entries[i];
+            var entryTokens = ConversationTokens.Of(entry.Tokens, entry.Message, encoding);
+            tokens += entryTokens;
+            items.Add(new WorkingContextItem(entry.Id, entry.Role, entry.Seq, entryTokens));
         }
         WorkingContextSystemPrompt? systemPrompt = null;
         if (s.SystemPrompt is { } text)
@@ -106,123 +129,120 @@ public sealed partial class ConversationGrain
             tokens += useSummary ? summaryTokens : 0;
             summary = new WorkingContextSummary(stored.Text, summaryTokens, stored.CoversThroughSeq, stored.SummarizedMessages, stored.CreatedAt);
         }
-        return new WorkingContext(GetPrimaryKeyString(), s.OwnerUserId, s.Model, s.LastEncoding, budget, systemPrompt, summary, items, tokens,
-            s.Items.Count, keepFrom - first, _summarizing is { IsCompleted: false }, s.LastUsedAt);
+        // Dropped: every unsummarised entry the prompt leaves out, held or not.
+        var held = entries.Count - first;
+        var unsummarized = working.LastSeq - s.FirstUnsummarizedSeq + 1;
+        var dropped = (int)Math.Max(0, unsummarized - held) + (keepFrom - first);
+        return new WorkingContext(Id, s.OwnerUserId, s.Model, s.LastEncoding, budget, systemPrompt, summary, items, tokens,
+            (int)working.LastSeq, dropped, _summarizing is { IsCompleted: false }, _lastUsedMs);
     }
 
     public async Task<bool> ApplySummaryAsync(ConversationSummaryUpdate update)
     {
-        await RefreshAsync();
+        await RevalidateStateAsync();
         if (!Exists)
         {
             return false;
         }
-        var owner = state.State.OwnerUserId;
         var summary = new StoredSummary
         {
             Text = update.Text,
             Message = ChatMessageConversion.ToSystemMessageJson(SummaryHeading + update.Text),
             CoversThroughSeq = update.CoversThroughSeq,
             SummarizedMessages = update.SummarizedMessages,
-            CreatedAt = TimeProvider.GetUtcNow().ToUnixTimeSeconds(),
+            CreatedAt = timeProvider.GetUtcNow().ToUnixTimeSeconds(),
         };
-        var applied = await UpdateAsync(owner, s =>
+        var applied = await UpdateStateAsync(state.State.OwnerUserId, s =>
         {
-            // Another silo's summary (or a newer one) won meanwhile: this one extends a summary that is gone.
+            // Another activation's summary (or a newer one) won meanwhile: this one extends a summary that is gone.
             if ((s.Summary?.CoversThroughSeq ?? 0) != update.BaseCoversThroughSeq)
             {
                 return false;
             }
             s.Summary = summary;
             return true;
-        }, notFound: false, changed: applied => applied, isUse: false);
+        });
         if (applied)
         {
-            LogSummaryApplied(logger, GetPrimaryKeyString(), update.SummarizedMessages, update.CoversThroughSeq);
+            _working?.TrimThrough(update.CoversThroughSeq);
+            LogSummaryApplied(logger, Id, update.SummarizedMessages, update.CoversThroughSeq);
             // A long backlog is folded in several rounds.
             MaybeStartSummary();
         }
         return applied;
     }
 
-    /// <summary>Remembers the model, encoding and budget of the turn being stored: background summarising aims at them.</summary>
-    private void RecordTurnSettings(ConversationState s)
+    /// <summary>Remembers the model, encoding and budget of the turn just stored: background summarising aims at them.
+    /// Written only when they change (a conversation's first turn, or a turn on another model).</summary>
+    private async Task RecordTurnSettingsAsync(string userId)
     {
-        if (_turnEncoding is null)
+        var s = state.State;
+        if (_turnEncoding is not { } encoding || (s.Model is not null && s.LastEncoding == encoding && s.LastBudget == _turnBudget))
         {
             return;
         }
-        s.Model ??= _turnModel;
-        s.LastEncoding = _turnEncoding;
-        s.LastBudget = _turnBudget;
-    }
-
-    /// <summary>Counts new items under the turn's encoding before they are stored, so the next prompt only adds numbers.</summary>
-    private void CountTurnTokens(List<StoredConversationItem> items)
-    {
-        if (_turnEncoding is { } encoding)
+        var (model, budget) = (_turnModel, _turnBudget);
+        try
         {
-            foreach (var item in items)
+            await UpdateStateAsync(userId, fresh =>
             {
-                ConversationTokens.Of(item.Tokens, item.Message, encoding);
-            }
+                fresh.Model ??= model;
+                fresh.LastEncoding = encoding;
+                fresh.LastBudget = budget;
+                return true;
+            });
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            // The turn is stored; what summarising aims at is recorded with a later turn.
+            LogTurnSettingsNotSaved(logger, Id, e);
         }
     }
 
-    /// <summary>Starts summarising the oldest unsummarised turns when the context has crossed the high-water mark.
-    /// The summariser runs outside the grain's turns (the user's turns never wait for it) and hands its result back
-    /// through <see cref="ApplySummaryAsync"/>, a turn like any other.</summary>
+    /// <summary>Starts summarising the oldest unsummarised entries when the context has crossed the high-water mark or
+    /// entries were already let go for lack of room. The summariser runs outside the grain's turns (the user's turns
+    /// never wait for it), reads what it folds from the transcript, and hands its result back through
+    /// <see cref="ApplySummaryAsync"/>, a call like any other.</summary>
     private void MaybeStartSummary()
     {
         var s = state.State;
-        if (_summarizing is { IsCompleted: false } || s.LastEncoding is not { } encoding || s.LastBudget <= 0
-            || TimeProvider.GetUtcNow().ToUnixTimeMilliseconds() < Interlocked.Read(ref _summaryRetryAt))
+        if (_summarizing is { IsCompleted: false } || _working is not { } working || s.LastEncoding is not { } encoding || s.LastBudget <= 0
+            || timeProvider.GetUtcNow().ToUnixTimeMilliseconds() < Interlocked.Read(ref _summaryRetryAt))
         {
             return;
         }
         var options = contextOptions.Value;
-        if (ContextPlanner.FullContextTokens(s, encoding) <= s.LastBudget * options.HighWaterRatio)
+        var unheld = working.FromSeq > s.FirstUnsummarizedSeq;
+        if (!unheld && ContextPlanner.FullContextTokens(s, working.Entries, encoding) <= s.LastBudget * options.HighWaterRatio)
         {
             return;
         }
-        if (ContextPlanner.SelectForSummary(s, encoding, s.LastBudget, options) is not var (from, to))
+        // A snapshot of what selecting and folding need: the background task never touches the grain's own state.
+        var snapshot = new ConversationState
         {
-            return;
-        }
-        var messages = new ChatMessageRecord[to - from];
-        for (var i = from; i < to; i++)
+            SystemPrompt = s.SystemPrompt,
+            SystemPromptTokens = s.SystemPromptTokens,
+            Summary = s.Summary,
+            Model = s.Model,
+            LastEncoding = encoding,
+            LastBudget = s.LastBudget,
+        };
+        var (id, lastSeq, retryDelay) = (Id, working.LastSeq, options.SummaryRetryDelay);
+        _summarizing = Task.Run(async () =>
         {
-            messages[i - from] = s.Items[i].ToChatMessage();
-        }
-        var request = new ConversationSummaryRequest(GetPrimaryKeyString(), s.Model, s.Summary?.Text, messages, options.SummaryMaxTokens);
-        var update = new ConversationSummaryUpdate("", s.Summary?.CoversThroughSeq ?? 0, s.Items[to - 1].Seq, (s.Summary?.SummarizedMessages ?? 0) + messages.Length);
-        LogSummaryStarted(logger, GetPrimaryKeyString(), messages.Length);
-        _summarizing = Task.Run(() => SummarizeAsync(request, update));
-    }
-
-    private async Task SummarizeAsync(ConversationSummaryRequest request, ConversationSummaryUpdate update)
-    {
-        try
-        {
-            var text = await summarizer.SummarizeAsync(request, CancellationToken.None).ConfigureAwait(false);
-            await GrainFactory.GetGrain<IConversationGrain>(request.ConversationId).ApplySummaryAsync(update with { Text = text }).ConfigureAwait(false);
-        }
-        catch (Exception e)
-        {
-            Interlocked.Exchange(ref _summaryRetryAt, TimeProvider.GetUtcNow().Add(contextOptions.Value.SummaryRetryDelay).ToUnixTimeMilliseconds());
-            LogSummaryFailed(logger, request.ConversationId, e);
-        }
+            if (!await summaries.RunAsync(id, snapshot, lastSeq))
+            {
+                Interlocked.Exchange(ref _summaryRetryAt, timeProvider.GetUtcNow().Add(retryDelay).ToUnixTimeMilliseconds());
+            }
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: dropped the {Dropped} oldest unsummarised message(s) to fit {Budget} tokens")]
     private static partial void LogDropped(ILogger logger, string conversationId, int dropped, int budget);
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: summarising {Messages} message(s) in the background")]
-    private static partial void LogSummaryStarted(ILogger logger, string conversationId, int messages);
-
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {ConversationId}: summary now folds in {Messages} message(s), through #{Seq}")]
     private static partial void LogSummaryApplied(ILogger logger, string conversationId, int messages, long seq);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Conversation {ConversationId}: summarising failed; the oldest turns are dropped until a later attempt succeeds")]
-    private static partial void LogSummaryFailed(ILogger logger, string conversationId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Conversation {ConversationId}: the turn's model and budget could not be saved; a later turn records them")]
+    private static partial void LogTurnSettingsNotSaved(ILogger logger, string conversationId, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
-using Parley.Runtime;
+using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Conversations;
 
@@ -9,15 +10,16 @@ public sealed partial class ConversationGrain
 {
     public async Task<bool> ArchiveIfIdleAsync(DateTimeOffset idleSince)
     {
-        var id = GetPrimaryKeyString();
-        await ReadAsync();
+        var id = Id;
+        await RevalidateStateAsync();
         if (!Exists)
         {
             await activityIndex.RemoveAsync(id);
             DeactivateOnIdle();
             return false;
         }
-        var lastUsed = state.State.LastUsedAt;
+        var snapshot = await transcript.ExportAsync(id);
+        var lastUsed = Math.Max(_lastUsedMs, snapshot?.UsedAtMs ?? 0);
         if (lastUsed > idleSince.ToUnixTimeMilliseconds())
         {
             // The index was behind (a lost fire-and-forget touch): put the conversation back where it belongs.
@@ -25,20 +27,23 @@ public sealed partial class ConversationGrain
             return false;
         }
         // The archive copy is written before the hot state goes, so a crash in between loses nothing.
-        await archive.PutAsync(id, JsonSerializer.SerializeToUtf8Bytes(state.State, ConversationStateJsonContext.Default.ConversationState));
+        var record = new ArchivedConversation(state.State, snapshot);
+        await archive.PutAsync(id, JsonSerializer.SerializeToUtf8Bytes(record, ArchivedConversationJsonContext.Default.ArchivedConversation));
         try
         {
             await state.ClearStateAsync();
         }
         catch (InconsistentStateException)
         {
-            // Used on another silo meanwhile: it stays hot.
+            // Used through another activation meanwhile: it stays hot.
             await archive.DeleteAsync(id);
-            await ReadAsync();
+            await ReadStateAsync();
             return false;
         }
+        await transcript.DeleteAsync(id);
         await activityIndex.RemoveAsync(id);
         LogArchived(logger, id, DateTimeOffset.FromUnixTimeMilliseconds(lastUsed));
+        _working = null;
         DeactivateOnIdle();
         return true;
     }
@@ -46,39 +51,45 @@ public sealed partial class ConversationGrain
     /// <summary>Brings an archived conversation back into the hot store; false if there is no archived copy.</summary>
     private async Task<bool> TryRestoreAsync()
     {
-        var id = GetPrimaryKeyString();
+        var id = Id;
         var archived = await archive.GetAsync(id);
         if (archived is null)
         {
             return false;
         }
-        ConversationState? restored;
+        ArchivedConversation? restored;
         try
         {
-            restored = JsonSerializer.Deserialize(archived, ConversationStateJsonContext.Default.ConversationState);
+            restored = JsonSerializer.Deserialize(archived, ArchivedConversationJsonContext.Default.ArchivedConversation);
         }
         catch (JsonException e)
         {
             LogArchiveUnreadable(logger, id, e);
             return false;
         }
-        if (restored is null || restored.OwnerUserId.Length == 0)
+        if (restored?.State is not { OwnerUserId.Length: > 0 } restoredState)
         {
             return false;
         }
-        var now = TimeProvider.GetUtcNow();
-        restored.LastUsedAt = now.ToUnixTimeMilliseconds();
-        state.State = restored;
+        var now = timeProvider.GetUtcNow();
+        // The transcript first, then the state: until the state is written the conversation does not exist, so a
+        // crash in between is restored again from the archive copy, which is deleted last.
+        if (restored.Transcript is { } snapshot)
+        {
+            await transcript.ImportAsync(id, snapshot with { UsedAtMs = now.ToUnixTimeMilliseconds() });
+        }
+        state.State = restoredState;
         try
         {
-            await WriteAsync();
+            await WriteStateAsync();
         }
         catch (InconsistentStateException)
         {
-            // Another silo restored it first.
-            await ReadAsync();
+            // Another activation restored it first.
+            await ReadStateAsync();
             return Exists;
         }
+        _working = null;
         await archive.DeleteAsync(id);
         activityIndex.Touch(id, now);
         LogRestored(logger, id);
@@ -94,3 +105,10 @@ public sealed partial class ConversationGrain
     [LoggerMessage(Level = LogLevel.Error, Message = "Conversation {ConversationId}: the archived copy cannot be read; it is left in the archive")]
     private static partial void LogArchiveUnreadable(ILogger logger, string conversationId, Exception exception);
 }
+
+/// <summary>What the archive keeps of a conversation: its state and its whole transcript as stored.</summary>
+public sealed record ArchivedConversation(ConversationState State, TranscriptSnapshot? Transcript);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ArchivedConversation))]
+public sealed partial class ArchivedConversationJsonContext : JsonSerializerContext;

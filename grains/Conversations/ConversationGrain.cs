@@ -4,91 +4,75 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Lifecycle;
 using Parley.Grains.Conversations.Summaries;
-using Parley.Runtime;
+using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Conversations;
 
-/// <summary>One conversation. The activation is a cache, not the source of truth: every read call first refreshes the
-/// state (another silo may have served this conversation since; an unchanged ETag costs no payload), and every change
-/// is written with the ETag read;
-/// when another silo wrote first the change is re-applied to the fresh state, so no message is ever lost. That
-/// compare-and-set is why a change may start from the cache instead of a read (see <see cref="LoadForWriteAsync"/>).</summary>
-[GrainType("conversation")]
+/// <summary>One conversation. Orleans keeps one activation per conversation, and the activation is authoritative while
+/// it lives: it reads its small state when activated and its working context when first needed, and never reads storage
+/// before a call. The transcript is an append-only log beside the state (<see cref="ITranscriptStore"/>); a turn appends
+/// its entries and nothing else. Storage stays the referee for the brief moments when membership changes and a second
+/// activation may exist: state writes carry Orleans' ETag (a stale one fails and the change is re-applied on the fresh
+/// state), a turn key is stored at most once, and a transcript append that finds entries it did not know drops the
+/// activation's working set so the next turn reads the truth.</summary>
+[GrainType(GrainTypeName)]
 public sealed partial class ConversationGrain(
-    [PersistentState("conversation")] IPersistentState<ConversationState> state,
+    [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
+    ITranscriptStore transcript,
     IOptions<ConversationContextOptions> contextOptions,
-    IConversationSummarizer summarizer,
+    ConversationSummaryRunner summaries,
     IConversationActivityIndex activityIndex,
     IConversationArchive archive,
+    IClusterMembershipService membership,
+    TimeProvider timeProvider,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
-    /// <summary>Bound on re-applying one change under contention; each retry means another writer made progress.</summary>
+    public const string GrainTypeName = "conversation";
+
+    /// <summary>Bound on re-applying one state change under contention; each retry means another writer made progress.</summary>
     public const int MaxWriteAttempts = 16;
 
     private const string ItemIdPrefix = "msg_";
 
-    /// <summary>The cached state holds a change whose write has not (yet) succeeded: it must not seed another write.</summary>
-    private bool _unsaved;
+    /// <summary>A state write failed for a reason other than a stale ETag: the state in memory may hold a change storage
+    /// does not, so it is read again before the next call relies on it.</summary>
+    private bool _stateSuspect;
 
-    public async Task<bool> AppendTurnAsync(string userId, IReadOnlyList<ChatMessageRecord> userMessages, ChatMessageRecord assistantMessage)
-    {
-        // Built once, outside the retry loop, so a re-applied turn keeps the same item ids.
-        var newItems = new List<StoredConversationItem>(userMessages.Count + 1);
-        foreach (var message in userMessages)
-        {
-            newItems.Add(ToStoredItem(message));
-        }
-        newItems.Add(ToStoredItem(assistantMessage));
-        CountTurnTokens(newItems);
-
-        if (!await LoadForWriteAsync(userId))
-        {
-            return false;
-        }
-        var appended = await UpdateAsync(userId, s =>
-        {
-            AddItems(s, newItems);
-            RecordTurnSettings(s);
-            return true;
-        }, notFound: false);
-        if (appended)
-        {
-            MaybeStartSummary();
-        }
-        return appended;
-    }
+    private string Id => this.GetPrimaryKeyString();
 
     public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items,
         ConversationSettings settings)
     {
-        await ReadAsync();
-        if (Exists || await archive.GetAsync(GetPrimaryKeyString()) is not null)
+        await RevalidateStateAsync();
+        if (Exists || await archive.GetAsync(Id) is not null)
         {
             return null;
         }
-        var now = TimeProvider.GetUtcNow();
+        var now = timeProvider.GetUtcNow();
         state.State = new ConversationState
         {
             OwnerUserId = userId,
             CreatedAt = now.ToUnixTimeSeconds(),
-            LastUsedAt = now.ToUnixTimeMilliseconds(),
             Metadata = new Dictionary<string, string>(metadata),
             Model = settings.Model,
             SystemPrompt = settings.SystemPrompt,
             MaxContextTokens = settings.MaxContextTokens,
         };
-        AddItems(state.State, ToStoredItems(items));
         try
         {
-            await WriteAsync();
+            await WriteStateAsync();
         }
         catch (InconsistentStateException)
         {
             // Another activation created this id first: the caller retries with a fresh id.
-            await ReadAsync();
+            await ReadStateAsync();
             return null;
         }
-        activityIndex.Touch(GetPrimaryKeyString(), now);
+        // The state exists before its first entries: a transcript only grows under an existing conversation.
+        var entries = ToEntries(items);
+        await AppendEntriesAsync(entries, turnKey: null, now);
+        _working = new WorkingSet(entries.Count, 1, entries);
+        activityIndex.Touch(Id, now);
         return ToInfo();
     }
 
@@ -97,11 +81,11 @@ public sealed partial class ConversationGrain(
 
     public async Task<ConversationInfo?> UpdateAsync(string userId, IReadOnlyDictionary<string, string>? metadata, ConversationSettings settings)
     {
-        if (!await LoadForWriteAsync(userId))
+        if (!await LoadAsync(userId))
         {
             return null;
         }
-        return await UpdateAsync(userId, s =>
+        var updated = await UpdateStateAsync(userId, s =>
         {
             if (metadata is not null)
             {
@@ -111,39 +95,59 @@ public sealed partial class ConversationGrain(
             s.Model = settings.Model ?? s.Model;
             s.SystemPrompt = settings.SystemPrompt ?? s.SystemPrompt;
             s.MaxContextTokens = settings.MaxContextTokens ?? s.MaxContextTokens;
-            return ToInfo();
-        }, notFound: null);
+            return true;
+        });
+        if (!updated)
+        {
+            return null;
+        }
+        await TouchAsync();
+        return ToInfo();
     }
 
     public async Task<bool> DeleteAsync(string userId)
     {
-        if (!await LoadForWriteAsync(userId))
+        if (!await LoadAsync(userId))
         {
             return false;
         }
-        var deleted = await UpdateAsync(userId, _ => true, notFound: false, clear: true);
-        if (deleted)
+        // The transcript goes first: a crash in between leaves an empty conversation the user can delete again, never
+        // a transcript without its conversation.
+        await transcript.DeleteAsync(Id);
+        for (var attempt = 1; ; attempt++)
         {
-            // A copy left behind by an interrupted restore must not bring the conversation back.
-            await archive.DeleteAsync(GetPrimaryKeyString());
-            await activityIndex.RemoveAsync(GetPrimaryKeyString());
-            DeactivateOnIdle();
+            try
+            {
+                await state.ClearStateAsync();
+                break;
+            }
+            catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
+            {
+                LogWriteConflict(logger, Id, attempt);
+                await ReadStateAsync();
+                if (!IsOwnedBy(userId))
+                {
+                    return false;
+                }
+            }
         }
-        return deleted;
+        // A copy left behind by an interrupted restore must not bring the conversation back.
+        await archive.DeleteAsync(Id);
+        await activityIndex.RemoveAsync(Id);
+        _working = null;
+        DeactivateOnIdle();
+        return true;
     }
 
     public async Task<IReadOnlyList<ConversationItem>?> AddItemsAsync(string userId, IReadOnlyList<NewConversationItem> items)
     {
-        var newItems = ToStoredItems(items);
-        if (!await LoadForWriteAsync(userId))
+        if (!await LoadAsync(userId))
         {
             return null;
         }
-        return await UpdateAsync<IReadOnlyList<ConversationItem>?>(userId, s =>
-        {
-            AddItems(s, newItems);
-            return newItems.ConvertAll(i => i.ToItem());
-        }, notFound: null);
+        var entries = ToEntries(items);
+        var appended = await AppendEntriesAsync(entries, turnKey: null, timeProvider.GetUtcNow());
+        return appended.ConversationGone ? null : entries.ConvertAll(e => e.ToItem());
     }
 
     public async Task<ConversationItemPage> ListItemsAsync(string userId, ConversationItemQuery query)
@@ -152,25 +156,17 @@ public sealed partial class ConversationGrain(
         {
             return new ConversationItemPage(ConversationLookupStatus.ConversationNotFound, [], false);
         }
-        var items = state.State.Items;
-        var step = query.Order == ItemOrder.Ascending ? 1 : -1;
-        var index = step == 1 ? 0 : items.Count - 1;
-        if (query.After is { } after)
+        var page = await transcript.ListAsync(Id, query.After, query.Order == ItemOrder.Ascending, query.Limit);
+        if (!page.AfterFound)
         {
-            var afterIndex = items.FindIndex(i => i.Id == after);
-            if (afterIndex < 0)
-            {
-                return new ConversationItemPage(ConversationLookupStatus.ItemNotFound, [], false);
-            }
-            index = afterIndex + step;
+            return new ConversationItemPage(ConversationLookupStatus.ItemNotFound, [], false);
         }
-        var page = new List<ConversationItem>(Math.Min(query.Limit, items.Count));
-        for (; index >= 0 && index < items.Count && page.Count < query.Limit; index += step)
+        var items = new List<ConversationItem>(page.Entries.Count);
+        foreach (var entry in page.Entries)
         {
-            page.Add(items[index].ToItem());
+            items.Add(entry.ToItem());
         }
-        var hasMore = index >= 0 && index < items.Count;
-        return new ConversationItemPage(ConversationLookupStatus.Found, page, hasMore);
+        return new ConversationItemPage(ConversationLookupStatus.Found, items, page.HasMore);
     }
 
     public async Task<ConversationItemResult> GetItemAsync(string userId, string itemId)
@@ -179,148 +175,117 @@ public sealed partial class ConversationGrain(
         {
             return new ConversationItemResult(ConversationLookupStatus.ConversationNotFound, null);
         }
-        var item = state.State.Items.Find(i => i.Id == itemId);
-        return item is null
+        var entry = await transcript.GetAsync(Id, itemId);
+        return entry is null
             ? new ConversationItemResult(ConversationLookupStatus.ItemNotFound, null)
-            : new ConversationItemResult(ConversationLookupStatus.Found, item.ToItem());
+            : new ConversationItemResult(ConversationLookupStatus.Found, entry.ToItem());
     }
 
     public async Task<ConversationItemDeletion> DeleteItemAsync(string userId, string itemId)
     {
-        // An item missing from the cache may have been added by another silo: only a read can tell it is not there.
-        var cached = CanWriteFromCache(userId) && state.State.Items.Exists(i => i.Id == itemId);
-        if (!cached && !await LoadAsync(userId))
+        if (!await LoadAsync(userId))
         {
             return new ConversationItemDeletion(ConversationLookupStatus.ConversationNotFound, null);
         }
-        var notFound = new ConversationItemDeletion(ConversationLookupStatus.ConversationNotFound, null);
-        return await UpdateAsync(userId, s =>
+        if (!await transcript.RemoveAsync(Id, itemId))
         {
-            var removed = s.Items.RemoveAll(i => i.Id == itemId);
-            return removed == 0
-                ? new ConversationItemDeletion(ConversationLookupStatus.ItemNotFound, null)
-                : new ConversationItemDeletion(ConversationLookupStatus.Found, ToInfo());
-        }, notFound, changed: r => r.Status == ConversationLookupStatus.Found);
+            return new ConversationItemDeletion(ConversationLookupStatus.ItemNotFound, null);
+        }
+        _working?.Remove(itemId);
+        await TouchAsync();
+        return new ConversationItemDeletion(ConversationLookupStatus.Found, ToInfo());
     }
 
     private bool Exists => state.RecordExists && state.State.OwnerUserId.Length > 0;
 
     private bool IsOwnedBy(string userId) => Exists && string.Equals(state.State.OwnerUserId, userId, StringComparison.Ordinal);
 
-    /// <summary>Refreshes the state (restoring it from the archive if it was archived) and says whether the
-    /// conversation exists for this user. A missing conversation does not keep its activation: ids probed by clients
-    /// must not pin memory for the idle timeout.</summary>
+    /// <summary>Whether the conversation exists for this user, restoring it from the archive if it was archived. A
+    /// missing conversation does not keep its activation: ids probed by clients must not pin memory.</summary>
     private async Task<bool> LoadAsync(string userId)
     {
-        await RefreshAsync();
+        await RevalidateStateAsync();
         if (!Exists && !await TryRestoreAsync())
         {
             DeactivateOnIdle();
+            return false;
         }
         return IsOwnedBy(userId);
     }
 
-    /// <summary>Re-reads only what changed; a cache holding a failed write is re-read in full.</summary>
-    private async Task RefreshAsync()
+    private async Task RevalidateStateAsync()
     {
-        if (_unsaved)
+        if (_stateSuspect)
         {
-            await ReadAsync();
-        }
-        else
-        {
-            await state.RefreshStateAsync();
+            await ReadStateAsync();
         }
     }
 
-    /// <summary>Like <see cref="LoadAsync"/>, but skips the read when the cache says the conversation is this
-    /// user's: the write that follows carries the cached ETag, so a newer stored value makes it fail and
-    /// <see cref="UpdateAsync"/> re-reads then. A cached "missing" is always confirmed by a read, since no write
-    /// would follow to detect that another silo created it.</summary>
-    private async Task<bool> LoadForWriteAsync(string userId)
-        => CanWriteFromCache(userId) || await LoadAsync(userId);
-
-    private bool CanWriteFromCache(string userId) => !_unsaved && IsOwnedBy(userId);
-
-    /// <summary>Applies <paramref name="change"/> to the state and writes it (or, with <paramref name="clear"/>,
-    /// deletes it). On a stale ETag (another silo wrote since the read) re-reads and re-applies, unless the
-    /// conversation is gone for this user meanwhile.</summary>
-    /// <remarks>Every change but a summary is a use of the conversation: it moves the last-use time the lifecycle
-    /// archives by.</remarks>
-    private async Task<T> UpdateAsync<T>(string userId, Func<ConversationState, T> change, T notFound, Func<T, bool>? changed = null, bool clear = false,
-        bool isUse = true)
+    /// <summary>Applies <paramref name="change"/> and writes the state. On a stale ETag (a second activation wrote
+    /// since) re-reads and re-applies, unless the conversation is gone for this user meanwhile. False when it is gone,
+    /// or when <paramref name="change"/> declines (returns false) on the state it is given.</summary>
+    private async Task<bool> UpdateStateAsync(string userId, Func<ConversationState, bool> change)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var result = change(state.State);
-            if (changed is not null && !changed(result))
+            if (!change(state.State))
             {
-                return result;
-            }
-            var now = TimeProvider.GetUtcNow();
-            if (isUse)
-            {
-                state.State.LastUsedAt = now.ToUnixTimeMilliseconds();
+                return false;
             }
             try
             {
-                await (clear ? state.ClearStateAsync() : WriteAsync());
-                if (isUse && !clear)
-                {
-                    activityIndex.Touch(GetPrimaryKeyString(), now);
-                }
-                return result;
+                await WriteStateAsync();
+                return true;
             }
             catch (InconsistentStateException) when (attempt < MaxWriteAttempts)
             {
-                LogWriteConflict(logger, GetPrimaryKeyString(), attempt);
-                if (!await LoadAsync(userId))
+                LogWriteConflict(logger, Id, attempt);
+                await ReadStateAsync();
+                if (!IsOwnedBy(userId))
                 {
-                    return notFound;
+                    return false;
                 }
             }
         }
     }
 
-    private async Task ReadAsync()
+    private async Task ReadStateAsync()
     {
         await state.ReadStateAsync();
-        _unsaved = false;
+        _stateSuspect = false;
+        // The working set was built against the state that was replaced.
+        _working = null;
     }
 
-    private async Task WriteAsync()
+    private async Task WriteStateAsync()
     {
-        _unsaved = true;
-        await state.WriteStateAsync();
-        _unsaved = false;
-    }
-
-    private ConversationInfo ToInfo() => new(GetPrimaryKeyString(), state.State.CreatedAt, state.State.Metadata, state.State.ToSettings());
-
-    /// <summary>Appends items numbered after the last one. Items are built without numbers outside the retry loop
-    /// (so a re-applied change keeps its item ids) and numbered here, against the state they land in.</summary>
-    private static void AddItems(ConversationState s, List<StoredConversationItem> items)
-    {
-        foreach (var item in items)
+        try
         {
-            s.Items.Add(new StoredConversationItem
-            {
-                Id = item.Id,
-                Role = item.Role,
-                Message = item.Message,
-                Content = item.Content,
-                Seq = ++s.LastSeq,
-                Tokens = item.Tokens,
-            });
+            await state.WriteStateAsync();
+        }
+        catch (Exception e) when (e is not InconsistentStateException)
+        {
+            _stateSuspect = true;
+            throw;
         }
     }
 
-    private static List<StoredConversationItem> ToStoredItems(IReadOnlyList<NewConversationItem> items)
+    private async Task TouchAsync()
     {
-        var stored = new List<StoredConversationItem>(items.Count);
+        var now = timeProvider.GetUtcNow();
+        _lastUsedMs = now.ToUnixTimeMilliseconds();
+        await transcript.TouchAsync(Id, _lastUsedMs);
+        activityIndex.Touch(Id, now);
+    }
+
+    private ConversationInfo ToInfo() => new(Id, state.State.CreatedAt, state.State.Metadata, state.State.ToSettings());
+
+    private static List<TranscriptEntry> ToEntries(IReadOnlyList<NewConversationItem> items)
+    {
+        var entries = new List<TranscriptEntry>(items.Count);
         foreach (var item in items)
         {
-            stored.Add(new StoredConversationItem
+            entries.Add(new TranscriptEntry
             {
                 Id = NewItemId(),
                 Role = item.Role,
@@ -328,18 +293,19 @@ public sealed partial class ConversationGrain(
                 Content = ChatMessageConversion.IsDerivable(item) ? null : item.Content,
             });
         }
-        return stored;
+        return entries;
     }
 
-    private static StoredConversationItem ToStoredItem(ChatMessageRecord message) => new()
+    private static TranscriptEntry ToEntry(ChatMessageRecord message, TurnMark? turn = null) => new()
     {
         Id = NewItemId(),
         Role = message.Role,
         Message = message.Utf8Json,
+        Turn = turn,
     };
 
     private static string NewItemId() => ItemIdPrefix + Guid.NewGuid().ToString("N");
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: another silo wrote first (attempt {Attempt}); re-applying the change to the fresh state")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: another activation wrote first (attempt {Attempt}); re-applying the change to the fresh state")]
     private static partial void LogWriteConflict(ILogger logger, string conversationId, int attempt);
 }

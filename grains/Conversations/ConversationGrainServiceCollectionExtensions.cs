@@ -1,20 +1,23 @@
 using Microsoft.Extensions.DependencyInjection;
-using Parley.GrainInterfaces.Conversations;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Lifecycle;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Conversations.Transcript;
+using Parley.Grains.Redis;
 
 namespace Parley.Grains.Conversations;
 
 public static class ConversationGrainServiceCollectionExtensions
 {
-    /// <summary>The conversation grain with its state serialiser, compression settings and lifecycle (activity index,
-    /// archive, sweeper). The host adds an <see cref="Summaries.IConversationSummarizer"/>.</summary>
-    public static IServiceCollection AddConversationGrain(this IServiceCollection services, TimeSpan? idleTimeout = null,
-        Action<ConversationContextOptions>? configureContext = null)
+    /// <summary>What the conversation grain needs beside Orleans: its transcript store (Redis when an
+    /// <see cref="IRedisConnection"/> is registered, else memory; chosen when first resolved), compression settings and
+    /// lifecycle (activity index, archive, sweeper). The host adds an <see cref="Summaries.IConversationSummarizer"/>.</summary>
+    public static IServiceCollection AddConversationGrain(this IServiceCollection services, Action<ConversationContextOptions>? configureContext = null)
     {
-        services.AddGrain<IConversationGrain, ConversationGrain>(idleTimeout);
-        services.AddGrainStateJson(ConversationStateJsonContext.Default);
+        services.TryAddSingleton<ITranscriptStore>(static sp => sp.GetService<IRedisConnection>() is { } redis
+            ? new RedisTranscriptStore(redis)
+            : new MemoryTranscriptStore());
+        services.TryAddSingleton<Summaries.ConversationSummaryRunner>();
         services.AddConversationContext(configureContext ?? (static _ => { }));
         services.AddConversationLifecycle();
         return services;

@@ -1,11 +1,13 @@
 using System.Text.Json.Serialization;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
+using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Conversations;
 
-/// <summary>The persisted state of one conversation. An empty <see cref="OwnerUserId"/> means "never created".
-/// <see cref="Items"/> is the whole transcript; the working context is derived from it, the summary and the budget.</summary>
+/// <summary>The persisted state of one conversation: its settings, the rolling summary and what background summarising
+/// aims at. The transcript is not here: it is an append-only log beside this state (<see cref="ITranscriptStore"/>),
+/// so a turn never rewrites the state. An empty <see cref="OwnerUserId"/> means "never created".</summary>
 public sealed class ConversationState
 {
     private string? _systemPrompt;
@@ -15,9 +17,6 @@ public sealed class ConversationState
 
     /// <summary>Unix seconds.</summary>
     public long CreatedAt { get; set; }
-
-    /// <summary>Unix milliseconds of the last change; the lifecycle archives the conversation after a quiet period.</summary>
-    public long LastUsedAt { get; set; }
 
     public Dictionary<string, string> Metadata { get; set; } = [];
 
@@ -43,13 +42,7 @@ public sealed class ConversationState
 
     public int LastBudget { get; set; }
 
-    /// <summary>Sequence number of the last item added (item sequence numbers only grow, even across deletions).</summary>
-    public long LastSeq { get; set; }
-
     public StoredSummary? Summary { get; set; }
-
-    /// <summary>Oldest first.</summary>
-    public List<StoredConversationItem> Items { get; set; } = [];
 
     /// <summary>Tokens of the pinned system prompt as a message, per encoding (0: not counted yet).</summary>
     public TokenCounts SystemPromptTokens { get; set; } = new();
@@ -59,37 +52,12 @@ public sealed class ConversationState
         => _systemPrompt is null ? null : _systemPromptMessage ??= new ChatMessageRecord("system", ChatMessageConversion.ToSystemMessageJson(_systemPrompt));
 
     public ConversationSettings ToSettings() => new(Model, SystemPrompt, MaxContextTokens);
+
+    /// <summary>The first transcript entry not folded into the summary.</summary>
+    public long FirstUnsummarizedSeq => (Summary?.CoversThroughSeq ?? 0) + 1;
 }
 
-/// <summary>One item: the chat message exactly as it goes to the upstream, stored as raw JSON (not as an escaped
-/// string). The Conversations API's view of it is derived from the message when listed; only an item added through
-/// that API with part types other than its role's default keeps its parts beside the message.</summary>
-public sealed class StoredConversationItem
-{
-    private ChatMessageRecord? _message;
-
-    public required string Id { get; init; }
-
-    public required string Role { get; init; }
-
-    [JsonConverter(typeof(RawJsonConverter))]
-    public required byte[] Message { get; init; }
-
-    /// <summary>Null when the parts are what <see cref="ChatMessageConversion.ToContentParts"/> derives.</summary>
-    public IReadOnlyList<ConversationContentPart>? Content { get; init; }
-
-    /// <summary>Position in the conversation; the summary covers every item up to a sequence number.</summary>
-    public long Seq { get; init; }
-
-    public TokenCounts Tokens { get; init; } = new();
-
-    public ConversationItem ToItem() => new(Id, Role, Content ?? ChatMessageConversion.ToContentParts(ToChatMessage()));
-
-    /// <summary>Made once per item (sharing the bytes), so building a prompt does not allocate a record per message.</summary>
-    public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord(Role, Message);
-}
-
-/// <summary>The rolling summary of every item with a sequence number up to <see cref="CoversThroughSeq"/>.</summary>
+/// <summary>The rolling summary of every entry with a sequence number up to <see cref="CoversThroughSeq"/>.</summary>
 public sealed class StoredSummary
 {
     private ChatMessageRecord? _message;
@@ -111,17 +79,6 @@ public sealed class StoredSummary
     public TokenCounts Tokens { get; init; } = new();
 
     public ChatMessageRecord ToChatMessage() => _message ??= new ChatMessageRecord("system", Message);
-}
-
-/// <summary>Token counts of one message under each supported encoding, filled in when first needed (0: not counted;
-/// every message costs at least its framing, so 0 is never a real count).</summary>
-public sealed class TokenCounts
-{
-    [JsonPropertyName("o200k")]
-    public int O200k { get; set; }
-
-    [JsonPropertyName("cl100k")]
-    public int Cl100k { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

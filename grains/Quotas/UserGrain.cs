@@ -1,19 +1,15 @@
 using System.Text.Json.Serialization;
 using Parley.GrainInterfaces.Quotas;
-using Parley.Runtime;
 
 namespace Parley.Grains.Quotas;
 
-/// <summary>The home of a user's limits and of its keys' limits. Reads refresh from storage (an admin change made on
-/// another silo is seen at once by the grain; silos cache what it returns for a few seconds).</summary>
+/// <summary>The home of a user's limits and of its keys' limits. The activation is authoritative while it lives (Orleans
+/// keeps one per user); silos cache what it returns for a few seconds. A change that loses an ETag race against a
+/// second activation (possible briefly while membership changes) is re-applied on the fresh state.</summary>
 [GrainType("user")]
-public sealed class UserGrain([PersistentState("quotas")] IPersistentState<UserQuotaState> state) : Grain, IUserGrain
+public sealed class UserGrain([PersistentState("quotas", GrainStorage.Name)] IPersistentState<UserQuotaState> state) : Grain, IUserGrain
 {
-    public async Task<UserQuotaSettings> GetSettingsAsync()
-    {
-        await state.RefreshStateAsync();
-        return state.State.ToSettings();
-    }
+    public Task<UserQuotaSettings> GetSettingsAsync() => Task.FromResult(state.State.ToSettings());
 
     public Task<UserQuotaSettings> SetUserLimitsAsync(QuotaLimits limits)
         => UpdateAsync(s => s.User = limits);
@@ -34,7 +30,6 @@ public sealed class UserGrain([PersistentState("quotas")] IPersistentState<UserQ
     /// <summary>Limits are replaced whole, so a change that lost the race is simply applied again on the fresh state.</summary>
     private async Task<UserQuotaSettings> UpdateAsync(Action<UserQuotaState> change)
     {
-        await state.RefreshStateAsync();
         while (true)
         {
             change(state.State);

@@ -1,16 +1,18 @@
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.UpstreamKeys;
-using Parley.Runtime;
 
 namespace Parley.Grains.UpstreamKeys;
 
 /// <summary>The home of one upstream key. It keeps no state of its own: every decision is written to the
-/// <see cref="IUpstreamKeyStore"/>, where every silo's next acquisition reads it, so activations of the same key on
-/// several silos agree without talking to each other.</summary>
+/// <see cref="IUpstreamKeyStore"/>, where every silo's next acquisition reads it. It is a stateless worker (one local
+/// activation per silo), so reporting an upstream answer never crosses to another silo, and the activations agree
+/// through the store without talking to each other.</summary>
 [GrainType("upstream-key")]
-public sealed partial class ApiKeyGrain(IUpstreamKeyStore store, IUpstreamKeyPolicies policies, ILogger<ApiKeyGrain> logger) : Grain, IApiKeyGrain
+[StatelessWorker(1)]
+public sealed partial class ApiKeyGrain(IUpstreamKeyStore store, IUpstreamKeyPolicies policies, TimeProvider timeProvider, ILogger<ApiKeyGrain> logger)
+    : Grain, IApiKeyGrain
 {
-    private string Key => GetPrimaryKeyString();
+    private string Key => this.GetPrimaryKeyString();
 
     public async Task ReportAsync(UpstreamCallOutcome outcome)
     {
@@ -19,44 +21,44 @@ public sealed partial class ApiKeyGrain(IUpstreamKeyStore store, IUpstreamKeyPol
         if (outcome.IsAuthFailure)
         {
             var reason = $"the upstream answered {outcome.StatusCode} at {outcome.At:O}; re-enable the key once it is fixed";
-            await store.DisableAsync(key, reason).ConfigureAwait(false);
+            await store.DisableAsync(key, reason);
             LogDisabled(logger, key, outcome.StatusCode);
             return;
         }
         var policy = policies.Get(key);
         if (outcome.IsError)
         {
-            await LearnFromErrorAsync(key, policy, outcome).ConfigureAwait(false);
+            await LearnFromErrorAsync(key, policy, outcome);
             return;
         }
         if (outcome.WasTrial)
         {
             // Any answer that is not an error proves the key is back (a 429 below still blocks it).
-            await store.RestoreAsync(key).ConfigureAwait(false);
+            await store.RestoreAsync(key);
             LogRestored(logger, key);
         }
         if (outcome.IsRateLimited)
         {
             var wait = outcome.RetryAfter ?? Longest(outcome.ResetRequests, outcome.ResetTokens) ?? UpstreamKeyPolicy.DefaultRateLimitBlock;
             var until = outcome.At + wait;
-            await store.BlockAsync(key, until, $"the upstream answered 429 (retry after {wait.TotalSeconds:0.###} s)").ConfigureAwait(false);
+            await store.BlockAsync(key, until, $"the upstream answered 429 (retry after {wait.TotalSeconds:0.###} s)");
             LogBlocked(logger, key, until);
             return;
         }
         if (UpstreamKeyLearning.NotBefore(outcome, policy.RequestSpacing) is { } notBefore)
         {
-            await store.DelayAsync(key, notBefore).ConfigureAwait(false);
+            await store.DelayAsync(key, notBefore);
         }
     }
 
-    public Task<UpstreamKeyHealth> GetHealthAsync() => store.GetHealthAsync(Key, TimeProvider.GetUtcNow());
+    public Task<UpstreamKeyHealth> GetHealthAsync() => store.GetHealthAsync(Key, timeProvider.GetUtcNow());
 
     public async Task<UpstreamKeyHealth> EnableAsync()
     {
         var key = Key;
-        await store.EnableAsync(key).ConfigureAwait(false);
+        await store.EnableAsync(key);
         LogEnabled(logger, key);
-        return await store.GetHealthAsync(key, TimeProvider.GetUtcNow()).ConfigureAwait(false);
+        return await store.GetHealthAsync(key, timeProvider.GetUtcNow());
     }
 
     private async Task LearnFromErrorAsync(string key, UpstreamKeyPolicy policy, UpstreamCallOutcome outcome)
@@ -65,12 +67,12 @@ public sealed partial class ApiKeyGrain(IUpstreamKeyStore store, IUpstreamKeyPol
         var coolUntil = outcome.At + policy.Cooldown;
         if (outcome.WasTrial)
         {
-            await store.CoolAsync(key, coolUntil, $"the trial call after a cool-down failed ({what})").ConfigureAwait(false);
+            await store.CoolAsync(key, coolUntil, $"the trial call after a cool-down failed ({what})");
             LogCooling(logger, key, coolUntil, 1);
             return;
         }
         var reason = $"{policy.ErrorsBeforeCooldown} errors within {policy.ErrorWindow.TotalSeconds:0.###} s (last: {what})";
-        if (await store.RecordErrorAsync(key, outcome.At, policy.ErrorWindow, policy.ErrorsBeforeCooldown, coolUntil, reason).ConfigureAwait(false))
+        if (await store.RecordErrorAsync(key, outcome.At, policy.ErrorWindow, policy.ErrorsBeforeCooldown, coolUntil, reason))
         {
             LogCooling(logger, key, coolUntil, policy.ErrorsBeforeCooldown);
         }

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Parley.GrainInterfaces.UpstreamKeys;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Grains.UpstreamKeys;

@@ -3,11 +3,14 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Parley.Silo.Cluster;
 
 namespace Parley.Silo.Api;
 
-/// <summary>Makes the answers no endpoint wrote itself OpenAI-shaped too: an unknown route or method, and an
-/// unexpected exception (a 500 with a generic message, never a stack trace or an HTML page).</summary>
+/// <summary>Makes the answers no endpoint wrote itself OpenAI-shaped too: an unknown route or method; a grain call that
+/// failed because the cluster is changing (a silo died or is leaving, its grains are moving) or Redis did not answer,
+/// which is 503 with <c>Retry-After</c>; and any other unexpected exception (a 500 with a generic message, never a
+/// stack trace or an HTML page).</summary>
 public static partial class ApiErrorHandling
 {
     public static WebApplication UseParleyErrors(this WebApplication app)
@@ -18,6 +21,13 @@ public static partial class ApiErrorHandling
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiErrorHandling));
+                if (exception is not null && ClusterFaults.IsTransient(exception))
+                {
+                    LogClusterUnavailable(logger, context.Request.Method, context.Request.Path.Value ?? "", exception.GetType().Name, exception.Message);
+                    context.Response.Headers.RetryAfter = "1";
+                    return ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                        "The cluster is briefly unavailable while a silo leaves or joins; retry the request.", OpenAIErrorTypes.Server, "cluster_unavailable");
+                }
                 LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", exception);
                 return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
                     "The server had an error while processing your request.", OpenAIErrorTypes.Server, "internal_error");
@@ -42,6 +52,9 @@ public static partial class ApiErrorHandling
         });
         return app;
     }
+
+    [LoggerMessage(2, LogLevel.Warning, "{Method} {Path} answered 503: the cluster was unavailable ({Fault}: {Reason}).")]
+    private static partial void LogClusterUnavailable(ILogger logger, string method, string path, string fault, string reason);
 
     [LoggerMessage(1, LogLevel.Error, "Unhandled exception for {Method} {Path}.")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, Exception? exception);

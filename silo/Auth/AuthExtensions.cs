@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Redis;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
@@ -19,7 +19,7 @@ public static class AuthExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AuthOptions>, AuthOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
 
-        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{RedisOptions.SectionName}:ConnectionString"]))
+        if (!builder.Configuration.HasRedis())
         {
             services.TryAddSingleton<IIdentityStore, InMemoryIdentityStore>();
         }

@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Hosting;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Silo.Cache;

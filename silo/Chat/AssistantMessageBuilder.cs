@@ -6,10 +6,17 @@ using Parley.GrainInterfaces.Conversations;
 namespace Parley.Silo.Chat;
 
 /// <summary>Rebuilds the assistant message of a streamed completion from its deltas (content, refusal, tool calls),
-/// so a streamed turn is stored exactly like a non-streamed one. Only used when the request continues a conversation.</summary>
+/// so a streamed turn is stored exactly like a non-streamed one, and notes how it was answered (id, model, finish
+/// reason) for a replay. Only used when the request continues a conversation.</summary>
 internal sealed class AssistantMessageBuilder
 {
     private const string AssistantRole = "assistant";
+
+    private string? _id;
+    private long _created;
+    private string? _model;
+    private string? _fingerprint;
+    private string? _finishReason;
 
     private readonly StringBuilder _content = new();
     private readonly StringBuilder _refusal = new();
@@ -31,7 +38,16 @@ internal sealed class AssistantMessageBuilder
             return;
         }
         using var _ = document;
-        if (!document.RootElement.TryGetProperty("choices"u8, out var choices) || choices.ValueKind != JsonValueKind.Array)
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        if (_id is null)
+        {
+            (_id, _created, _model, _fingerprint) = TurnReplies.Head(root);
+        }
+        if (!root.TryGetProperty("choices"u8, out var choices) || choices.ValueKind != JsonValueKind.Array)
         {
             return;
         }
@@ -45,8 +61,15 @@ internal sealed class AssistantMessageBuilder
                 continue;
             }
             AddDelta(delta);
+            if (choice.TryGetProperty("finish_reason"u8, out var finish) && finish.ValueKind == JsonValueKind.String)
+            {
+                _finishReason = finish.GetString();
+            }
         }
     }
+
+    /// <summary>How the stream answered, with the usage it reported (if any).</summary>
+    public TurnReply BuildReply(ChatUsage? usage) => new(_id, _created, _model, _finishReason, _fingerprint, TurnReplies.Usage(usage));
 
     private void AddDelta(JsonElement delta)
     {

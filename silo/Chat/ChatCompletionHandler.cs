@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Cache;
+using Parley.Silo.Cluster;
 using Parley.Silo.Conversations;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
@@ -29,6 +29,9 @@ internal sealed class ChatCompletionHandler(
     IOptions<ConversationOptions> conversationOptions,
     IOptions<QuotaOptions> quotaOptions,
     IGrainFactory grainFactory,
+    PromptPlanner promptPlanner,
+    ClusterCalls clusterCalls,
+    ILocalSiloDetails localSilo,
     TimeProvider timeProvider,
     SiloLifecycleState lifecycle,
     ILogger<ChatCompletionHandler> logger)
@@ -42,40 +45,67 @@ internal sealed class ChatCompletionHandler(
         var requestId = RequestIds.Resolve(context);
         // Every answer says whether it came from the cache, refusals included (the exchange sets it again after a reset).
         ResponseCacheHeaders.Set(context.Response, hit: false);
-        ChatExchange? exchange;
-        PooledBufferWriter? upstreamBody;
-        UpstreamBody? routedBody;
+        var claim = new TurnClaim();
         try
         {
-            (exchange, upstreamBody, routedBody) = await PrepareAsync(context, requestId).ConfigureAwait(false);
+            ChatExchange? exchange;
+            PooledBufferWriter? upstreamBody;
+            UpstreamBody? routedBody;
+            try
+            {
+                (exchange, upstreamBody, routedBody) = await PrepareAsync(context, requestId, claim).ConfigureAwait(false);
+            }
+            catch (BadHttpRequestException e)
+            {
+                await ApiErrors.WriteAsync(context, e.StatusCode, "The request body could not be read.", OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
+            {
+                ChatLog.ClientDisconnected(logger, requestId);
+                return;
+            }
+            if (exchange is null || upstreamBody is null || routedBody is null)
+            {
+                return;
+            }
+            using (exchange)
+            using (upstreamBody)
+            {
+                var result = await ForwardAsync(exchange, routedBody).ConfigureAwait(false);
+                claim.Stored = exchange.TurnStored;
+                await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
+                ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.ProviderName, result.Status, result.Streamed, result.Truncated,
+                    result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
+            }
         }
-        catch (BadHttpRequestException e)
+        finally
         {
-            await ApiErrors.WriteAsync(context, e.StatusCode, "The request body could not be read.", OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
-            return;
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
-        {
-            ChatLog.ClientDisconnected(logger, requestId);
-            return;
-        }
-        if (exchange is null || upstreamBody is null || routedBody is null)
-        {
-            return;
-        }
-        using (exchange)
-        using (upstreamBody)
-        {
-            var result = await ForwardAsync(exchange, routedBody).ConfigureAwait(false);
-            await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
-            ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.ProviderName, result.Status, result.Streamed, result.Truncated,
-                result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
+            if (claim is { Conversation: { } conversationId, Turn: { } turn, Stored: false })
+            {
+                ReleaseTurn(conversationId, turn, requestId);
+            }
         }
     }
 
+    /// <summary>A turn whose prompt was planned but that was not stored (refused, failed, the client left) frees its key,
+    /// so a retry need not wait for this request. Off the request path: the claim lapses anyway if this call is lost.</summary>
+    private void ReleaseTurn(string conversationId, TurnIdentity turn, string requestId)
+        => _ = Task.Run(async () =>
+        {
+            try
+            {
+                await grainFactory.GetGrain<IConversationGrain>(conversationId).ReleaseTurnAsync(turn).ConfigureAwait(false);
+            }
+            catch (Exception e)
+            {
+                ChatLog.TurnReleaseFailed(logger, requestId, conversationId, e);
+            }
+        });
+
     /// <summary>Everything before the upstream call. Returns nulls once an error answer has been written. The client's
     /// body is released before the (possibly long) upstream exchange; only the rewritten body is kept.</summary>
-    private async Task<(ChatExchange?, PooledBufferWriter?, UpstreamBody?)> PrepareAsync(HttpContext context, string requestId)
+    private async Task<(ChatExchange?, PooledBufferWriter?, UpstreamBody?)> PrepareAsync(HttpContext context, string requestId, TurnClaim claim)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes, allowEmpty: false).ConfigureAwait(false);
         if (body.Error is { } bodyError)
@@ -91,8 +121,20 @@ internal sealed class ChatCompletionHandler(
         }
         var caller = context.GetCaller();
         var userId = caller.UserId;
-        var (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
-        var rule = planError is null ? catalog.Rules.Match(request.RequestedModel, new RequestTraits(prompt.PromptTokens, request.HasTools, request.Stream)) : null;
+        TurnIdentity? turn = null;
+        if (request.ConversationId is { } conversationId)
+        {
+            if (!TurnKeys.TryResolve(context.Request.Headers, request.Messages, requestId, localSilo.SiloAddress, out turn, out var keyError))
+            {
+                await keyError!.WriteAsync(context).ConfigureAwait(false);
+                return default;
+            }
+            (claim.Conversation, claim.Turn) = (conversationId, turn);
+        }
+        var planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
+        var rule = planned.Error is null && planned.Replay is null
+            ? catalog.Rules.Match(request.RequestedModel, new RequestTraits(planned.Info.PromptTokens, request.HasTools, request.Stream))
+            : null;
         if (rule is not null && !ReferenceEquals(rule.Target, request.Model))
         {
             var counted = request.Model;
@@ -101,14 +143,24 @@ internal sealed class ChatCompletionHandler(
                 || counted.LargestContextWindow != rule.Target.LargestContextWindow)
             {
                 // The rule chose a model that counts or fits differently: its prompt is planned again for it.
-                (prompt, conversation, planError) = await PromptPlanner.PlanAsync(request, userId, grainFactory, conversationOptions.Value).ConfigureAwait(false);
+                planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
             }
         }
-        if (planError is not null)
+        if (planned.Replay is { } replay)
+        {
+            // A retry of a turn that is stored: its answer, not a second upstream call, and nothing charged again.
+            claim.Stored = true;
+            SetReplayHeaders(context.Response, requestId, request);
+            await TurnReplay.WriteAsync(context, replay, request.Stream, request.ClientIncludeUsage, request.Model.Id).ConfigureAwait(false);
+            ChatLog.TurnReplayed(logger, requestId, request.ConversationId!);
+            return default;
+        }
+        if (planned.Error is { } planError)
         {
             await planError.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
+        var (prompt, conversation) = (planned.Info, planned.Context);
         var quota = await quotaGate.AdmitAsync(caller, request.Model.Id, prompt.PromptTokens, request.MaxReplyTokens, context.RequestAborted).ConfigureAwait(false);
         if (quota.Refused)
         {
@@ -117,7 +169,8 @@ internal sealed class ChatCompletionHandler(
             return default;
         }
         var newMessages = request.ConversationId is null ? null : CopyMessages(request.Messages);
-        var exchange = new ChatExchange(context, requestId, request, userId, newMessages, grainFactory, timeProvider, lifecycle.GraceExpired, logger)
+        var exchange = new ChatExchange(context, requestId, request, userId, newMessages, turn, grainFactory, clusterCalls, timeProvider,
+            lifecycle.GraceExpired, logger)
         {
             Prompt = prompt,
             Quota = quota,
@@ -278,5 +331,22 @@ internal sealed class ChatCompletionHandler(
             length += message.Utf8Json.Length + 1;
         }
         return length;
+    }
+
+    private static void SetReplayHeaders(HttpResponse response, string requestId, in ChatRequest request)
+    {
+        var headers = response.Headers;
+        headers[RequestIds.HeaderName] = requestId;
+        headers[ParleyHeaders.Model] = request.Model.Id;
+        headers[ConversationReference.ResponseHeaderName] = request.ConversationId;
+        ResponseCacheHeaders.Set(response, hit: false);
+    }
+
+    /// <summary>The conversation turn a request planned (claiming its key at the grain), and whether it got stored.</summary>
+    private sealed class TurnClaim
+    {
+        public string? Conversation { get; set; }
+        public TurnIdentity? Turn { get; set; }
+        public bool Stored { get; set; }
     }
 }

@@ -2,8 +2,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
 using Parley.Silo.Api;
+using Parley.Silo.Cluster;
 using Parley.Silo.Cache;
 using Parley.Silo.Quotas;
 using Parley.Silo.Providers;
@@ -23,9 +23,11 @@ internal sealed class ChatExchange : IDisposable
     private readonly CancellationTokenSource _total;
     private readonly CancellationTokenSource _linked;
     private readonly CancellationToken _shutdownGraceExpired;
+    private readonly ClusterCalls _clusterCalls;
 
-    public ChatExchange(HttpContext context, string requestId, in ChatRequest request, string userId,
-        IReadOnlyList<ChatMessageRecord>? newMessages, IGrainFactory grainFactory, TimeProvider timeProvider, CancellationToken shutdownGraceExpired, ILogger logger)
+    public ChatExchange(HttpContext context, string requestId, in ChatRequest request, string userId, IReadOnlyList<ChatMessageRecord>? newMessages,
+        TurnIdentity? turn, IGrainFactory grainFactory, ClusterCalls clusterCalls, TimeProvider timeProvider, CancellationToken shutdownGraceExpired,
+        ILogger logger)
     {
         Context = context;
         RequestId = requestId;
@@ -35,7 +37,9 @@ internal sealed class ChatExchange : IDisposable
         ConversationId = request.ConversationId;
         UserId = userId;
         NewMessages = newMessages;
+        Turn = turn;
         GrainFactory = grainFactory;
+        _clusterCalls = clusterCalls;
         Logger = logger;
         _timeout = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
         _total = new CancellationTokenSource(Timeout.InfiniteTimeSpan, timeProvider);
@@ -52,6 +56,13 @@ internal sealed class ChatExchange : IDisposable
     public string? ConversationId { get; }
     public string UserId { get; }
     public IReadOnlyList<ChatMessageRecord>? NewMessages { get; }
+
+    /// <summary>The conversation turn this request is (null without a conversation).</summary>
+    public TurnIdentity? Turn { get; }
+
+    /// <summary>The turn reached the transcript (appended now, or found stored by an earlier attempt).</summary>
+    public bool TurnStored { get; private set; }
+
     public IGrainFactory GrainFactory { get; }
     public ILogger Logger { get; }
 
@@ -115,25 +126,37 @@ internal sealed class ChatExchange : IDisposable
 
     public void DisarmTimeout() => _timeout.CancelAfter(Timeout.InfiniteTimeSpan);
 
-    /// <summary>Stores the completed turn before the client sees the end of the answer, so the client's next request
-    /// always finds it. False only if storing failed (a vanished conversation is logged, not a failure).</summary>
-    public async Task<bool> StoreTurnAsync(ChatMessageRecord assistantMessage)
+    /// <summary>Stores the completed turn before the client sees the end of the answer, so an answer the client was
+    /// told about is always in the transcript. The append is keyed by the turn, so retrying it through a silo death is
+    /// safe. A vanished conversation is logged, not a failure; an earlier attempt of the same turn (a client retry whose
+    /// first attempt was stored without being acknowledged) comes back as <see cref="TurnStoreStatus.AlreadyStored"/>.</summary>
+    public async Task<TurnStoreOutcome> StoreTurnAsync(ChatMessageRecord assistantMessage, TurnReply reply)
     {
         var conversationId = ConversationId!;
+        var turn = new ConversationTurn(Turn!, NewMessages!, assistantMessage, reply);
         try
         {
-            var stored = await GrainFactory.GetGrain<IConversationGrain>(conversationId)
-                .AppendTurnAsync(UserId, NewMessages!, assistantMessage).ConfigureAwait(false);
-            if (!stored)
+            var grain = GrainFactory.GetGrain<IConversationGrain>(conversationId);
+            var result = await _clusterCalls.RunAsync(async _ => await grain.AppendTurnAsync(UserId, turn).ConfigureAwait(false), CancellationToken.None)
+                .ConfigureAwait(false);
+            switch (result.Status)
             {
-                ChatLog.ConversationGone(Logger, RequestId, conversationId);
+                case TurnAppendStatus.ConversationNotFound:
+                    ChatLog.ConversationGone(Logger, RequestId, conversationId);
+                    return new TurnStoreOutcome(TurnStoreStatus.Stored, null);
+                case TurnAppendStatus.AlreadyStored:
+                    TurnStored = true;
+                    ChatLog.TurnAlreadyStored(Logger, RequestId, conversationId);
+                    return new TurnStoreOutcome(TurnStoreStatus.AlreadyStored, result.Stored);
+                default:
+                    TurnStored = true;
+                    return new TurnStoreOutcome(TurnStoreStatus.Stored, null);
             }
-            return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             ChatLog.ConversationAppendFailed(Logger, RequestId, conversationId, e);
-            return false;
+            return new TurnStoreOutcome(TurnStoreStatus.Failed, null);
         }
     }
 
@@ -253,6 +276,19 @@ internal sealed class ChatExchange : IDisposable
         _total.Dispose();
     }
 }
+
+internal enum TurnStoreStatus
+{
+    Stored,
+
+    /// <summary>An earlier attempt of this turn is in the transcript: its answer, not this one, is the turn's.</summary>
+    AlreadyStored,
+
+    Failed,
+}
+
+/// <param name="Earlier">For <see cref="TurnStoreStatus.AlreadyStored"/>: the stored turn (null if its reply was deleted since).</param>
+internal readonly record struct TurnStoreOutcome(TurnStoreStatus Status, StoredTurn? Earlier);
 
 internal static class ParleyHeaders
 {

@@ -14,6 +14,7 @@ public static class ChatExtensions
             .Bind(builder.Configuration.GetSection(ChatLimitsOptions.SectionName))
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<ChatLimitsOptions>, ChatLimitsOptionsValidator>();
+        builder.Services.AddSingleton<PromptPlanner>();
         builder.Services.AddSingleton<ChatCompletionHandler>();
         return builder;
     }

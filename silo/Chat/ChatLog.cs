@@ -35,4 +35,13 @@ internal static partial class ChatLog
 
     [LoggerMessage(10, LogLevel.Warning, "Chat completion {RequestId}: the response from {Provider} had no assistant message to store in conversation {ConversationId}.")]
     public static partial void NoAssistantMessage(ILogger logger, string requestId, string provider, string conversationId);
+
+    [LoggerMessage(11, LogLevel.Information, "Chat completion {RequestId}: an earlier attempt of this turn is already stored in conversation {ConversationId}; it stands.")]
+    public static partial void TurnAlreadyStored(ILogger logger, string requestId, string conversationId);
+
+    [LoggerMessage(12, LogLevel.Information, "Chat completion {RequestId}: replayed the stored turn of conversation {ConversationId}.")]
+    public static partial void TurnReplayed(ILogger logger, string requestId, string conversationId);
+
+    [LoggerMessage(13, LogLevel.Warning, "Chat completion {RequestId}: releasing the unanswered turn of conversation {ConversationId} failed; it lapses when its silo leaves.")]
+    public static partial void TurnReleaseFailed(ILogger logger, string requestId, string conversationId, Exception exception);
 }

@@ -90,17 +90,29 @@ internal static class JsonRelay
             return await exchange.FailAsync(e).ConfigureAwait(false);
         }
         exchange.DisarmTimeout();
-        var (assistant, usage) = ReadCompletion(body.WrittenMemory);
+        var (assistant, usage, reply) = ReadCompletion(body.WrittenMemory);
         if (assistant is null)
         {
             ChatLog.NoAssistantMessage(exchange.Logger, exchange.RequestId, exchange.ProviderName, exchange.ConversationId!);
         }
-        else if (!await exchange.StoreTurnAsync(assistant).ConfigureAwait(false))
+        else
         {
-            await Api.ApiErrors.WriteAsync(exchange.Context, StatusCodes.Status500InternalServerError,
-                $"The completion could not be stored in conversation '{exchange.ConversationId}'; retry the request.",
-                Api.OpenAIErrorTypes.Server, "conversation_store_failed").ConfigureAwait(false);
-            return new ChatCompletionResult(StatusCodes.Status500InternalServerError, usage, Streamed: false, Truncated: false);
+            var stored = await exchange.StoreTurnAsync(assistant, reply!).ConfigureAwait(false);
+            if (stored.Status == TurnStoreStatus.Failed)
+            {
+                // Unavailable, not broken: the turn is not stored and the client may retry it (with its key, safely).
+                exchange.Context.Response.Headers.RetryAfter = "1";
+                await Api.ApiErrors.WriteAsync(exchange.Context, StatusCodes.Status503ServiceUnavailable,
+                    $"The completion could not be stored in conversation '{exchange.ConversationId}'; retry the request.",
+                    Api.OpenAIErrorTypes.Server, "conversation_store_failed").ConfigureAwait(false);
+                return new ChatCompletionResult(StatusCodes.Status503ServiceUnavailable, usage, Streamed: false, Truncated: false);
+            }
+            if (stored is { Status: TurnStoreStatus.AlreadyStored, Earlier: { } earlier })
+            {
+                // An earlier attempt of this turn stands: the client gets that answer, the one the transcript keeps.
+                await TurnReplay.WriteAsync(exchange.Context, earlier, stream: false, includeUsage: false, exchange.Model.Id).ConfigureAwait(false);
+                return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+            }
         }
         var response = exchange.Context.Response;
         response.StatusCode = StatusCodes.Status200OK;
@@ -110,8 +122,8 @@ internal static class JsonRelay
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
     }
 
-    /// <summary>choices[0].message, kept verbatim, and the usage.</summary>
-    private static (ChatMessageRecord? Assistant, ChatUsage? Usage) ReadCompletion(ReadOnlyMemory<byte> json)
+    /// <summary>choices[0].message, kept verbatim, the usage, and how the completion was answered.</summary>
+    private static (ChatMessageRecord? Assistant, ChatUsage? Usage, TurnReply? Reply) ReadCompletion(ReadOnlyMemory<byte> json)
     {
         try
         {
@@ -121,7 +133,7 @@ internal static class JsonRelay
             ChatUsage? usage = null;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, null);
+                return (null, null, null);
             }
             if (root.TryGetProperty("choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0
                 && choices[0].ValueKind == JsonValueKind.Object
@@ -134,11 +146,11 @@ internal static class JsonRelay
             {
                 usage = new ChatUsage(Int(usageElement, "prompt_tokens"u8), Int(usageElement, "completion_tokens"u8), Int(usageElement, "total_tokens"u8));
             }
-            return (assistant, usage);
+            return (assistant, usage, TurnReplies.FromCompletion(root, usage));
         }
         catch (JsonException)
         {
-            return (null, null);
+            return (null, null, null);
         }
     }
 

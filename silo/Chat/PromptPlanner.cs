@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
 using Parley.Silo.Api;
+using Parley.Silo.Cluster;
 using Parley.Silo.Conversations;
 using Parley.Tokenizer.Chat;
 
@@ -11,12 +11,18 @@ namespace Parley.Silo.Chat;
 /// with a borrowed encoding) and, for a conversation, how its context was compressed.</summary>
 internal readonly record struct PromptInfo(int PromptTokens, bool Estimated, int? DroppedMessages, bool SummaryUsed, bool CarriesRedactedData);
 
+/// <summary>A planned prompt: what to send before the new messages (a conversation's context), or the error to answer,
+/// or, for a turn already stored, its answer to replay.</summary>
+internal readonly record struct PromptPlanResult(PromptInfo Info, IReadOnlyList<ChatMessageRecord>? Context, ApiError? Error, StoredTurn? Replay = null);
+
 /// <summary>Counts the prompt and, for a conversation, has its grain build the context that fits the budget: the
 /// model's context window minus the reply reservation.</summary>
-internal static class PromptPlanner
+internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCalls, TimeProvider timeProvider)
 {
-    public static async ValueTask<(PromptInfo Info, IReadOnlyList<ChatMessageRecord>? Context, ApiError? Error)> PlanAsync(
-        ChatRequest request, string userId, IGrainFactory grains, ConversationOptions options)
+    private static readonly TimeSpan TurnPollInterval = TimeSpan.FromMilliseconds(200);
+
+    public async ValueTask<PromptPlanResult> PlanAsync(ChatRequest request, string userId, TurnIdentity? turn, ConversationOptions options,
+        CancellationToken cancellationToken)
     {
         var model = request.Model;
         var tokens = model.Tokens;
@@ -27,21 +33,40 @@ internal static class PromptPlanner
             // routing picks a deployment that can, or the upstream judges.
             if (!tokens.IsEstimate && model.LargestContextWindow is { } window && newMessages + (request.MaxReplyTokens ?? 0) > window)
             {
-                return (default, null, ContextLengthExceeded(window, newMessages, request.MaxReplyTokens));
+                return new(default, null, ContextLengthExceeded(window, newMessages, request.MaxReplyTokens));
             }
-            return (new PromptInfo(newMessages, tokens.IsEstimate, null, false, false), null, null);
+            return new(new PromptInfo(newMessages, tokens.IsEstimate, null, false, false), null, null);
         }
 
-        var budget = Budget(request, options);
-        var plan = await grains.GetGrain<IConversationGrain>(conversationId)
-            .BuildPromptAsync(userId, new PromptRequest(model.Id, tokens.Encoding, budget, newMessages - ChatTokenCounter.ReplyPrimingTokens))
-            .ConfigureAwait(false);
-        return plan.Status switch
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        var prompt = new PromptRequest(model.Id, tokens.Encoding, Budget(request, options), newMessages - ChatTokenCounter.ReplyPrimingTokens, turn);
+        var waitUntil = timeProvider.GetTimestamp() + (long)(options.TurnWaitTimeout.TotalSeconds * timeProvider.TimestampFrequency);
+        while (true)
         {
-            PromptStatus.ConversationNotFound => (default, null, ChatErrors.ConversationNotFound(conversationId)),
-            PromptStatus.TooLong => (default, null, ConversationTooLong(model.Id, plan.PromptTokens, plan.Budget)),
-            _ => (new PromptInfo(plan.PromptTokens, tokens.IsEstimate, plan.DroppedMessages, plan.SummaryUsed, plan.CarriesRedactedData), plan.Messages, null),
-        };
+            // Building a prompt is safe to repeat (a turn's claim is the same request's), so it rides out a silo death.
+            var plan = await clusterCalls.RunAsync(async _ => await grain.BuildPromptAsync(userId, prompt).ConfigureAwait(false), cancellationToken)
+                .ConfigureAwait(false);
+            switch (plan.Status)
+            {
+                case PromptStatus.ConversationNotFound:
+                    return new(default, null, ChatErrors.ConversationNotFound(conversationId));
+                case PromptStatus.TooLong:
+                    return new(default, null, ConversationTooLong(model.Id, plan.PromptTokens, plan.Budget));
+                case PromptStatus.Replay:
+                    return new(default, null, null, plan.Replay);
+                case PromptStatus.TurnKeyReused:
+                    return new(default, null, TurnKeys.Reused());
+                case PromptStatus.TurnInProgress when timeProvider.GetTimestamp() < waitUntil:
+                    // The first attempt is still being answered: its answer will be this one's.
+                    await Task.Delay(TurnPollInterval, timeProvider, cancellationToken).ConfigureAwait(false);
+                    continue;
+                case PromptStatus.TurnInProgress:
+                    return new(default, null, TurnKeys.InUse());
+                default:
+                    return new(new PromptInfo(plan.PromptTokens, tokens.IsEstimate, plan.DroppedMessages, plan.SummaryUsed, plan.CarriesRedactedData),
+                        plan.Messages, null);
+            }
+        }
     }
 
     /// <summary>The prompt budget of a conversation turn: the window minus the reply reservation (the request's own

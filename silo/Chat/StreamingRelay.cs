@@ -42,9 +42,11 @@ internal static class StreamingRelay
                         case StreamEventKind.Done when !sawDone:
                             sawDone = true;
                             exchange.DisarmTimeout();
-                            if (builder is not null && !await exchange.StoreTurnAsync(builder.Build()).ConfigureAwait(false))
+                            if (builder is not null
+                                && (await exchange.StoreTurnAsync(builder.Build(), builder.BuildReply(usage)).ConfigureAwait(false)).Status == TurnStoreStatus.Failed)
                             {
-                                // The client must not believe a turn was kept that was not.
+                                // The client must not believe a turn was kept that was not. (An earlier attempt found
+                                // stored stands in the transcript; this stream's text has already gone out.)
                                 return await exchange.FailAsync(new IOException("The turn could not be stored."), usage).ConfigureAwait(false);
                             }
                             output.Write(DoneEvent);

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
 
 namespace Parley.Silo.Conversations;
 

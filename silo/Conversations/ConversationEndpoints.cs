@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;

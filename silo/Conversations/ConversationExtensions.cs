@@ -9,30 +9,21 @@ using Parley.Grains.Conversations;
 using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Summaries;
 using Parley.Silo.Conversations.Summaries;
-using Parley.Runtime.Hosting;
 
 namespace Parley.Silo.Conversations;
 
 public static class ConversationExtensions
 {
-    /// <summary>The conversation grain (idle timeout from Parley:Conversations:IdleTimeout) and its state serialiser.</summary>
+    /// <summary>The conversation grain's services: transcript store, context settings, lifecycle and the summariser
+    /// (its idle timeout, Parley:Conversations:IdleTimeout, is given to Orleans by AddParleyCluster).</summary>
     public static WebApplicationBuilder AddParleyConversations(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(ConversationOptions.SectionName);
         builder.Services.AddOptions<ConversationOptions>().Bind(section).ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConversationOptions>, ConversationOptionsValidator>());
 
-        // The grain registration needs the value now, before the container exists: validate it here too.
-        var options = new ConversationOptions();
-        section.Bind(options);
-        var validation = new ConversationOptionsValidator().Validate(null, options);
-        if (validation.Failed)
-        {
-            throw new OptionsValidationException(nameof(ConversationOptions), typeof(ConversationOptions), validation.Failures);
-        }
-
         var configuration = builder.Configuration;
-        builder.Services.AddConversationGrain(options.IdleTimeout, o => configuration.GetSection(ConversationContextOptions.SectionName).Bind(o));
+        builder.Services.AddConversationGrain(o => configuration.GetSection(ConversationContextOptions.SectionName).Bind(o));
         builder.Services.AddSingleton<IConversationSummarizer, UpstreamConversationSummarizer>();
         return builder;
     }

@@ -28,6 +28,12 @@ public sealed class ConversationOptions
 
     /// <summary>The public model that writes rolling summaries; empty: each conversation's own model.</summary>
     public string? SummarizerModel { get; set; }
+
+    /// <summary>How long a retried turn (same <c>Idempotency-Key</c>) waits for its first attempt, still being answered,
+    /// before it is refused with 409; a first attempt whose silo died is given up as soon as membership says so.</summary>
+    public TimeSpan TurnWaitTimeout { get; set; } = DefaultTurnWaitTimeout;
+
+    public static readonly TimeSpan DefaultTurnWaitTimeout = TimeSpan.FromSeconds(10);
 }
 
 internal sealed class ConversationOptionsValidator : IValidateOptions<ConversationOptions>
@@ -47,6 +53,10 @@ internal sealed class ConversationOptionsValidator : IValidateOptions<Conversati
         if (options.DefaultReplyReservation < 1)
         {
             failures.Add($"{Section}:DefaultReplyReservation must be positive.");
+        }
+        if (options.TurnWaitTimeout < TimeSpan.Zero || options.TurnWaitTimeout > TimeSpan.FromMinutes(10))
+        {
+            failures.Add($"{Section}:TurnWaitTimeout must be between 0 and 10 minutes.");
         }
         if (options.EstimateMargin is < 0 or >= 1)
         {

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Parley.Runtime.Membership;
 using Parley.Silo.Quotas;
 
 namespace Parley.Silo.Health;
@@ -40,10 +39,6 @@ public static class HealthExtensions
             {
                 reasons.Add("draining: the silo is shutting down");
             }
-            if (!context.RequestServices.GetRequiredService<ILocalSiloMembership>().IsHealthy)
-            {
-                reasons.Add("membership: the silo could not renew its membership row in time");
-            }
             // Not a reason to take the silo out: it serves under the configured policy, and says which.
             var quotas = context.RequestServices.GetService<QuotaStatus>() is { } status ? QuotaStatus.ModeName(status.Mode) : null;
             return WriteAsync(context, reasons, quotas);
@@ -57,10 +52,11 @@ public static class HealthExtensions
         {
             reasons.Add("starting: the host has not finished starting");
         }
-        var self = context.RequestServices.GetRequiredService<ILocalSiloMembership>().Self;
-        if (self is null || self.Status is SiloStatus.None or SiloStatus.Created or SiloStatus.Joining)
+        // Orleans' own view of this silo: Active once it has joined the cluster, and no longer once it leaves it or
+        // the others have declared it dead.
+        if (context.RequestServices.GetRequiredService<ISiloStatusOracle>().CurrentStatus != SiloStatus.Active)
         {
-            reasons.Add("membership: the silo has not joined the cluster");
+            reasons.Add("membership: the silo is not an active member of the cluster");
         }
     }
 

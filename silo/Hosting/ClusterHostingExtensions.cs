@@ -1,49 +1,122 @@
+using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Hosting;
+using Orleans.Clustering.Redis;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Parley.Grains;
+using Parley.Grains.Conversations;
+using Parley.Grains.Redis;
+using Parley.Silo.Conversations;
+using StackExchange.Redis;
 
 namespace Parley.Silo;
 
 public static class ClusterHostingExtensions
 {
-    // Leaving membership and flushing logs after the grains are down.
-    private static readonly TimeSpan ShutdownMargin = TimeSpan.FromSeconds(5);
+    // Orleans' own stop (deactivating grains, persisting, leaving membership) after the drain.
+    private static readonly TimeSpan OrleansStopBudget = TimeSpan.FromSeconds(15);
 
-    /// <summary>Grain runtime, storage and membership: Redis when Parley:Redis:ConnectionString is set, else in-memory.</summary>
+    /// <summary>The silo's Orleans runtime. With Parley:Redis:ConnectionString set: Orleans' Redis membership, Redis
+    /// grain storage and Redis grain directory, all over the process's one Redis connection. Without: a cluster of one on
+    /// loopback with in-memory storage, so <c>dotnet run --project silo</c> needs nothing else.</summary>
     public static WebApplicationBuilder AddParleyCluster(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
         var services = builder.Services;
-        services.AddGrainRuntime(options => configuration.GetSection(GrainRuntimeOptions.SectionName).Bind(options));
-        if (!string.IsNullOrWhiteSpace(configuration[$"{RedisOptions.SectionName}:{nameof(RedisOptions.ConnectionString)}"]))
+        services.AddOptions<SiloClusterOptions>().Bind(configuration.GetSection(SiloClusterOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloClusterOptions>, SiloClusterOptionsValidator>());
+        // Orleans is configured now, before the container exists: validate here too, so a bad value is one clear error.
+        var cluster = Validated(configuration.GetSection(SiloClusterOptions.SectionName).Get<SiloClusterOptions>() ?? new SiloClusterOptions(),
+            new SiloClusterOptionsValidator());
+        var conversations = Validated(configuration.GetSection(ConversationOptions.SectionName).Get<ConversationOptions>() ?? new ConversationOptions(),
+            new ConversationOptionsValidator());
+        var redis = configuration.HasRedis();
+        if (redis)
         {
-            services.AddRedis(options => configuration.GetSection(RedisOptions.SectionName).Bind(options));
-            services.AddRedisGrainStorage();
-            services.AddRedisMembershipTable();
+            services.AddRedis();
         }
-        else
-        {
-            services.AddMemoryGrainStorage();
-            services.AddInMemoryMembershipTable();
-        }
-        services.AddSiloMembership(options => configuration.GetSection(MembershipOptions.SectionName).Bind(options));
         services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<Cluster.ClusterCalls>();
+
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = cluster.ClusterId;
+                o.ServiceId = cluster.ServiceId;
+            });
+            ConfigureEndpoints(silo, cluster, redis);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = cluster.ProbeTimeout;
+                o.NumMissedProbesLimit = cluster.NumMissedProbesLimit;
+                o.TableRefreshTimeout = cluster.TableRefreshTimeout;
+            });
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.GrainCallTimeout);
+            silo.Configure<GrainCollectionOptions>(o =>
+                o.ClassSpecificCollectionAge[typeof(ConversationGrain).FullName!] = conversations.IdleTimeout);
+            if (redis)
+            {
+                silo.UseRedisClustering(static _ => { });
+                silo.Services.AddOptions<RedisClusteringOptions>().Configure<IRedisConnection>(static (o, connection) =>
+                    (o.ConfigurationOptions, o.CreateMultiplexer) = connection.ForOrleans<RedisClusteringOptions>());
+                // One registration per grain in Redis, kept through silo deaths: a killed silo's grains are not re-homed
+                // from a lost directory partition, so a conversation does not briefly live twice after a kill -9.
+                silo.UseRedisGrainDirectoryAsDefault(static options => options.Configure<IRedisConnection>(static (o, connection) =>
+                    (o.ConfigurationOptions, o.CreateMultiplexer) = connection.ForOrleans<RedisGrainDirectoryOptions>()));
+            }
+            silo.AddParleyGrainStorage(redis);
+            if (cluster.Kubernetes)
+            {
+                silo.UseKubernetesHosting();
+            }
+        });
 
         services.AddOptions<ShutdownOptions>()
             .Bind(configuration.GetSection(ShutdownOptions.SectionName))
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ShutdownOptions>, ShutdownOptionsValidator>();
-        // The host's stop budget covers the drain (streams still running when the grace period ends are cut, see
-        // SiloLifecycleState) and then the runtime's stop hooks: deactivate grains, persist state, leave membership.
-        var grains = new GrainRuntimeOptions();
-        configuration.GetSection(GrainRuntimeOptions.SectionName).Bind(grains);
+        // The host's stop budget covers the drain (readiness fails and the silo keeps serving for DrainDelay, then
+        // in-flight requests get GracePeriod) and then Orleans' own stop.
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown)
-            => host.ShutdownTimeout = shutdown.Value.GracePeriod + grains.DeactivationTimeout + ShutdownMargin);
+            => host.ShutdownTimeout = shutdown.Value.DrainDelay + shutdown.Value.GracePeriod + OrleansStopBudget);
         services.AddHostedService<Hosting.StartupBanner>();
         return builder;
+    }
+
+    private static void ConfigureEndpoints(ISiloBuilder silo, SiloClusterOptions cluster, bool redis)
+    {
+        silo.Configure<EndpointOptions>(o =>
+        {
+            o.SiloPort = cluster.SiloPort;
+            o.GatewayPort = cluster.GatewayPort;
+            if (cluster.ParseAdvertisedAddress() is { } address)
+            {
+                o.AdvertisedIPAddress = address;
+            }
+            else if (!redis)
+            {
+                o.AdvertisedIPAddress = IPAddress.Loopback;
+            }
+            // Listen where advertised: several silos on one machine each take their own loopback address.
+            o.SiloListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, cluster.SiloPort);
+            o.GatewayListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, cluster.GatewayPort);
+        });
+        if (!redis)
+        {
+            silo.UseDevelopmentClustering(new IPEndPoint(cluster.ParseAdvertisedAddress() ?? IPAddress.Loopback, cluster.SiloPort));
+        }
+    }
+
+    private static T Validated<T>(T options, IValidateOptions<T> validator)
+        where T : class
+    {
+        var result = validator.Validate(null, options);
+        return result.Failed ? throw new OptionsValidationException(typeof(T).Name, typeof(T), result.Failures) : options;
     }
 }

@@ -2,21 +2,27 @@ using Microsoft.Extensions.Options;
 
 namespace Parley.Silo;
 
-/// <summary>Graceful shutdown, bound from <c>Parley:Shutdown</c>.</summary>
+/// <summary>Graceful shutdown, bound from <c>Parley:Shutdown</c>: readiness fails first, the silo keeps serving for
+/// <see cref="DrainDelay"/> so the front end and Kubernetes stop sending, then in-flight requests and streams get
+/// <see cref="GracePeriod"/> to finish, then Orleans deactivates the grains and leaves the cluster.</summary>
 public sealed class ShutdownOptions
 {
     public const string SectionName = "Parley:Shutdown";
+    public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
 
-    /// <summary>How long a stopping silo lets in-flight requests (long streams included) finish after it stops
-    /// accepting new ones, before it deactivates its grains and leaves the membership table.</summary>
+    /// <summary>How long a stopping silo keeps accepting requests after its readiness fails: longer than the front end's
+    /// health-check interval (1 s) plus one probe, so no request is sent to a silo that no longer listens.</summary>
+    public TimeSpan DrainDelay { get; set; } = DefaultDrainDelay;
+
+    /// <summary>How long in-flight requests (long streams included) may still run once the silo stops accepting new ones.</summary>
     public TimeSpan GracePeriod { get; set; } = DefaultGracePeriod;
 }
 
 internal sealed class ShutdownOptionsValidator : IValidateOptions<ShutdownOptions>
 {
     public ValidateOptionsResult Validate(string? name, ShutdownOptions options)
-        => options.GracePeriod >= TimeSpan.Zero
+        => options.GracePeriod >= TimeSpan.Zero && options.DrainDelay >= TimeSpan.Zero && options.DrainDelay <= TimeSpan.FromMinutes(5)
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"{ShutdownOptions.SectionName}:GracePeriod must not be negative.");
+            : ValidateOptionsResult.Fail($"{ShutdownOptions.SectionName}: GracePeriod must not be negative and DrainDelay must be between 0 and 5 minutes.");
 }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.Grains.UpstreamKeys;
-using Parley.Runtime;
 using Parley.Silo.Providers.Wire;
 using Parley.Silo.Routing;
 

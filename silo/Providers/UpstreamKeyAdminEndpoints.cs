@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.UpstreamKeys;
-using Parley.Runtime;
 using Parley.Silo.Api;
 
 namespace Parley.Silo.Providers;

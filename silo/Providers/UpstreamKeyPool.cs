@@ -2,8 +2,7 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Grains.UpstreamKeys;
-using Parley.Runtime;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 
 namespace Parley.Silo.Providers;
 

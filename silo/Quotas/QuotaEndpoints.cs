@@ -4,12 +4,11 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
-using Parley.Runtime;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 
 namespace Parley.Silo.Quotas;
 

@@ -6,22 +6,19 @@ using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
-using Parley.Runtime.Hosting;
 using Parley.Silo.Quotas.Alerts;
 
 namespace Parley.Silo.Quotas;
 
 public static class QuotaExtensions
 {
-    /// <summary>Quotas: options (Parley:Quotas), the user grain, the ledger (Redis when configured, else memory), the
+    /// <summary>Quotas: options (Parley:Quotas), the ledger (Redis when configured, else memory), the
     /// admission gate, alerts.</summary>
     public static WebApplicationBuilder AddParleyQuotas(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<QuotaOptions>().Bind(builder.Configuration.GetSection(QuotaOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<QuotaOptions>, QuotaOptionsValidator>());
-        services.AddGrain<IUserGrain, UserGrain>();
-        services.AddGrainStateJson(UserQuotaStateJsonContext.Default);
         services.AddQuotaLedger();
         services.AddSingleton<QuotaStatus>();
         services.AddSingleton<QuotaSettingsCache>();

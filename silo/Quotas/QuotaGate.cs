@@ -5,7 +5,7 @@ using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Silo.Auth;
 using Parley.Silo.Quotas.Alerts;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 
 namespace Parley.Silo.Quotas;
 

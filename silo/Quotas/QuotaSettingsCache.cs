@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Quotas;
-using Parley.Runtime;
 
 namespace Parley.Silo.Quotas;
 

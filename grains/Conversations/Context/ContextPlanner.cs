@@ -1,35 +1,38 @@
+using Parley.Grains.Conversations.Transcript;
 using Parley.Tokenizer.Chat;
 
 namespace Parley.Grains.Conversations.Context;
 
-/// <summary>The stored part of a prompt: the items from <see cref="KeepFrom"/> on, after the pinned system prompt and
-/// (when <see cref="UseSummary"/>) the summary. Items before <see cref="FirstUnsummarized"/> live on in the summary;
-/// those from there to <see cref="KeepFrom"/> did not fit and are dropped.</summary>
+/// <summary>The stored part of a prompt: the entries (indexes into the working set) from <see cref="KeepFrom"/> on,
+/// after the pinned system prompt and (when <see cref="UseSummary"/>) the summary. Entries before
+/// <see cref="FirstUnsummarized"/> live on in the summary; those from there to <see cref="KeepFrom"/> did not fit and
+/// are dropped.</summary>
 internal readonly record struct ContextSelection(int FirstUnsummarized, int KeepFrom, bool UseSummary, int StoredTokens)
 {
     public int Dropped => KeepFrom - FirstUnsummarized;
 }
 
-/// <summary>Chooses what of a conversation goes into a prompt of a given budget, and what to summarise next. Only
-/// whole messages are ever kept or dropped, and the kept part starts at a turn boundary, so an assistant's tool call
-/// is never sent without its results or a tool result without its call.</summary>
+/// <summary>Chooses what of a conversation goes into a prompt of a given budget, and what to summarise next, from the
+/// state (system prompt, summary) and a run of transcript entries ordered by sequence number. Only whole messages are
+/// ever kept or dropped, and the kept part starts at a turn boundary, so an assistant's tool call is never sent
+/// without its results or a tool result without its call.</summary>
 internal static class ContextPlanner
 {
     /// <summary>Selects the newest turns that fit beside <paramref name="reservedTokens"/> (reply priming and the new
     /// messages). False when the pinned system prompt and the reserved tokens alone exceed the budget.</summary>
-    public static bool TrySelect(ConversationState state, string encoding, int budget, int reservedTokens, out ContextSelection selection)
+    public static bool TrySelect(ConversationState state, IReadOnlyList<TranscriptEntry> items, string encoding, int budget, int reservedTokens,
+        out ContextSelection selection)
     {
         var fixedTokens = reservedTokens + SystemPromptTokens(state, encoding);
-        var first = FirstUnsummarized(state);
+        var first = FirstUnsummarized(state, items);
         if (fixedTokens > budget)
         {
-            selection = new ContextSelection(first, state.Items.Count, false, 0);
+            selection = new ContextSelection(first, items.Count, false, 0);
             return false;
         }
         var summaryTokens = SummaryTokens(state, encoding);
         var useSummary = state.Summary is not null && fixedTokens + summaryTokens <= budget;
         var available = budget - fixedTokens - (useSummary ? summaryTokens : 0);
-        var items = state.Items;
         var keepFrom = items.Count;
         var kept = 0;
         var total = 0;
@@ -53,11 +56,10 @@ internal static class ContextPlanner
 
     /// <summary>Tokens of the whole working context if nothing were dropped: reply priming, system prompt, summary and
     /// every unsummarised item. Crossing the high-water mark with it starts a summary.</summary>
-    public static int FullContextTokens(ConversationState state, string encoding)
+    public static int FullContextTokens(ConversationState state, IReadOnlyList<TranscriptEntry> items, string encoding)
     {
         var tokens = ChatTokenCounter.ReplyPrimingTokens + SystemPromptTokens(state, encoding) + SummaryTokens(state, encoding);
-        var items = state.Items;
-        for (var i = FirstUnsummarized(state); i < items.Count; i++)
+        for (var i = FirstUnsummarized(state, items); i < items.Count; i++)
         {
             tokens += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
         }
@@ -67,10 +69,10 @@ internal static class ContextPlanner
     /// <summary>The unsummarised items to fold into the summary next, [From, To): everything older than the recent
     /// turns that fit in the low-water share of the budget (beside the system prompt and a full-length summary),
     /// bounded by <paramref name="maxInputTokens"/>, ending at a turn boundary. Null if nothing can be folded.</summary>
-    public static (int From, int To)? SelectForSummary(ConversationState state, string encoding, int budget, ConversationContextOptions options)
+    public static (int From, int To)? SelectForSummary(ConversationState state, IReadOnlyList<TranscriptEntry> items, string encoding, int budget,
+        ConversationContextOptions options)
     {
-        var items = state.Items;
-        var first = FirstUnsummarized(state);
+        var first = FirstUnsummarized(state, items);
         var tailAllowance = (int)(budget * options.LowWaterRatio) - ChatTokenCounter.ReplyPrimingTokens
             - SystemPromptTokens(state, encoding) - options.SummaryMaxTokens;
 
@@ -118,14 +120,13 @@ internal static class ContextPlanner
         return (first, end);
     }
 
-    /// <summary>The index of the oldest item the summary does not cover (sequence numbers grow with the index).</summary>
-    public static int FirstUnsummarized(ConversationState state)
+    /// <summary>The index of the oldest entry the summary does not cover (sequence numbers grow with the index).</summary>
+    public static int FirstUnsummarized(ConversationState state, IReadOnlyList<TranscriptEntry> items)
     {
         if (state.Summary is not { } summary)
         {
             return 0;
         }
-        var items = state.Items;
         int low = 0, high = items.Count;
         while (low < high)
         {

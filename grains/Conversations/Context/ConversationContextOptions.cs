@@ -11,6 +11,8 @@ public sealed class ConversationContextOptions
     public const int DefaultSummaryMaxTokens = 1024;
     public const int DefaultSummaryMaxInputTokens = 16_000;
     public static readonly TimeSpan DefaultSummaryRetryDelay = TimeSpan.FromMinutes(1);
+    public static readonly TimeSpan DefaultWorkingSetIdleTimeout = TimeSpan.FromMinutes(2);
+    public static readonly TimeSpan DefaultTurnClaimTimeout = TimeSpan.FromMinutes(10);
 
     /// <summary>Share of the budget the context may fill before older turns are summarised in the background.</summary>
     public double HighWaterRatio { get; set; } = DefaultHighWaterRatio;
@@ -26,6 +28,14 @@ public sealed class ConversationContextOptions
 
     /// <summary>Wait after a failed summariser call before the next attempt (turns keep dropping the oldest meanwhile).</summary>
     public TimeSpan SummaryRetryDelay { get; set; } = DefaultSummaryRetryDelay;
+
+    /// <summary>An activation left without a call this long lets go of its working context (keeping only its small
+    /// state) and reads it back in one round trip on its next turn.</summary>
+    public TimeSpan WorkingSetIdleTimeout { get; set; } = DefaultWorkingSetIdleTimeout;
+
+    /// <summary>Longest a turn being answered holds its key against a retry on a silo that still lives: the bound of a
+    /// whole upstream call (the providers' total timeout).</summary>
+    public TimeSpan TurnClaimTimeout { get; set; } = DefaultTurnClaimTimeout;
 }
 
 internal sealed class ConversationContextOptionsValidator : IValidateOptions<ConversationContextOptions>
@@ -49,6 +59,14 @@ internal sealed class ConversationContextOptionsValidator : IValidateOptions<Con
         if (options.SummaryRetryDelay < TimeSpan.Zero)
         {
             failures.Add($"{Section}:SummaryRetryDelay must not be negative.");
+        }
+        if (options.WorkingSetIdleTimeout < TimeSpan.FromSeconds(1))
+        {
+            failures.Add($"{Section}:WorkingSetIdleTimeout must be at least 1 second.");
+        }
+        if (options.TurnClaimTimeout <= TimeSpan.Zero)
+        {
+            failures.Add($"{Section}:TurnClaimTimeout must be positive.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Parley.Grains.Conversations.Transcript;
 using Parley.Tokenizer;
 using Parley.Tokenizer.Chat;
 

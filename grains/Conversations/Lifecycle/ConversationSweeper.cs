@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Runtime;
+using Orleans;
 
 namespace Parley.Grains.Conversations.Lifecycle;
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 
 namespace Parley.Grains.Conversations.Lifecycle;
 

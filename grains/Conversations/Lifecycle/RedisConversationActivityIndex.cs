@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Grains.Conversations.Lifecycle;

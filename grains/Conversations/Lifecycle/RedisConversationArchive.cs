@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Grains.Conversations.Lifecycle;

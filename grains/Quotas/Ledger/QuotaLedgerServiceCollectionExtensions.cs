@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 
 namespace Parley.Grains.Quotas.Ledger;
 

@@ -1,4 +1,4 @@
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Grains.Quotas.Ledger;

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using Parley.GrainInterfaces.Quotas;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Grains.Quotas.Ledger;

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using StackExchange.Redis;
 
 namespace Parley.Silo.Auth.Store;

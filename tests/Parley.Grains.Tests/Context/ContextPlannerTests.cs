@@ -1,5 +1,6 @@
 using Parley.Grains.Conversations;
 using Parley.Grains.Conversations.Context;
+using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Tests.Context;
 
@@ -18,25 +19,29 @@ public sealed class ContextPlannerTests
         SummaryMaxInputTokens = 1000,
     };
 
-    private static ConversationState State(params (string Role, int Tokens)[] items)
+    /// <summary>A conversation's state and its transcript entries, numbered from 1.</summary>
+    private sealed record Conversation(ConversationState State, List<TranscriptEntry> Items);
+
+    private static Conversation State(params (string Role, int Tokens)[] items)
     {
-        var state = new ConversationState { OwnerUserId = "user_1" };
+        var conversation = new Conversation(new ConversationState { OwnerUserId = "user_1" }, []);
         foreach (var (role, tokens) in items)
         {
-            state.Items.Add(new StoredConversationItem
+            var seq = conversation.Items.Count + 1;
+            conversation.Items.Add(new TranscriptEntry
             {
-                Id = "msg_" + (state.LastSeq + 1),
+                Id = "msg_" + seq,
                 Role = role,
                 Message = System.Text.Encoding.UTF8.GetBytes($$"""{"role":"{{role}}","content":"x"}"""),
                 Content = [],
-                Seq = ++state.LastSeq,
+                Seq = seq,
                 Tokens = new TokenCounts { O200k = tokens },
             });
         }
-        return state;
+        return conversation;
     }
 
-    private static void Summarize(ConversationState state, long throughSeq, int tokens) => state.Summary = new StoredSummary
+    private static void Summarize(Conversation state, long throughSeq, int tokens) => state.State.Summary = new StoredSummary
     {
         Text = "summary",
         Message = """{"role":"system","content":"summary"}"""u8.ToArray(),
@@ -49,10 +54,10 @@ public sealed class ContextPlannerTests
     {
         var state = State(("user", 10), ("assistant", 20), ("user", 30), ("assistant", 40));
 
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: 1000, reservedTokens: Priming + 5, out var selection));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 1000, reservedTokens: Priming + 5, out var selection));
 
         Assert.Equal(new ContextSelection(0, 0, false, 100), selection);
-        Assert.Equal(Priming + 100, ContextPlanner.FullContextTokens(state, Encoding));
+        Assert.Equal(Priming + 100, ContextPlanner.FullContextTokens(state.State, state.Items, Encoding));
     }
 
     [Fact]
@@ -62,7 +67,7 @@ public sealed class ContextPlannerTests
         var state = State(("user", 10), ("assistant", 10), ("tool", 10), ("assistant", 10), ("user", 10), ("assistant", 10));
 
         // 45 tokens of room: the newest four messages (40) would fit, but they start at the tool result.
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: 45 + Priming, reservedTokens: Priming, out var selection));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 45 + Priming, reservedTokens: Priming, out var selection));
 
         Assert.Equal(4, selection.KeepFrom);
         Assert.Equal(4, selection.Dropped);
@@ -74,7 +79,7 @@ public sealed class ContextPlannerTests
     {
         var state = State(("user", 10), ("assistant", 50));
 
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: 40, reservedTokens: 30, out var selection));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 40, reservedTokens: 30, out var selection));
 
         Assert.Equal(2, selection.KeepFrom);
         Assert.Equal(0, selection.StoredTokens);
@@ -84,11 +89,11 @@ public sealed class ContextPlannerTests
     public void The_new_messages_and_the_pinned_system_prompt_must_fit_alone()
     {
         var state = State(("user", 10));
-        state.SystemPrompt = "Be brief.";
-        state.SystemPromptTokens.O200k = 12;
+        state.State.SystemPrompt = "Be brief.";
+        state.State.SystemPromptTokens.O200k = 12;
 
-        Assert.False(ContextPlanner.TrySelect(state, Encoding, budget: 40, reservedTokens: 29, out _));
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: 40, reservedTokens: 28, out var selection));
+        Assert.False(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 40, reservedTokens: 29, out _));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 40, reservedTokens: 28, out var selection));
         Assert.Equal(new ContextSelection(0, 1, false, 12), selection);
     }
 
@@ -98,16 +103,16 @@ public sealed class ContextPlannerTests
         var state = State(("user", 10), ("assistant", 10), ("user", 10), ("assistant", 10), ("user", 10), ("assistant", 10));
         Summarize(state, throughSeq: 2, tokens: 15);
 
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: 1000, reservedTokens: Priming, out var roomy));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: 1000, reservedTokens: Priming, out var roomy));
         Assert.Equal(new ContextSelection(2, 2, true, 55), roomy);
 
         // Room for the summary and one turn only: the middle turn is dropped, the summary still leads.
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: Priming + 15 + 25, reservedTokens: Priming, out var tight));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: Priming + 15 + 25, reservedTokens: Priming, out var tight));
         Assert.Equal(new ContextSelection(2, 4, true, 35), tight);
         Assert.Equal(2, tight.Dropped);
 
         // No room for the summary: it is left out rather than exceed the budget.
-        Assert.True(ContextPlanner.TrySelect(state, Encoding, budget: Priming + 12, reservedTokens: Priming, out var noSummary));
+        Assert.True(ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget: Priming + 12, reservedTokens: Priming, out var noSummary));
         Assert.False(noSummary.UseSummary);
         Assert.Equal(6, noSummary.KeepFrom);
     }
@@ -118,10 +123,10 @@ public sealed class ContextPlannerTests
         // Budget 200: the tail may keep 200 * 0.5 - 3 - 20 = 77 tokens.
         var state = State(("user", 30), ("assistant", 30), ("user", 30), ("assistant", 30), ("user", 20), ("assistant", 20), ("user", 15), ("assistant", 15));
 
-        Assert.Equal((0, 4), ContextPlanner.SelectForSummary(state, Encoding, 200, Options));
+        Assert.Equal((0, 4), ContextPlanner.SelectForSummary(state.State, state.Items, Encoding, 200, Options));
 
         Summarize(state, throughSeq: 4, tokens: 20);
-        Assert.Null(ContextPlanner.SelectForSummary(state, Encoding, 200, Options));
+        Assert.Null(ContextPlanner.SelectForSummary(state.State, state.Items, Encoding, 200, Options));
     }
 
     [Fact]
@@ -131,11 +136,11 @@ public sealed class ContextPlannerTests
         var bounded = new ConversationContextOptions { LowWaterRatio = 0.5, HighWaterRatio = 0.8, SummaryMaxTokens = 20, SummaryMaxInputTokens = 130 };
 
         // Turns of 60 tokens: two fit the 130-token bound, a third would not.
-        Assert.Equal((0, 4), ContextPlanner.SelectForSummary(state, Encoding, 200, bounded));
+        Assert.Equal((0, 4), ContextPlanner.SelectForSummary(state.State, state.Items, Encoding, 200, bounded));
 
         // A first turn longer than the bound is folded alone.
         var tiny = new ConversationContextOptions { LowWaterRatio = 0.5, HighWaterRatio = 0.8, SummaryMaxTokens = 20, SummaryMaxInputTokens = 20 };
-        Assert.Equal((0, 2), ContextPlanner.SelectForSummary(state, Encoding, 200, tiny));
+        Assert.Equal((0, 2), ContextPlanner.SelectForSummary(state.State, state.Items, Encoding, 200, tiny));
     }
 
     [Fact]
@@ -143,7 +148,7 @@ public sealed class ContextPlannerTests
     {
         var state = State(("user", 500), ("assistant", 500));
 
-        Assert.Null(ContextPlanner.SelectForSummary(state, Encoding, 200, Options));
+        Assert.Null(ContextPlanner.SelectForSummary(state.State, state.Items, Encoding, 200, Options));
     }
 
     [Fact]
@@ -153,8 +158,8 @@ public sealed class ContextPlannerTests
         state.Items.RemoveAt(1);
         Summarize(state, throughSeq: 2, tokens: 1);
 
-        Assert.Equal(1, ContextPlanner.FirstUnsummarized(state));
+        Assert.Equal(1, ContextPlanner.FirstUnsummarized(state.State, state.Items));
         Summarize(state, throughSeq: 5, tokens: 1);
-        Assert.Equal(4, ContextPlanner.FirstUnsummarized(state));
+        Assert.Equal(4, ContextPlanner.FirstUnsummarized(state.State, state.Items));
     }
 }

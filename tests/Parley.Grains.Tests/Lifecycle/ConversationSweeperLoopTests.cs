@@ -1,42 +1,26 @@
 using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Parley.GrainInterfaces.Conversations;
-using Parley.Grains.Conversations;
-using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Lifecycle;
-using Parley.Grains.Conversations.Summaries;
-using Parley.Runtime;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Tests.Infrastructure;
 using Parley.Testing;
 
 namespace Parley.Grains.Tests.Lifecycle;
 
-/// <summary>The hosted loop: it sweeps on its interval by the injected clock and stops with the host.</summary>
+/// <summary>The hosted loop on a silo: it sweeps on its interval by the injected clock and stops with the silo.</summary>
 public sealed class ConversationSweeperLoopTests
 {
     [Fact]
-    public async Task The_started_host_sweeps_every_interval_and_stops_cleanly()
+    public async Task The_started_silo_sweeps_every_interval_and_stops_cleanly()
     {
         var time = new ManualTimeProvider();
-        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Services.AddSingleton<TimeProvider>(time)
-            .AddGrainRuntime(o => o.CollectionQuantum = TimeSpan.FromHours(1))
-            .AddGrain<IConversationGrain, ConversationGrain>()
-            .AddGrainStateJson(ConversationStateJsonContext.Default)
-            .AddConversationContext(_ => { })
-            .AddSingleton<IConversationSummarizer, UnusedSummarizer>()
-            .AddMemoryGrainStorage()
-            .AddConversationLifecycle(o => o.SweepInterval = TimeSpan.FromHours(1));
-        using var host = builder.Build();
-        await host.StartAsync();
-        // The collector's timer and the sweeper's: both loops are waiting on the manual clock.
-        await time.WaitForActiveTimersAsync(2);
+        var cluster = await GrainCluster.StartAsync(time, configure: services => services.AddConversationLifecycle(o => o.SweepInterval = TimeSpan.FromHours(1)));
+        // The sweeper's loop waits on the manual clock.
+        await time.WaitForActiveTimersAsync(1);
 
-        var grain = host.Services.GetRequiredService<IGrainFactory>().GetGrain<IConversationGrain>("conv_1");
+        var grain = cluster.Grains.GetGrain<IConversationGrain>("conv_1");
         Assert.NotNull(await grain.CreateAsync("user_1", new Dictionary<string, string>(),
             [new NewConversationItem("user", [new ConversationContentPart(ConversationContentPart.InputText, "Hi")])], ConversationSettings.None));
-        var archive = host.Services.GetRequiredService<IConversationArchive>();
+        var archive = cluster.Get<IConversationArchive>();
 
         time.Advance(ConversationLifecycleOptions.DefaultHotRetention + TimeSpan.FromHours(1));
 
@@ -49,7 +33,7 @@ public sealed class ConversationSweeperLoopTests
         }
 
         var stop = Stopwatch.StartNew();
-        await host.StopAsync();
-        Assert.True(stop.Elapsed < TimeSpan.FromSeconds(5), $"Stopping took {stop.Elapsed}.");
+        await cluster.DisposeAsync();
+        Assert.True(stop.Elapsed < TimeSpan.FromSeconds(10), $"Stopping took {stop.Elapsed}.");
     }
 }

@@ -12,13 +12,9 @@ public abstract class ConversationSweeperTests : IAsyncLifetime
 
     protected SweeperHost Host => _host!;
 
-    protected abstract SweeperHost CreateHost();
+    protected abstract Task<SweeperHost> CreateHostAsync();
 
-    public Task InitializeAsync()
-    {
-        _host = CreateHost();
-        return Task.CompletedTask;
-    }
+    public async Task InitializeAsync() => _host = await CreateHostAsync();
 
     public async Task DisposeAsync() => await _host!.DisposeAsync();
 
@@ -75,7 +71,7 @@ public abstract class ConversationSweeperTests : IAsyncLifetime
 
 public sealed class MemoryConversationSweeperTests : ConversationSweeperTests
 {
-    protected override SweeperHost CreateHost() => SweeperHost.Create();
+    protected override Task<SweeperHost> CreateHostAsync() => SweeperHost.CreateAsync();
 
     [Fact]
     public async Task An_archived_conversation_is_deleted_for_good_after_the_archive_retention()
@@ -94,5 +90,5 @@ public sealed class MemoryConversationSweeperTests : ConversationSweeperTests
 
 public sealed class RedisConversationSweeperTests(RedisServerFixture redis) : ConversationSweeperTests, IClassFixture<RedisServerFixture>
 {
-    protected override SweeperHost CreateHost() => SweeperHost.Create(redis);
+    protected override Task<SweeperHost> CreateHostAsync() => SweeperHost.CreateAsync(redis);
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Parley.Grains.Conversations.Lifecycle;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Redis;
 
 namespace Parley.Grains.Tests.Lifecycle;
 
@@ -76,8 +76,7 @@ public sealed class LifecycleOptionsTests
     {
         var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration["Parley:Conversations:Lifecycle:SweepBatchSize"] = "0";
-        builder.Services.AddGrainRuntime();
-        builder.Services.AddConversationLifecycle();
+        builder.Services.WithGrainFactory().AddConversationLifecycle();
         using var host = builder.Build();
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
@@ -87,7 +86,7 @@ public sealed class LifecycleOptionsTests
     [Fact]
     public async Task Without_redis_the_index_and_archive_are_in_memory()
     {
-        await using var services = new ServiceCollection().AddLogging().AddGrainRuntime().AddConversationLifecycle().BuildServiceProvider();
+        await using var services = new ServiceCollection().AddLogging().WithGrainFactory().AddConversationLifecycle().BuildServiceProvider();
 
         Assert.IsType<MemoryConversationActivityIndex>(services.GetRequiredService<IConversationActivityIndex>());
         Assert.IsType<MemoryConversationArchive>(services.GetRequiredService<IConversationArchive>());
@@ -98,7 +97,7 @@ public sealed class LifecycleOptionsTests
     public async Task With_redis_registered_the_index_and_archive_are_in_redis_whatever_the_order_of_calls()
     {
         // Nothing connects here: the Redis implementations connect on first use.
-        await using var services = new ServiceCollection().AddLogging().AddGrainRuntime()
+        await using var services = new ServiceCollection().AddLogging().WithGrainFactory()
             .AddConversationLifecycle()
             .AddRedis(o => o.ConnectionString = "127.0.0.1:1")
             .AddConversationLifecycle()
@@ -108,4 +107,11 @@ public sealed class LifecycleOptionsTests
         Assert.IsType<RedisConversationArchive>(services.GetRequiredService<IConversationArchive>());
         Assert.Single(services.GetServices<IHostedService>().OfType<ConversationSweeper>());
     }
+}
+
+internal static class GrainFactoryRegistration
+{
+    /// <summary>An Orleans client's grain factory, as the sweeper needs one to resolve: it connects only when started,
+    /// and these tests only look at what is registered.</summary>
+    public static IServiceCollection WithGrainFactory(this IServiceCollection services) => services.AddOrleansClient(static c => c.UseLocalhostClustering());
 }

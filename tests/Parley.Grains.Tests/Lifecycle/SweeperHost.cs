@@ -1,53 +1,45 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations;
-using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Lifecycle;
-using Parley.Grains.Conversations.Summaries;
-using Parley.Runtime;
-using Parley.Runtime.Hosting;
-using Parley.Runtime.Storage;
+using Parley.Grains.Tests.Infrastructure;
+using Orleans.Storage;
 using Parley.Testing;
 
 namespace Parley.Grains.Tests.Lifecycle;
 
-/// <summary>The real conversation grain on the grain runtime with a manual clock, and the lifecycle services as the
-/// silo registers them; in memory, or on Redis (storage, index and archive) when given a server. The host is not
-/// started, so the sweeper's own loop stays idle and each test drives <see cref="ConversationSweeper.SweepOnceAsync"/>.</summary>
+/// <summary>The real conversation grain on an Orleans test cluster with a manual clock, and the lifecycle services as the
+/// silo registers them; in memory, or on Redis (grain storage, transcripts, index and archive) when given a server. The
+/// sweeper's own loop is not run, so each test drives <see cref="ConversationSweeper.SweepOnceAsync"/>.</summary>
 public sealed class SweeperHost : IAsyncDisposable
 {
     public const string UserId = "user_1";
-    private readonly ServiceProvider _services;
+    private readonly GrainCluster _cluster;
 
-    private SweeperHost(ServiceProvider services) => _services = services;
-
-    public ManualTimeProvider Time => (ManualTimeProvider)_services.GetRequiredService<TimeProvider>();
-    public ConversationSweeper Sweeper => _services.GetRequiredService<ConversationSweeper>();
-    public IConversationArchive Archive => _services.GetRequiredService<IConversationArchive>();
-    public IConversationActivityIndex Index => _services.GetRequiredService<IConversationActivityIndex>();
-    public IConversationGrain Grain(string id) => _services.GetRequiredService<IGrainFactory>().GetGrain<IConversationGrain>(id);
-
-    public static SweeperHost Create(RedisServerFixture? redis = null)
+    private SweeperHost(GrainCluster cluster, ManualTimeProvider time)
     {
-        var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<TimeProvider>(new ManualTimeProvider())
-            .AddGrainRuntime()
-            .AddConversationGrain()
-            .AddSingleton<IConversationSummarizer, UnusedSummarizer>();
-        if (redis is null)
+        _cluster = cluster;
+        Time = time;
+    }
+
+    public ManualTimeProvider Time { get; }
+    public ConversationSweeper Sweeper => _cluster.Get<ConversationSweeper>();
+    public IConversationArchive Archive => _cluster.Get<IConversationArchive>();
+    public IConversationActivityIndex Index => _cluster.Get<IConversationActivityIndex>();
+    public IConversationGrain Grain(string id) => _cluster.Grains.GetGrain<IConversationGrain>(id);
+
+    public static async Task<SweeperHost> CreateAsync(RedisServerFixture? redis = null)
+    {
+        var time = new ManualTimeProvider();
+        var cluster = await GrainCluster.StartAsync(time, redis: redis, configure: static services =>
         {
-            services.AddMemoryGrainStorage();
-        }
-        else
-        {
-            services.AddRedis(o =>
-            {
-                o.ConnectionString = redis.ConnectionString;
-                o.KeyPrefix = "t" + Guid.NewGuid().ToString("N");
-            }).AddRedisGrainStorage();
-        }
-        return new SweeperHost(services.BuildServiceProvider());
+            // The tests sweep by hand; the hosted loop would race them on the same clock.
+            var loop = services.Single(d => d.ServiceType == typeof(IHostedService) && d.ImplementationFactory is not null
+                && d.ImplementationFactory.Method.ReturnType == typeof(ConversationSweeper));
+            services.Remove(loop);
+        });
+        return new SweeperHost(cluster, time);
     }
 
     public async Task CreateConversationAsync(string id)
@@ -62,10 +54,10 @@ public sealed class SweeperHost : IAsyncDisposable
     public async Task<bool> IsHotAsync(string id)
     {
         var record = new GrainState<ConversationState>(new ConversationState());
-        await _services.GetRequiredKeyedService<IGrainStorage>(GrainStorageNames.Default)
-            .ReadStateAsync("conversation", new GrainId("conversation", id), record);
+        await _cluster.Services.GetRequiredKeyedService<IGrainStorage>(GrainStorage.Name)
+            .ReadStateAsync(ConversationGrain.GrainTypeName, GrainId.Create(ConversationGrain.GrainTypeName, id), record);
         return record.RecordExists;
     }
 
-    public ValueTask DisposeAsync() => _services.DisposeAsync();
+    public ValueTask DisposeAsync() => _cluster.DisposeAsync();
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Redis;
 
 namespace Parley.Grains.Tests.Quotas;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Parley.Runtime.Hosting;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using Parley.Testing;
 
 namespace Parley.Grains.Tests.Quotas;

@@ -2,7 +2,7 @@ using System.Globalization;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using Parley.Testing;
 using StackExchange.Redis;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
-using Parley.Runtime.Hosting;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
 using Parley.Grains.UpstreamKeys;
 using Parley.Testing;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Parley.Runtime.Hosting;
-using Parley.Runtime.Redis;
+using Parley.Grains.Redis;
+using Parley.Grains.Redis;
 using Parley.Silo.Auth.Store;
 using Parley.Testing;
 using Xunit;

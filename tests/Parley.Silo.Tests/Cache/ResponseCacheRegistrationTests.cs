@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Redis;
 using Parley.Silo.Cache;
 using Xunit;
 

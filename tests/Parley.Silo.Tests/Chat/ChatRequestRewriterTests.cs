@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.UpstreamKeys;
-using Parley.Runtime.Hosting;
+using Parley.Grains.Redis;
 using Parley.Silo.Chat;
 using Parley.Silo.Providers;
 using Xunit;

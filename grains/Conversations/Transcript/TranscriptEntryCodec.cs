@@ -1,0 +1,258 @@
+using System.Buffers;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Parley.GrainInterfaces.Conversations;
+
+namespace Parley.Grains.Conversations.Transcript;
+
+/// <summary>The stored form of a <see cref="TranscriptEntry"/>: a small JSON header (id, role, token counts, parts, turn),
+/// the record separator 0x1E, then the message's own UTF-8 JSON byte for byte. 0x1E cannot occur in JSON text (inside a
+/// string it must be escaped), so the split is unambiguous, and the message is never re-encoded or escaped.</summary>
+public static class TranscriptEntryCodec
+{
+    public const byte Separator = 0x1E;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static byte[] Encode(TranscriptEntry entry)
+    {
+        var buffer = new ArrayBufferWriter<byte>(96 + entry.Message.Length);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id"u8, entry.Id);
+            writer.WriteString("role"u8, entry.Role);
+            if (entry.Tokens.O200k > 0 || entry.Tokens.Cl100k > 0)
+            {
+                writer.WriteStartArray("tok"u8);
+                writer.WriteNumberValue(entry.Tokens.O200k);
+                writer.WriteNumberValue(entry.Tokens.Cl100k);
+                writer.WriteEndArray();
+            }
+            if (entry.Content is { } parts)
+            {
+                writer.WriteStartArray("parts"u8);
+                foreach (var part in parts)
+                {
+                    writer.WriteStartArray();
+                    writer.WriteStringValue(part.Type);
+                    writer.WriteStringValue(part.Text);
+                    writer.WriteEndArray();
+                }
+                writer.WriteEndArray();
+            }
+            if (entry.Turn is { } turn)
+            {
+                WriteTurn(writer, turn);
+            }
+            writer.WriteEndObject();
+        }
+        buffer.Write([Separator]);
+        buffer.Write(entry.Message);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Null for a removed entry (stored as an empty value).</summary>
+    public static TranscriptEntry? Decode(ReadOnlySpan<byte> stored, long seq)
+    {
+        if (stored.IsEmpty)
+        {
+            return null;
+        }
+        var split = stored.IndexOf(Separator);
+        if (split < 0)
+        {
+            throw new FormatException($"Transcript entry #{seq} has no header separator.");
+        }
+        var reader = new Utf8JsonReader(stored[..split]);
+        string? id = null, role = null;
+        var tokens = new TokenCounts();
+        List<ConversationContentPart>? parts = null;
+        TurnMark? turn = null;
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("id"u8))
+            {
+                id = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("role"u8))
+            {
+                role = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("tok"u8))
+            {
+                Expect(ref reader, JsonTokenType.StartArray);
+                tokens.O200k = ReadInt(ref reader);
+                tokens.Cl100k = ReadInt(ref reader);
+                Expect(ref reader, JsonTokenType.EndArray);
+            }
+            else if (reader.ValueTextEquals("parts"u8))
+            {
+                parts = ReadParts(ref reader);
+            }
+            else if (reader.ValueTextEquals("turn"u8))
+            {
+                turn = ReadTurn(ref reader);
+            }
+            else
+            {
+                // A field written by a newer version: skipped, so entries stay readable across upgrades.
+                Next(ref reader);
+                reader.Skip();
+            }
+        }
+        if (id is null || role is null)
+        {
+            throw new FormatException($"Transcript entry #{seq} lacks its id or role.");
+        }
+        return new TranscriptEntry
+        {
+            Seq = seq,
+            Id = id,
+            Role = role,
+            Message = stored[(split + 1)..].ToArray(),
+            Content = parts,
+            Tokens = tokens,
+            Turn = turn,
+        };
+    }
+
+    private static void WriteTurn(Utf8JsonWriter writer, TurnMark turn)
+    {
+        writer.WriteStartObject("turn"u8);
+        writer.WriteString("key"u8, turn.Key);
+        writer.WriteNumber("hash"u8, turn.MessagesHash);
+        writer.WriteNumber("n"u8, turn.Entries);
+        var reply = turn.Reply;
+        if (reply.ResponseId is { } responseId)
+        {
+            writer.WriteString("rid"u8, responseId);
+        }
+        writer.WriteNumber("created"u8, reply.Created);
+        if (reply.Model is { } model)
+        {
+            writer.WriteString("model"u8, model);
+        }
+        if (reply.FinishReason is { } finish)
+        {
+            writer.WriteString("finish"u8, finish);
+        }
+        if (reply.SystemFingerprint is { } fingerprint)
+        {
+            writer.WriteString("fp"u8, fingerprint);
+        }
+        if (reply.Usage is { } usage)
+        {
+            writer.WriteStartArray("usage"u8);
+            writer.WriteNumberValue(usage.PromptTokens);
+            writer.WriteNumberValue(usage.CompletionTokens);
+            writer.WriteNumberValue(usage.TotalTokens);
+            writer.WriteEndArray();
+        }
+        writer.WriteEndObject();
+    }
+
+    private static TurnMark ReadTurn(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        string key = "";
+        ulong hash = 0;
+        var entries = 0;
+        string? responseId = null, model = null, finish = null, fingerprint = null;
+        long created = 0;
+        TurnUsage? usage = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("key"u8))
+            {
+                key = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("hash"u8))
+            {
+                Next(ref reader);
+                hash = reader.GetUInt64();
+            }
+            else if (reader.ValueTextEquals("n"u8))
+            {
+                entries = ReadInt(ref reader);
+            }
+            else if (reader.ValueTextEquals("rid"u8))
+            {
+                responseId = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("created"u8))
+            {
+                Next(ref reader);
+                created = reader.GetInt64();
+            }
+            else if (reader.ValueTextEquals("model"u8))
+            {
+                model = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("finish"u8))
+            {
+                finish = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("fp"u8))
+            {
+                fingerprint = ReadString(ref reader);
+            }
+            else if (reader.ValueTextEquals("usage"u8))
+            {
+                Expect(ref reader, JsonTokenType.StartArray);
+                usage = new TurnUsage(ReadInt(ref reader), ReadInt(ref reader), ReadInt(ref reader));
+                Expect(ref reader, JsonTokenType.EndArray);
+            }
+            else
+            {
+                Next(ref reader);
+                reader.Skip();
+            }
+        }
+        return new TurnMark(key, hash, entries, new TurnReply(responseId, created, model, finish, fingerprint, usage));
+    }
+
+    private static List<ConversationContentPart> ReadParts(ref Utf8JsonReader reader)
+    {
+        Expect(ref reader, JsonTokenType.StartArray);
+        var parts = new List<ConversationContentPart>();
+        while (Next(ref reader) == JsonTokenType.StartArray)
+        {
+            var type = ReadString(ref reader);
+            var text = ReadString(ref reader);
+            Expect(ref reader, JsonTokenType.EndArray);
+            parts.Add(new ConversationContentPart(type, text));
+        }
+        return parts;
+    }
+
+    private static string ReadString(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return reader.GetString() ?? "";
+    }
+
+    private static int ReadInt(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return reader.GetInt32();
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            throw new FormatException("A transcript entry header ends early.");
+        }
+        return reader.TokenType;
+    }
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (Next(ref reader) != type)
+        {
+            throw new FormatException($"A transcript entry header has {reader.TokenType} where {type} belongs.");
+        }
+    }
+}

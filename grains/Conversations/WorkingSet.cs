@@ -1,0 +1,99 @@
+using Parley.Grains.Conversations.Transcript;
+
+namespace Parley.Grains.Conversations;
+
+/// <summary>What an activation keeps of its transcript: the entries the next prompt can be built from (from
+/// <see cref="FromSeq"/> to the last), and the turn keys they end, so a retried turn is recognised without a read. Dropped
+/// when the conversation sits idle; read back in one round trip on its next turn.</summary>
+internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntry> entries)
+{
+    private Dictionary<string, TranscriptEntry>? _turns;
+
+    /// <summary>The number of the last entry appended to the transcript.</summary>
+    public long LastSeq { get; private set; } = lastSeq;
+
+    /// <summary>The first entry number held (entries before it are not loaded).</summary>
+    public long FromSeq { get; private set; } = fromSeq;
+
+    public List<TranscriptEntry> Entries { get; } = entries;
+
+    public bool TryGetTurn(string key, out TranscriptEntry reply)
+    {
+        _turns ??= IndexTurns(Entries);
+        return _turns.TryGetValue(key, out reply!);
+    }
+
+    public void Append(IReadOnlyList<TranscriptEntry> entries)
+    {
+        foreach (var entry in entries)
+        {
+            Entries.Add(entry);
+            if (entry.Turn is { } turn && _turns is not null)
+            {
+                _turns[turn.Key] = entry;
+            }
+            LastSeq = Math.Max(LastSeq, entry.Seq);
+        }
+    }
+
+    /// <summary>Puts older entries (read from the transcript) in front of the held ones.</summary>
+    public void Prepend(IReadOnlyList<TranscriptEntry> older, long fromSeq)
+    {
+        Entries.InsertRange(0, older);
+        FromSeq = fromSeq;
+        _turns = null;
+    }
+
+    /// <summary>Lets go of the entries before index <paramref name="keepFrom"/>: no prompt of the current budget sends them.</summary>
+    public void TrimBefore(int keepFrom)
+    {
+        if (keepFrom <= 0)
+        {
+            return;
+        }
+        FromSeq = keepFrom < Entries.Count ? Entries[keepFrom].Seq : LastSeq + 1;
+        Entries.RemoveRange(0, keepFrom);
+        _turns = null;
+    }
+
+    /// <summary>Lets go of the entries a new summary covers.</summary>
+    public void TrimThrough(long seq)
+    {
+        var count = 0;
+        while (count < Entries.Count && Entries[count].Seq <= seq)
+        {
+            count++;
+        }
+        if (count > 0)
+        {
+            Entries.RemoveRange(0, count);
+            _turns = null;
+        }
+        FromSeq = Math.Max(FromSeq, seq + 1);
+    }
+
+    public bool Remove(string itemId)
+    {
+        var index = Entries.FindIndex(e => e.Id == itemId);
+        if (index < 0)
+        {
+            return false;
+        }
+        Entries.RemoveAt(index);
+        _turns = null;
+        return true;
+    }
+
+    private static Dictionary<string, TranscriptEntry> IndexTurns(List<TranscriptEntry> entries)
+    {
+        var turns = new Dictionary<string, TranscriptEntry>(StringComparer.Ordinal);
+        foreach (var entry in entries)
+        {
+            if (entry.Turn is { } turn)
+            {
+                turns[turn.Key] = entry;
+            }
+        }
+        return turns;
+    }
+}
