@@ -45,10 +45,10 @@ public sealed partial class ConversationGrain
             var needed = reserved + ContextPlanner.SystemPromptTokens(s, request.Encoding);
             return new PromptPlan(PromptStatus.TooLong, [], needed, budget, 0, false, s.CarriesRedactedData);
         }
-        if (selection.KeepFrom == selection.FirstUnsummarized && working.FromSeq > s.FirstUnsummarizedSeq)
+        if (selection.KeepFrom == selection.FirstUnsummarized && working.FromSeq > s.FirstUnsummarizedSeq && budget > working.TrimmedForBudget)
         {
-            // Everything held fits and older unsummarised entries are not held (a smaller budget let them go): a prompt
-            // of this budget may take some of them.
+            // Everything held fits and older unsummarised entries are not held (a smaller budget, or an earlier
+            // activation, let them go): a prompt of this budget may take some of them.
             var older = await transcript.ReadRangeAsync(Id, s.FirstUnsummarizedSeq, working.FromSeq - 1);
             working.Prepend(older, s.FirstUnsummarizedSeq);
             ContextPlanner.TrySelect(s, working.Entries, request.Encoding, budget, reserved, out selection);
@@ -71,16 +71,16 @@ public sealed partial class ConversationGrain
         {
             messages[next++] = entries[i].ToChatMessage();
         }
+        // Unsummarised entries not held (let go by an earlier turn) are dropped from this prompt too.
+        var dropped = selection.Dropped + (int)Math.Max(0, working.FromSeq - s.FirstUnsummarizedSeq);
         if (selection.Dropped > 0)
         {
             LogDropped(logger, Id, selection.Dropped, budget);
             // Entries that no prompt of this budget sends are let go; dropping is the fallback until a summary exists, so
             // make sure one is on its way.
-            working.TrimBefore(selection.KeepFrom);
+            working.TrimBefore(selection.KeepFrom, budget);
             MaybeStartSummary();
         }
-        // Unsummarised entries not held (let go by an earlier turn) are dropped from this prompt too.
-        var dropped = selection.Dropped + (int)Math.Max(0, working.FromSeq - s.FirstUnsummarizedSeq);
         return new PromptPlan(PromptStatus.Ready, messages, selection.StoredTokens + reserved, budget, dropped, selection.UseSummary,
             s.CarriesRedactedData);
     }

@@ -17,6 +17,10 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
 
     public List<TranscriptEntry> Entries { get; } = entries;
 
+    /// <summary>The budget the held entries were last trimmed for (0: not known, e.g. read back from the transcript).
+    /// Older entries let go at that budget cannot fit a prompt of the same or a smaller one.</summary>
+    public int TrimmedForBudget { get; private set; }
+
     public bool TryGetTurn(string key, out TranscriptEntry reply)
     {
         _turns ??= IndexTurns(Entries);
@@ -41,16 +45,19 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
     {
         Entries.InsertRange(0, older);
         FromSeq = fromSeq;
+        TrimmedForBudget = 0;
         _turns = null;
     }
 
-    /// <summary>Lets go of the entries before index <paramref name="keepFrom"/>: no prompt of the current budget sends them.</summary>
-    public void TrimBefore(int keepFrom)
+    /// <summary>Lets go of the entries before index <paramref name="keepFrom"/>: no prompt of <paramref name="budget"/>
+    /// sends them.</summary>
+    public void TrimBefore(int keepFrom, int budget)
     {
         if (keepFrom <= 0)
         {
             return;
         }
+        TrimmedForBudget = budget;
         FromSeq = keepFrom < Entries.Count ? Entries[keepFrom].Seq : LastSeq + 1;
         Entries.RemoveRange(0, keepFrom);
         _turns = null;

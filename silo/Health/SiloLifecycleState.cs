@@ -13,7 +13,9 @@ public sealed class SiloLifecycleState : IHostedLifecycleService, IDisposable
     private readonly ShutdownOptions _shutdown;
     private readonly TimeProvider _timeProvider;
     private readonly CancellationTokenSource _graceExpired;
+    private readonly Lock _drainLock = new();
     private CancellationTokenRegistration _startedRegistration;
+    private CancellationTokenRegistration _stoppingRegistration;
     private volatile bool _started;
     private volatile bool _draining;
 
@@ -29,12 +31,14 @@ public sealed class SiloLifecycleState : IHostedLifecycleService, IDisposable
 
     public bool Draining => _draining;
 
-    /// <summary>Cancelled once the grace period after the drain delay has passed.</summary>
+    /// <summary>Cancelled once the drain delay and then the grace period have passed since draining began.</summary>
     public CancellationToken GraceExpired => _graceExpired.Token;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _startedRegistration = _lifetime.ApplicationStarted.Register(static s => ((SiloLifecycleState)s!)._started = true, this);
+        // A stop requested through the lifetime (SIGTERM) drains too, even before the host gets to stopping.
+        _stoppingRegistration = _lifetime.ApplicationStopping.Register(static s => ((SiloLifecycleState)s!).BeginDrain(), this);
         return Task.CompletedTask;
     }
 
@@ -55,19 +59,30 @@ public sealed class SiloLifecycleState : IHostedLifecycleService, IDisposable
         {
             // The host's stop budget ran out: stop now.
         }
-        _graceExpired.CancelAfter(_shutdown.GracePeriod);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Starts draining: readiness fails from now on (tests may call it directly).</summary>
-    public void BeginDrain() => _draining = true;
+    /// <summary>Starts draining: readiness fails from now on, and the grace period's end is set (tests may call it directly).</summary>
+    public void BeginDrain()
+    {
+        lock (_drainLock)
+        {
+            if (_draining)
+            {
+                return;
+            }
+            _draining = true;
+            _graceExpired.CancelAfter(_shutdown.DrainDelay + _shutdown.GracePeriod);
+        }
+    }
 
     public void Dispose()
     {
         _startedRegistration.Dispose();
+        _stoppingRegistration.Dispose();
         _graceExpired.Dispose();
     }
 }

@@ -95,17 +95,15 @@ public static class ClusterHostingExtensions
         {
             o.SiloPort = cluster.SiloPort;
             o.GatewayPort = cluster.GatewayPort;
-            if (cluster.ParseAdvertisedAddress() is { } address)
+            var address = cluster.ParseAdvertisedAddress() ?? (redis ? null : IPAddress.Loopback);
+            if (address is not null)
             {
+                // Listen where advertised: several silos on one machine each take their own loopback address. (Without
+                // one, Orleans advertises the machine's first address and listens on every interface.)
                 o.AdvertisedIPAddress = address;
+                o.SiloListeningEndpoint = new IPEndPoint(address, cluster.SiloPort);
+                o.GatewayListeningEndpoint = new IPEndPoint(address, cluster.GatewayPort);
             }
-            else if (!redis)
-            {
-                o.AdvertisedIPAddress = IPAddress.Loopback;
-            }
-            // Listen where advertised: several silos on one machine each take their own loopback address.
-            o.SiloListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, cluster.SiloPort);
-            o.GatewayListeningEndpoint = new IPEndPoint(o.AdvertisedIPAddress, cluster.GatewayPort);
         });
         if (!redis)
         {

@@ -15,7 +15,10 @@ internal sealed class PoolKey
     public required AuthenticationHeaderValue? Authorization { get; init; }
     public required UpstreamKeyOptions Options { get; init; }
     public required TimeSpan RequestSpacing { get; init; }
-    public required IApiKeyGrain Grain { get; init; }
+    public required IGrainFactory Grains { get; init; }
+
+    /// <summary>The key's grain (a local stateless worker), addressed when first reported to, not when the pool is built.</summary>
+    public IApiKeyGrain Grain => field ??= Grains.GetGrain<IApiKeyGrain>(GrainKey);
 
     public volatile bool KnownDisabled;
 
@@ -68,7 +71,7 @@ internal sealed partial class UpstreamKeyPool
             Authorization = string.IsNullOrEmpty(k.ApiKey) ? null : new AuthenticationHeaderValue("Bearer", k.ApiKey),
             Options = k,
             RequestSpacing = SpacingOf(k.RequestsPerMinute, _options.PacingMargin),
-            Grain = grains.GetGrain<IApiKeyGrain>(UpstreamKeyName.For(provider, k.Id)),
+            Grains = grains,
         })];
         _anyConcurrencyLimit = Keys.Any(static k => k.Options.MaxConcurrent is > 0);
     }

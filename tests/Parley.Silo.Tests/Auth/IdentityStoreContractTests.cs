@@ -1,7 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Grains.Redis;
-using Parley.Grains.Redis;
 using Parley.Silo.Auth.Store;
 using Parley.Testing;
 using Xunit;

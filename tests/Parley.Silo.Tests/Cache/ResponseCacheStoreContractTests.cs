@@ -3,7 +3,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Parley.Grains.Redis;
-using Parley.Grains.Redis;
 using Parley.Silo.Cache;
 using Parley.Testing;
 using Xunit;

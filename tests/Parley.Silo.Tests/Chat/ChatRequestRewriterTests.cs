@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.UpstreamKeys;
 using Parley.Grains.Redis;
@@ -22,8 +23,9 @@ public sealed class ChatRequestRewriterTests : IDisposable
         var options = new UpstreamCatalogOptions();
         options.Providers["p"] = new ProviderOptions { BaseUrl = "http://127.0.0.1:1/v1" };
         options.Models["public"] = new ModelOptions { Provider = "p", UpstreamModel = "up/stream \"model\"" };
-        // The catalog builds each provider's key pool, which needs the grain runtime and the pacing store.
-        var services = new ServiceCollection().AddLogging().AddGrainRuntime().AddMemoryGrainStorage().AddUpstreamKeys()
+        // The catalog builds each provider's key pool, which needs a grain factory (an Orleans client's, never started
+        // here) and the pacing store.
+        var services = new ServiceCollection().AddLogging().AddOrleansClient(static c => c.UseLocalhostClustering()).AddUpstreamKeys()
             .AddSingleton<Parley.Silo.Routing.RoutingMetrics>().BuildServiceProvider();
         _catalog = new ModelCatalog(Options.Create(options), TimeProvider.System, services);
     }

@@ -70,6 +70,10 @@ public sealed class SiloHarness : IAsyncDisposable
             {
                 builder.Configuration.AddInMemoryCollection(settings);
                 configureBuilder?.Invoke(builder);
+                // A test's manual clock drives Parley's code and grain timers; Orleans' own machinery (messaging,
+                // membership, activation management) keeps real time, as it would in production.
+                builder.Services.AddKeyedSingleton<TimeProvider>(KeyedService.AnyKey, TimeProvider.System);
+                builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, static (sp, _) => sp.GetRequiredService<TimeProvider>());
             });
             try
             {
@@ -124,10 +128,17 @@ public sealed class SiloHarness : IAsyncDisposable
     private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["Logging:LogLevel:Default"] = "Warning",
+        // Orleans reports a lost Redis (the outage tests take it away on purpose) at every membership refresh.
+        ["Logging:LogLevel:Orleans"] = "Error",
         ["Parley:Auth:AdminKey"] = FixedAdminKey,
         ["Parley:Simulator:Enabled"] = "false",
         ["Parley:Redis:ConnectionString"] = "",
         ["Parley:Shutdown:GracePeriod"] = "00:00:05",
+        // No front end polls these silos' readiness; the drain tests set their own delay.
+        ["Parley:Shutdown:DrainDelay"] = "00:00:00",
+        // Each test silo is a cluster of its own on loopback: its Orleans ports must not collide with another's.
+        ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",
         [$"Parley:Providers:{ProviderName}:BaseUrl"] = simulatorBaseUrl.ToString(),
         [$"Parley:Providers:{ProviderName}:ApiKey"] = UpstreamKey,
@@ -152,6 +163,7 @@ public sealed class SiloHarness : IAsyncDisposable
     public static void UseRedisThroughOutage(IDictionary<string, string?> settings, RedisServer redis)
     {
         settings["Parley:Redis:ConnectionString"] = redis.ConnectionString + ",connectTimeout=500,syncTimeout=500";
+        settings["Parley:Cluster:AdvertisedAddress"] = "127.0.0.1";
         settings["Parley:Redis:KeyPrefix"] = "t" + Guid.NewGuid().ToString("N");
         settings["Parley:Auth:CacheTtl"] = "00:05:00";
         settings["Parley:Quotas:SettingsCacheTtl"] = "00:05:00";
@@ -193,7 +205,9 @@ public sealed class SiloHarness : IAsyncDisposable
         }
         try
         {
-            await Silo.StopAsync();
+            // Bounded: a silo whose Redis a test took away cannot leave the membership table gracefully.
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await Silo.StopAsync(stop.Token);
         }
         finally
         {
