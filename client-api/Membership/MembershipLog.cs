@@ -16,7 +16,7 @@ internal static partial class MembershipLog
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "The Orleans cluster answers again.")]
     public static partial void QueryRecovered(ILogger logger);
 
-    [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Waiting for an Orleans gateway (cluster {ClusterId}): {Reason}. Retrying every {Period}.")]
+    [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Waiting for an Orleans gateway of cluster {ClusterId}, retrying every {Period}: {Reason}")]
     public static partial void WaitingForGateway(ILogger logger, string clusterId, string reason, TimeSpan period);
 
     [LoggerMessage(EventId = 411, Level = LogLevel.Information, Message = "Connected to the Orleans cluster {ClusterId} as a client.")]
