@@ -34,6 +34,7 @@ public static class FrontEndHostingExtensions
         services.AddSingleton<IValidateOptions<FrontEndOptions>, FrontEndOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
 
+        // YARP's default transforms stay: X-Forwarded-For/-Proto/-Host tell the silo who called.
         services.AddReverseProxy();
         services.AddSingleton<SiloProxyConfigProvider>();
         services.AddSingleton<IProxyConfigProvider>(sp => sp.GetRequiredService<SiloProxyConfigProvider>());

@@ -24,4 +24,7 @@ internal static partial class MembershipLog
 
     [LoggerMessage(EventId = 412, Level = LogLevel.Error, Message = "The Orleans client stopped trying to connect to cluster {ClusterId}.")]
     public static partial void ConnectFailed(ILogger logger, string clusterId, Exception exception);
+
+    [LoggerMessage(EventId = 413, Level = LogLevel.Debug, Message = "Stopping the Orleans client failed.")]
+    public static partial void StopFailed(ILogger logger, Exception exception);
 }

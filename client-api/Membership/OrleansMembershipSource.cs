@@ -71,10 +71,10 @@ internal sealed class OrleansMembershipSource : ISiloMembershipSource, IHostedSe
     {
         // Off the host's start: connecting waits for the first silo, however long that takes.
         await Task.Yield();
-        var services = BuildClientServices();
-        _services = services;
         try
         {
+            var services = BuildClientServices();
+            _services = services;
             foreach (var hosted in services.GetServices<IHostedService>())
             {
                 await hosted.StartAsync(cancellationToken);
@@ -136,8 +136,10 @@ internal sealed class OrleansMembershipSource : ISiloMembershipSource, IHostedSe
                 {
                     await hosted.StopAsync(cancellationToken);
                 }
-                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+                catch (Exception ex)
                 {
+                    // A client stopped before it ever connected has little to stop; nothing here may fail the host's stop.
+                    MembershipLog.StopFailed(_logger, ex);
                 }
             }
         }

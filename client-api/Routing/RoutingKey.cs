@@ -32,7 +32,15 @@ public static class RoutingKey
     }
 
     /// <summary>True when the path or the conversation header names the conversation (the body is then not read).</summary>
-    public static bool HasConversationOutsideBody(HttpRequest request) => TryConversationHash(request, out _);
+    public static bool HasConversationOutsideBody(HttpRequest request)
+    {
+        if (!ConversationIdFromPath(request.Path.Value).IsEmpty)
+        {
+            return true;
+        }
+        var header = request.Headers[ConversationHeader];
+        return header.Count > 0 && !string.IsNullOrWhiteSpace(header[0]);
+    }
 
     /// <summary>The <c>{id}</c> of <c>/v1/conversations/{id}</c> or <c>/v1/conversations/{id}/…</c>; empty otherwise.</summary>
     public static ReadOnlySpan<char> ConversationIdFromPath(string? path)
