@@ -129,6 +129,7 @@ public sealed class EchoBackend : IAsyncDisposable
     {
         context.Response.StatusCode = StatusCodes.Status418ImATeapot;
         context.Response.Headers["X-Backend"] = "yes";
+        context.Response.Headers["x-request-id"] = "req_from_silo";
         context.Response.Headers.Append("X-Multi", "one");
         context.Response.Headers.Append("X-Multi", "two");
         context.Response.Headers["Keep-Alive"] = "timeout=5";

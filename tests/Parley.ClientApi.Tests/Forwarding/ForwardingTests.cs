@@ -79,6 +79,7 @@ public sealed class ForwardingTests
         request.Headers.TryAddWithoutValidation("Keep-Alive", "300");
         request.Headers.TryAddWithoutValidation("Upgrade", "h2c");
         request.Headers.TryAddWithoutValidation("X-Parley-Conversation", "conv_1");
+        request.Headers.TryAddWithoutValidation("x-request-id", "req_123");
 
         using var response = await frontEnd.Client.SendAsync(request);
 
@@ -99,6 +100,8 @@ public sealed class ForwardingTests
         Assert.Equal("Bearer sk-parley-test", seen["authorization"]);
         Assert.Equal("kept", seen["x-custom"]);
         Assert.Equal("conv_1", seen["x-parley-conversation"]);
+        Assert.Equal("req_123", seen["x-request-id"]);
+        Assert.Equal(["req_from_silo"], response.Headers.GetValues("x-request-id"));
         Assert.False(seen.ContainsKey("proxy-authorization"));
         Assert.False(seen.ContainsKey("keep-alive"));
         Assert.False(seen.ContainsKey("upgrade"));
