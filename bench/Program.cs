@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parley.Bench.Conversations;
+using Parley.Bench.FrontEnd;
 using Parley.Bench.Gateway;
 using Parley.Bench.Quotas;
 using Parley.Bench.Routing;
@@ -14,6 +15,9 @@ public static class Program
 
           gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
                     --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)  --throughput-seconds N (5)
+          frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
+                    and through the front end, interleaved rounds; throughput kept, added latency, CPU µs per request
+                    --seconds N (5)  --warmup N (1)  --rounds N (3)  --connections N (64)  --threads N (2)  --events N (16)
           tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
@@ -44,6 +48,10 @@ public static class Program
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
                     Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
+            case "frontend":
+                return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
+                    Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
+                    Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16)));
             case "tokenizer":
                 return TokenizerBenchmark.Run(new TokenizerBenchmarkOptions(
                     Get(options, "size-mb", 10), Get(options, "warmup", 2), Get(options, "passes", 7)));

@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+using Parley.ClientApi.Hosting;
 
 namespace Parley.ClientApi.Forwarding;
 
@@ -13,20 +16,22 @@ public sealed record FrontEndError(
     [property: JsonPropertyName("param")] string? Param,
     [property: JsonPropertyName("code")] string? Code);
 
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(FrontEndErrorBody))]
-internal sealed partial class FrontEndJsonContext : JsonSerializerContext;
-
 public static class FrontEndErrors
 {
     public const string ServerErrorType = "server_error";
     public const string NoSiloAvailableCode = "no_silo_available";
     public const string UpstreamUnavailableCode = "upstream_unavailable";
+    public const string UpstreamTimeoutCode = "upstream_timeout";
 
-    public static Task WriteAsync(HttpContext context, int status, string message, string code)
+    public static Task WriteAsync(HttpContext context, int status, string message, string code, int? retryAfterSeconds = null)
     {
-        context.Response.StatusCode = status;
+        var response = context.Response;
+        response.StatusCode = status;
+        if (retryAfterSeconds is { } seconds)
+        {
+            response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
         var body = new FrontEndErrorBody(new FrontEndError(message, ServerErrorType, null, code));
-        return context.Response.WriteAsJsonAsync(body, FrontEndJsonContext.Default.FrontEndErrorBody, contentType: "application/json", context.RequestAborted);
+        return response.WriteAsJsonAsync(body, FrontEndJsonContext.Default.FrontEndErrorBody, contentType: "application/json", context.RequestAborted);
     }
 }

@@ -8,19 +8,33 @@ using Parley.ClientApi.Tests.Infrastructure;
 namespace Parley.ClientApi.Tests.Forwarding;
 
 /// <summary>A silo stand-in with routes that echo, digest, describe and stream, and a gate the test opens to let a
-/// stream continue, so chunk-by-chunk delivery is observable without sleeps.</summary>
+/// stream continue, so chunk-by-chunk delivery is observable without sleeps. It answers the front end's readiness
+/// probe with <see cref="ReadyStatus"/>, and names itself in an <c>X-Served-By</c> header on every answer.</summary>
 public sealed class EchoBackend : IAsyncDisposable
 {
+    public const string ServedByHeader = "X-Served-By";
     private static readonly TimeSpan GateTimeout = TimeSpan.FromSeconds(20);
     private readonly TestBackend _server;
     private readonly TaskCompletionSource _gate = NewSignal();
     private int _requests;
+    private int _readyStatus = StatusCodes.Status200OK;
 
     private EchoBackend(TestBackend server) => _server = server;
 
     public string Url => _server.Url;
 
-    /// <summary>How many requests reached this backend.</summary>
+    /// <summary>What <c>/health/ready</c> answers (503 stands for a draining silo).</summary>
+    public int ReadyStatus
+    {
+        get => Volatile.Read(ref _readyStatus);
+        set => Volatile.Write(ref _readyStatus, value);
+    }
+
+    /// <summary>When set, every request (but the probes) gets one byte of its body read, then its connection dropped
+    /// without an answer: a silo dying while it takes a request.</summary>
+    public bool DropsConnections { get; set; }
+
+    /// <summary>How many requests other than health probes reached this backend.</summary>
     public int Requests => Volatile.Read(ref _requests);
 
     /// <summary>Set just before the stream route writes its second chunk.</summary>
@@ -31,24 +45,57 @@ public sealed class EchoBackend : IAsyncDisposable
 
     public void OpenGate() => _gate.TrySetResult();
 
-    public static async Task<EchoBackend> StartAsync()
+    /// <param name="listenUrl">Where it listens (port 0: one the OS picks).</param>
+    /// <param name="configure">Adds to the host before it is built (e.g. makes it an Orleans silo).</param>
+    public static async Task<EchoBackend> StartAsync(string listenUrl = "http://127.0.0.1:0", Action<WebApplicationBuilder>? configure = null)
     {
         EchoBackend? backend = null;
         var server = await TestBackend.StartAsync(app =>
         {
             app.Use((context, next) =>
             {
-                Interlocked.Increment(ref backend!._requests);
-                return next(context);
+                context.Response.Headers[ServedByHeader] = backend!.Url;
+                if (context.Request.Path.StartsWithSegments("/health"))
+                {
+                    return next(context);
+                }
+                Interlocked.Increment(ref backend._requests);
+                return backend.DropsConnections ? DropAfterFirstByteAsync(context) : next(context);
+            });
+            app.MapGet("/health/ready", context =>
+            {
+                context.Response.StatusCode = backend!.ReadyStatus;
+                return Task.CompletedTask;
             });
             app.MapPost("/v1/echo", EchoAsync);
             app.MapPost("/v1/digest", DigestAsync);
+            app.MapPost("/v1/chat/completions", DigestAsync);
             app.MapPost("/v1/conversations/{id}/items", DigestAsync);
+            app.MapGet("/v1/cut", context => backend!.CutAfterFirstEventAsync(context));
             app.Map("/v1/headers", DescribeAsync);
             app.MapGet("/v1/stream", context => backend!.StreamAsync(context));
-        });
+        }, listenUrl, configure);
         backend = new EchoBackend(server);
         return backend;
+    }
+
+    // Takes one byte of the body, then drops the connection without answering: the request has left the front end.
+    private static async Task DropAfterFirstByteAsync(HttpContext context)
+    {
+        var buffer = new byte[1];
+        await context.Request.Body.ReadAtLeastAsync(buffer, 1, throwOnEndOfStream: false, context.RequestAborted);
+        context.Abort();
+    }
+
+    // Answers the status and a first event, waits for the gate (the client has the event), then drops the
+    // connection: the response had started.
+    private async Task CutAfterFirstEventAsync(HttpContext context)
+    {
+        context.Response.ContentType = "text/event-stream";
+        await context.Response.WriteAsync("data: one\n\n");
+        await context.Response.Body.FlushAsync();
+        await _gate.Task.WaitAsync(GateTimeout);
+        context.Abort();
     }
 
     private static async Task EchoAsync(HttpContext context)
@@ -82,6 +129,7 @@ public sealed class EchoBackend : IAsyncDisposable
     {
         context.Response.StatusCode = StatusCodes.Status418ImATeapot;
         context.Response.Headers["X-Backend"] = "yes";
+        context.Response.Headers["x-request-id"] = "req_from_silo";
         context.Response.Headers.Append("X-Multi", "one");
         context.Response.Headers.Append("X-Multi", "two");
         context.Response.Headers["Keep-Alive"] = "timeout=5";

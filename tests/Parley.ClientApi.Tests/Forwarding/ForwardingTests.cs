@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Parley.ClientApi.Routing;
 using Parley.ClientApi.Tests.Infrastructure;
 using Parley.Testing;
 
@@ -80,6 +79,7 @@ public sealed class ForwardingTests
         request.Headers.TryAddWithoutValidation("Keep-Alive", "300");
         request.Headers.TryAddWithoutValidation("Upgrade", "h2c");
         request.Headers.TryAddWithoutValidation("X-Parley-Conversation", "conv_1");
+        request.Headers.TryAddWithoutValidation("x-request-id", "req_123");
 
         using var response = await frontEnd.Client.SendAsync(request);
 
@@ -100,6 +100,8 @@ public sealed class ForwardingTests
         Assert.Equal("Bearer sk-parley-test", seen["authorization"]);
         Assert.Equal("kept", seen["x-custom"]);
         Assert.Equal("conv_1", seen["x-parley-conversation"]);
+        Assert.Equal("req_123", seen["x-request-id"]);
+        Assert.Equal(["req_from_silo"], response.Headers.GetValues("x-request-id"));
         Assert.False(seen.ContainsKey("proxy-authorization"));
         Assert.False(seen.ContainsKey("keep-alive"));
         Assert.False(seen.ContainsKey("upgrade"));
@@ -108,10 +110,12 @@ public sealed class ForwardingTests
     [Fact]
     public async Task A_refusing_silo_first_in_the_ranking_falls_back_to_the_next_with_the_body_intact()
     {
+        var dead = await EchoBackend.StartAsync();
         await using var backend = await EchoBackend.StartAsync();
-        var refusing = $"http://127.0.0.1:{FreePort.Next()}";
-        var conversation = ConversationRankedFirstOn(refusing, [refusing, backend.Url]);
-        await using var frontEnd = await FrontEndHost.StartWithSilosAsync(refusing, backend.Url);
+        var refusing = dead.Url;
+        var conversation = Ranking.ConversationRanked([refusing, backend.Url], refusing);
+        // The silo dies after the first probe, so the requests (not a probe) find it gone.
+        await using var frontEnd = await RetryTests.StartThenKillAsync([refusing, backend.Url], [dead], new() { ["Parley:FrontEnd:ReactivationPeriod"] = "00:00:00.001" });
         var data = RandomNumberGenerator.GetBytes(300_000);
 
         var known = await DigestAsync(frontEnd.Client, $"/v1/conversations/{conversation}/items", new ByteArrayContent(data));
@@ -162,21 +166,10 @@ public sealed class ForwardingTests
     {
         await using var frontEnd = await FrontEndHost.StartWithSilosAsync("http://127.0.0.1:9");
         Assert.Equal("Healthy", await frontEnd.Client.GetStringAsync("/health/live"));
-        Assert.Equal("Healthy", await frontEnd.Client.GetStringAsync("/health/ready"));
         Assert.Equal("Healthy", await frontEnd.Client.GetStringAsync("/health/startup"));
-    }
-
-    internal static string ConversationRankedFirstOn(string silo, string[] silos)
-    {
-        var set = new SiloSet(silos);
-        for (var i = 0; ; i++)
-        {
-            var id = $"conv_{i}";
-            if (set.Pick(RoutingHash.Of(id))!.Address == silo)
-            {
-                return id;
-            }
-        }
+        using var ready = JsonDocument.Parse(await frontEnd.Client.GetStringAsync("/health/ready"));
+        Assert.Equal("Healthy", ready.RootElement.GetProperty("status").GetString());
+        Assert.Equal(1, ready.RootElement.GetProperty("silos").GetInt32());
     }
 
     internal static async Task AssertOpenAIErrorAsync(HttpResponseMessage response, string code)

@@ -25,7 +25,7 @@ public sealed class FrontEndOptionsTests
     }
 
     [Fact]
-    public void Membership_needs_no_silo_list_and_bad_limits_are_rejected()
+    public void Membership_needs_no_silo_list_and_bad_settings_are_rejected()
     {
         var validator = new FrontEndOptionsValidator();
         Assert.True(validator.Validate(null, new FrontEndOptions { UsesMembership = true }).Succeeded);
@@ -33,11 +33,24 @@ public sealed class FrontEndOptionsTests
         var bad = validator.Validate(null, new FrontEndOptions
         {
             UsesMembership = true,
+            SiloHttpPort = 0,
             MaxAttempts = 0,
             ConnectTimeout = TimeSpan.Zero,
             MaxConnectionsPerServer = 0,
+            RoutingBodyPeekBytes = -1,
+            HealthCheckInterval = TimeSpan.Zero,
+            HealthCheckPath = "health/ready",
+            MembershipStaleAfter = TimeSpan.FromMilliseconds(10),
         });
         Assert.True(bad.Failed);
-        Assert.Equal(3, bad.Failures!.Count());
+        Assert.Equal(8, bad.Failures!.Count());
+    }
+
+    [Fact]
+    public void The_cluster_ids_must_not_be_empty()
+    {
+        var validator = new FrontEndClusterOptionsValidator();
+        Assert.True(validator.Validate(null, new FrontEndClusterOptions()).Succeeded);
+        Assert.Equal(2, validator.Validate(null, new FrontEndClusterOptions { ClusterId = "", ServiceId = " " }).Failures!.Count());
     }
 }

@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Parley.ClientApi.Health;
 using Parley.ClientApi.Hosting;
 
 namespace Parley.ClientApi.Tests.Infrastructure;
@@ -9,6 +11,7 @@ namespace Parley.ClientApi.Tests.Infrastructure;
 /// <summary>The real front end (<see cref="FrontEndApplication"/>) on a loopback port, with an HttpClient for it.</summary>
 public sealed class FrontEndHost : IAsyncDisposable
 {
+    private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(20);
     private readonly WebApplication _app;
 
     private FrontEndHost(WebApplication app, string url)
@@ -24,7 +27,11 @@ public sealed class FrontEndHost : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static Task<FrontEndHost> StartWithSilosAsync(params string[] silos)
+    public ISiloView View => _app.Services.GetRequiredService<ISiloView>();
+
+    public static Task<FrontEndHost> StartWithSilosAsync(params string[] silos) => StartWithSilosAsync(silos, new Dictionary<string, string?>());
+
+    public static Task<FrontEndHost> StartWithSilosAsync(string[] silos, IDictionary<string, string?> extra)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -35,16 +42,21 @@ public sealed class FrontEndHost : IAsyncDisposable
         {
             settings[$"Parley:FrontEnd:Silos:{i}"] = silos[i];
         }
+        foreach (var (key, value) in extra)
+        {
+            settings[key] = value;
+        }
         return StartAsync(settings);
     }
 
-    public static async Task<FrontEndHost> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<FrontEndHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var app = FrontEndApplication.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Configuration.AddInMemoryCollection(settings);
+            services?.Invoke(builder.Services);
         });
         try
         {
@@ -56,6 +68,26 @@ public sealed class FrontEndHost : IAsyncDisposable
             throw;
         }
         return new FrontEndHost(app, TestBackend.ListeningUrl(app));
+    }
+
+    /// <summary>Polls the front end's view of the silos until <paramref name="condition"/> holds (or fails the test
+    /// after a generous deadline: this machine is shared).</summary>
+    public async Task<IReadOnlyList<SiloState>> WaitForSilosAsync(Func<IReadOnlyList<SiloState>, bool> condition, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? ConvergeTimeout);
+        while (true)
+        {
+            var silos = View.Silos;
+            if (condition(silos))
+            {
+                return silos;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("The front end did not converge; it sees: " + string.Join(", ", silos));
+            }
+            await Task.Delay(20);
+        }
     }
 
     public async ValueTask DisposeAsync()

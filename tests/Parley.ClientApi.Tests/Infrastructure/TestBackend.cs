@@ -20,11 +20,12 @@ public sealed class TestBackend : IAsyncDisposable
 
     public string Url { get; }
 
-    public static async Task<TestBackend> StartAsync(Action<WebApplication> map)
+    public static async Task<TestBackend> StartAsync(Action<WebApplication> map, string listenUrl = "http://127.0.0.1:0", Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(listenUrl);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        configure?.Invoke(builder);
         var app = builder.Build();
         map(app);
         await app.StartAsync();
