@@ -25,6 +25,9 @@ internal sealed class RetryableRequestBody : Stream
     /// <summary>True while the body can be sent again from its first byte.</summary>
     public bool CanReplay => !_innerRead;
 
+    /// <summary>The front end holds the whole body: it can be sent again however much of it a silo took.</summary>
+    public bool HoldsWholeBody => _holdsWholeBody;
+
     public void Rewind()
     {
         if (_innerRead)

@@ -12,8 +12,11 @@ namespace Parley.ClientApi.Forwarding;
 /// — connection refused or reset, connect timeout, a pooled connection the silo had just closed — up to
 /// <see cref="FrontEndOptions.MaxAttempts"/> silos, and only while that is safe: the client has seen nothing of the
 /// response, and the silo has taken none of the request body that cannot be sent again (a body the front end holds
-/// whole is replayed). Each retry runs YARP's load balancing again over the silos not yet tried, so the rendezvous
-/// policy picks the key's next silo. When no attempt succeeds, the client gets an OpenAI-shaped 502 (or 504).</summary>
+/// whole is replayed). A conversation turn with an <c>Idempotency-Key</c> whose body the front end holds is retried also when the
+/// silo took it and failed before answering (it died, or cut the connection): the silo that gets the repeat answers it
+/// from what the first attempt stored, or waits for it. Each retry runs YARP's load balancing again over the silos not
+/// yet tried, so the rendezvous policy picks the key's next silo. When no attempt succeeds, the client gets an
+/// OpenAI-shaped 502 (or 504).</summary>
 internal sealed class SiloRetryMiddleware(RequestDelegate next, IOptions<FrontEndOptions> options, ILogger<SiloRetryMiddleware> logger)
 {
     private readonly int _maxAttempts = options.Value.MaxAttempts;
@@ -71,6 +74,12 @@ internal sealed class SiloRetryMiddleware(RequestDelegate next, IOptions<FrontEn
         if (context.Response.HasStarted || context.RequestAborted.IsCancellationRequested || body is { CanReplay: false })
         {
             return false;
+        }
+        if (body is { HoldsWholeBody: true } && IdempotentRequests.IsIdempotent(context))
+        {
+            // Anything but the client's own failure: the client has seen nothing, and a repeat is answered once.
+            return error.Error is not (ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.RequestBodyClient
+                or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient);
         }
         return error.Error switch
         {

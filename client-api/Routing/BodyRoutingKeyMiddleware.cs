@@ -12,7 +12,10 @@ namespace Parley.ClientApi.Routing;
 /// <see cref="FrontEndOptions.RoutingBodyPeekBytes"/>) to find its top-level <c>conversation</c> field. The bytes
 /// read are kept and sent to the silo first, so the body reaches it unchanged, and because the whole body is then
 /// held it can be replayed to another silo. A body that does not fit (its Content-Length says so, or it is still
-/// going when the limit is reached) is routed by the next key and streams through as read so far plus the rest.</summary>
+/// going when the limit is reached) is routed by the next key and streams through as read so far plus the rest.
+/// A request with an <c>Idempotency-Key</c> is held the same way even when the path or header names its conversation:
+/// the silo answers a repeat of it from what the first attempt stored, so the held body lets it go to the next silo
+/// even after a silo took it and died before answering.</summary>
 internal sealed class BodyRoutingKeyMiddleware(RequestDelegate next, IOptions<FrontEndOptions> options, ILogger<BodyRoutingKeyMiddleware> logger)
 {
     // A first read for a body of unknown length; grown up to the limit only if the body keeps coming.
@@ -36,7 +39,7 @@ internal sealed class BodyRoutingKeyMiddleware(RequestDelegate next, IOptions<Fr
         {
             return false;
         }
-        return IsJson(request.ContentType) && !RoutingKey.HasConversationOutsideBody(request);
+        return IsJson(request.ContentType) && (!RoutingKey.HasConversationOutsideBody(request) || IdempotentRequests.MayBeIdempotent(request));
     }
 
     private static bool IsJson(string? contentType)

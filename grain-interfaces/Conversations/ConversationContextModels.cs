@@ -75,7 +75,8 @@ public sealed record PromptPlan(
 [GenerateSerializer, Immutable, Alias("parley.conversation-summary-update")]
 public sealed record ConversationSummaryUpdate(string Text, long BaseCoversThroughSeq, long CoversThroughSeq, int SummarizedMessages);
 
-/// <summary>The operator's view of a conversation: what the next prompt would be built from.</summary>
+/// <summary>The operator's view of a conversation: what the next prompt would be built from, and where it is
+/// activated (<see cref="Silo"/>, the Orleans address of the silo holding it).</summary>
 [GenerateSerializer, Immutable, Alias("parley.working-context")]
 public sealed record WorkingContext(
     string ConversationId,
@@ -90,7 +91,8 @@ public sealed record WorkingContext(
     int TranscriptItems,
     int DroppedItems,
     bool SummaryPending,
-    long LastUsedAt);
+    long LastUsedAt,
+    string Silo);
 
 [GenerateSerializer, Immutable, Alias("parley.working-context-system-prompt")]
 public sealed record WorkingContextSystemPrompt(string Text, int Tokens);

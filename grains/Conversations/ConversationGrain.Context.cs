@@ -134,7 +134,7 @@ public sealed partial class ConversationGrain
         var unsummarized = working.LastSeq - s.FirstUnsummarizedSeq + 1;
         var dropped = (int)Math.Max(0, unsummarized - held) + (keepFrom - first);
         return new WorkingContext(Id, s.OwnerUserId, s.Model, s.LastEncoding, budget, systemPrompt, summary, items, tokens,
-            (int)working.LastSeq, dropped, _summarizing is { IsCompleted: false }, _lastUsedMs);
+            (int)working.LastSeq, dropped, _summarizing is { IsCompleted: false }, _lastUsedMs, localSilo.SiloAddress.ToString());
     }
 
     public async Task<bool> ApplySummaryAsync(ConversationSummaryUpdate update)

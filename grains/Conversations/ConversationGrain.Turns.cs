@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
+using Orleans.Runtime.Placement;
 using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Conversations;
@@ -48,7 +49,23 @@ public sealed partial class ConversationGrain
         }
         await RecordTurnSettingsAsync(userId);
         MaybeStartSummary();
+        FollowTurns(turn.Turn.Holder);
         return TurnAppendResult.Appended;
+    }
+
+    /// <summary>Moves the activation to the silo the conversation's turns are served on, when that is another live one
+    /// (a conversation created through one silo and continued through another, or rerouted after a silo left): once idle,
+    /// Orleans deactivates it here and places it there, where the next turn reads its working set back in one round
+    /// trip.</summary>
+    private void FollowTurns(SiloAddress? holder)
+    {
+        if (holder is null || holder.Equals(localSilo.SiloAddress) || membership.CurrentSnapshot.GetSiloStatus(holder) != SiloStatus.Active)
+        {
+            return;
+        }
+        RequestContext.Set(IPlacementDirector.PlacementHintKey, holder);
+        MigrateOnIdle();
+        RequestContext.Remove(IPlacementDirector.PlacementHintKey);
     }
 
     public Task ReleaseTurnAsync(TurnIdentity turn)

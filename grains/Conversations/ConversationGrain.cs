@@ -14,8 +14,11 @@ namespace Parley.Grains.Conversations;
 /// its entries and nothing else. Storage stays the referee for the brief moments when membership changes and a second
 /// activation may exist: state writes carry Orleans' ETag (a stale one fails and the change is re-applied on the fresh
 /// state), a turn key is stored at most once, and a transcript append that finds entries it did not know drops the
-/// activation's working set so the next turn reads the truth.</summary>
+/// activation's working set so the next turn reads the truth. It is placed on the silo that first calls it, and moves to
+/// the silo its turns come from when that is another one: the front end sends every request of a conversation to one
+/// silo, so its calls stay local.</summary>
 [GrainType(GrainTypeName)]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed partial class ConversationGrain(
     [PersistentState("conversation", GrainStorage.Name)] IPersistentState<ConversationState> state,
     ITranscriptStore transcript,
@@ -24,6 +27,7 @@ public sealed partial class ConversationGrain(
     IConversationActivityIndex activityIndex,
     IConversationArchive archive,
     IClusterMembershipService membership,
+    ILocalSiloDetails localSilo,
     TimeProvider timeProvider,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {

@@ -7,6 +7,7 @@ namespace Parley.Grains.Quotas;
 /// keeps one per user); silos cache what it returns for a few seconds. A change that loses an ETag race against a
 /// second activation (possible briefly while membership changes) is re-applied on the fresh state.</summary>
 [GrainType("user")]
+[Orleans.Placement.PreferLocalPlacement]
 public sealed class UserGrain([PersistentState("quotas", GrainStorage.Name)] IPersistentState<UserQuotaState> state) : Grain, IUserGrain
 {
     public Task<UserQuotaSettings> GetSettingsAsync() => Task.FromResult(state.State.ToSettings());

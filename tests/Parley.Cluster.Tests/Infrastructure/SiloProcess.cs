@@ -1,25 +1,33 @@
 using System.Diagnostics;
+using System.Net;
 using System.Reflection;
-using System.Text;
-using System.Text.RegularExpressions;
+using System.Runtime.InteropServices;
 
 namespace Parley.Cluster.Tests.Infrastructure;
 
-/// <summary>A silo as a real child process (<c>dotnet Parley.Silo.dll</c>), exactly as it is deployed, listening on
-/// a loopback port the OS chooses. Killing it is a crash (no graceful leave). Dispose always kills it.</summary>
+/// <summary>A silo as a real child process (<c>dotnet Parley.Silo.dll</c>), exactly as it is deployed, on its own
+/// loopback address. <see cref="Kill"/> is a crash (SIGKILL: no drain, no membership leave), <see cref="Terminate"/> a
+/// graceful stop (SIGTERM, as Kubernetes sends). Dispose always kills it.</summary>
 public sealed partial class SiloProcess : IAsyncDisposable
 {
-    private const int OutputLinesKept = 200;
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(45);
+    private const int OutputLinesKept = 300;
+    private const int SigTerm = 15;
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
-    private readonly TaskCompletionSource<string> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process) => _process = process;
+    private SiloProcess(Process process, IPAddress address, string url)
+    {
+        _process = process;
+        Address = address;
+        Url = url;
+    }
 
-    /// <summary>The silo's root URL without a trailing slash, e.g. http://127.0.0.1:40123.</summary>
-    public string Url { get; private set; } = "";
+    public IPAddress Address { get; }
+
+    /// <summary>The silo's root URL without a trailing slash, e.g. http://127.0.0.2:40123.</summary>
+    public string Url { get; }
 
     public int ProcessId => _process.Id;
 
@@ -37,47 +45,79 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<SiloProcess> StartAsync(IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the silo and waits until it is ready (Orleans joined, HTTP answering <c>/health/ready</c>).</summary>
+    public static async Task<SiloProcess> StartAsync(IPAddress address, ClusterPorts ports, IReadOnlyDictionary<string, string> environment)
     {
         var dll = SiloAssemblyPath();
+        var url = $"http://{address}:{ports.Http}";
         var info = new ProcessStartInfo(DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            RedirectStandardInput = false,
             // The silo's own folder, as in a container: its appsettings.json is found, then the variables override it.
             WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         info.ArgumentList.Add(dll);
         info.ArgumentList.Add("--urls");
-        info.ArgumentList.Add("http://127.0.0.1:0");
+        info.ArgumentList.Add(url);
         foreach (var (name, value) in environment)
         {
             info.Environment[name] = value;
         }
-        // "Now listening on" is how the test learns the port the OS chose.
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        info.Environment["Parley__Cluster__AdvertisedAddress"] = address.ToString();
+        info.Environment["Parley__Cluster__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        info.Environment["Parley__Cluster__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process);
+        var silo = new SiloProcess(process, address, url);
         process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
-        process.Exited += (_, _) => silo._listening.TrySetException(new InvalidOperationException("The silo exited during startup."));
         process.Start();
         ChildProcesses.Track(process);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
         {
-            silo.Url = (await silo._listening.Task.WaitAsync(StartTimeout)).TrimEnd('/');
+            await silo.WaitUntilReadyAsync();
         }
         catch (Exception ex)
         {
             await silo.DisposeAsync();
-            throw new InvalidOperationException($"Silo process did not start listening: {ex.Message}\n{silo.Output}", ex);
+            throw new InvalidOperationException($"Silo {url} did not become ready: {ex.Message}\n{silo.Output}", ex);
         }
         return silo;
+    }
+
+    private async Task WaitUntilReadyAsync()
+    {
+        // Generous per probe: a silo that just joined a loaded cluster may be slow to answer, and slow is not down.
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The silo exited with code {_process.ExitCode}.");
+            }
+            try
+            {
+                using var ready = await http.GetAsync(Url + "/health/ready");
+                if (ready.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            if (deadline.Elapsed > ReadyTimeout)
+            {
+                throw new TimeoutException($"Not ready after {ReadyTimeout}.");
+            }
+            await Task.Delay(100);
+        }
     }
 
     /// <summary>Kills the process at once, like a crash or an OOM kill: no drain, no membership leave.</summary>
@@ -96,6 +136,17 @@ public sealed partial class SiloProcess : IAsyncDisposable
             // Already gone.
         }
     }
+
+    /// <summary>Asks the process to stop, as Kubernetes does (SIGTERM); the silo drains and leaves.</summary>
+    public void Terminate()
+    {
+        if (!_process.HasExited && SendSignal(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill({_process.Id}, SIGTERM) failed: errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
+    public Task WaitForExitAsync(TimeSpan timeout) => _process.WaitForExitAsync().WaitAsync(timeout);
 
     public ValueTask DisposeAsync()
     {
@@ -118,11 +169,6 @@ public sealed partial class SiloProcess : IAsyncDisposable
             {
                 _output.Dequeue();
             }
-        }
-        var match = ListeningPattern().Match(line);
-        if (match.Success)
-        {
-            _listening.TrySetResult(match.Groups[1].Value);
         }
     }
 
@@ -155,6 +201,6 @@ public sealed partial class SiloProcess : IAsyncDisposable
         return processPath is not null && Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? processPath : "dotnet";
     }
 
-    [GeneratedRegex(@"Now listening on: (http://\S+)")]
-    private static partial Regex ListeningPattern();
+    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static partial int SendSignal(int pid, int signal);
 }

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -8,42 +7,49 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Parley.ClientApi.Health;
 using Parley.ClientApi.Hosting;
-using Parley.ClientApi.Routing;
 using Parley.Sim.Hosting;
 using Parley.Testing;
 
 namespace Parley.Cluster.Tests.Infrastructure;
 
-/// <summary>Everything real: a redis-server, the simulator (in process, its own port), three silos as child
-/// processes on Redis membership and storage, and the front end (in process) routing over them.</summary>
+/// <summary>Everything real: a redis-server, the simulator (in process, its own port), three silos as child processes
+/// forming one Orleans cluster on Redis (each on its own loopback address), and the YARP front end (in process), an
+/// Orleans client that learns the live silos from Orleans' membership.</summary>
 public sealed class TestCluster : IAsyncDisposable
 {
     public const string Model = "cluster-sim";
     public const string UpstreamModel = "sim-small";
     public const string AdminKey = "sk-parley-admin-cluster-test-0123456789";
     public const int SiloCount = 3;
-    public static readonly TimeSpan DeathTimeout = TimeSpan.FromSeconds(4);
-    private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan ConvergeTimeout = TimeSpan.FromSeconds(45);
     private const string UpstreamKey = "sk-upstream-cluster-test";
 
     private readonly List<HttpClient> _clients = [];
+    private readonly List<SiloProcess?> _silos = [];
     private RedisServer? _redis;
     private SimulatorHost? _simulator;
     private WebApplication? _frontEnd;
+    private Dictionary<string, string> _environment = [];
 
     private TestCluster()
     {
     }
 
-    public List<SiloProcess> Silos { get; } = [];
+    public ClusterPorts Ports { get; private set; } = null!;
+
+    /// <summary>The silos by index; a silo killed and not restarted stays in place (exited).</summary>
+    public IReadOnlyList<SiloProcess> Silos => [.. _silos.Select(s => s!)];
 
     public string FrontEndUrl { get; private set; } = "";
 
     public SimulatorHost Simulator => _simulator!;
 
-    /// <summary>The silos the front end routes over right now.</summary>
-    public SiloSet FrontEndView => _frontEnd!.Services.GetRequiredService<ISiloDirectory>().Current;
+    public RedisServer Redis => _redis!;
+
+    /// <summary>The silos the front end routes over right now, and their health.</summary>
+    public IReadOnlyList<SiloState> FrontEndView => _frontEnd!.Services.GetRequiredService<ISiloView>().Silos;
 
     /// <summary>Starts the cluster. <paramref name="configureSimulator"/> adjusts the simulator;
     /// <paramref name="siloSettings"/> adds or overrides silo environment variables (<c>Parley__…</c>; a null value
@@ -73,27 +79,25 @@ public sealed class TestCluster : IAsyncDisposable
             configureSimulator?.Invoke(o);
         });
         var clusterId = "cluster-" + Guid.NewGuid().ToString("N")[..8];
-        var environment = SiloEnvironment(_redis.ConnectionString, clusterId, _simulator.BaseUrl);
+        Ports = ClusterPorts.Find(SiloCount);
+        _environment = SiloEnvironment(_redis.ConnectionString, clusterId, _simulator.BaseUrl);
         foreach (var (name, value) in siloSettings ?? new Dictionary<string, string?>())
         {
             if (value is null)
             {
-                environment.Remove(name);
+                _environment.Remove(name);
             }
             else
             {
-                environment[name] = value;
+                _environment[name] = value;
             }
         }
-        var starts = Enumerable.Range(0, SiloCount).Select(_ => SiloProcess.StartAsync(environment)).ToList();
-        try
+        // One by one: the first silo creates the membership table, and two cold starts at once on two cores take as
+        // long as two in a row.
+        for (var i = 0; i < SiloCount; i++)
         {
-            await Task.WhenAll(starts);
-        }
-        finally
-        {
-            // Keep every silo that did start, so Dispose kills it even when another failed.
-            Silos.AddRange(starts.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
+            _silos.Add(null);
+            _silos[i] = await SiloProcess.StartAsync(ClusterPorts.SiloAddress(i), Ports, _environment);
         }
 
         _frontEnd = FrontEndApplication.Build([], builder =>
@@ -103,32 +107,48 @@ public sealed class TestCluster : IAsyncDisposable
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Parley:Redis:ConnectionString"] = _redis.ConnectionString,
-                ["Parley:Membership:ClusterId"] = clusterId,
-                ["Parley:Membership:IAmAlivePeriod"] = "00:00:01",
-                ["Parley:Membership:DeathTimeout"] = "00:00:04",
-                ["Parley:Membership:RefreshPeriod"] = "00:00:00.500",
-                ["Parley:FrontEnd:ConnectTimeout"] = "00:00:02",
+                ["Parley:Cluster:ClusterId"] = clusterId,
+                ["Parley:FrontEnd:SiloHttpPort"] = Ports.Http.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["Parley:FrontEnd:MembershipRefreshPeriod"] = "00:00:00.250",
+                ["Parley:FrontEnd:HealthCheckInterval"] = "00:00:00.500",
+                ["Parley:FrontEnd:GatewayListRefreshPeriod"] = "00:00:01",
+                // A busy two-core machine: a slow probe must not take a live silo out.
+                ["Parley:FrontEnd:HealthCheckTimeout"] = "00:00:02",
             });
         });
         await _frontEnd.StartAsync();
         FrontEndUrl = _frontEnd.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        await WaitForFrontEndAsync(SiloCount);
+    }
 
-        var expected = Silos.Select(s => s.Url).ToHashSet();
-        await WaitUntilAsync(() => FrontEndView.Nodes.Select(n => n.Address).ToHashSet().SetEquals(expected),
-            "the front end sees all three silos");
+    /// <summary>Waits until the front end routes to exactly <paramref name="healthy"/> healthy silos.</summary>
+    public Task WaitForFrontEndAsync(int healthy, TimeSpan? timeout = null)
+        => WaitUntilAsync(() => FrontEndView.Count == healthy && FrontEndView.All(s => s.IsHealthy),
+            $"the front end sees {healthy} healthy silo(s) (sees: {string.Join(", ", FrontEndView.Select(s => $"{s.Address} {s.Probe}/{s.Failures}"))})", timeout);
+
+    /// <summary>Kills silo <paramref name="index"/> at once (SIGKILL).</summary>
+    public void Kill(int index) => _silos[index]!.Kill();
+
+    /// <summary>Starts silo <paramref name="index"/> again at its address (after a kill or a stop), ready when this returns.</summary>
+    public async Task RestartAsync(int index)
+    {
+        var old = _silos[index];
+        if (old is not null)
+        {
+            await old.DisposeAsync();
+        }
+        _silos[index] = await SiloProcess.StartAsync(ClusterPorts.SiloAddress(index), Ports, _environment);
     }
 
     private static Dictionary<string, string> SiloEnvironment(string redis, string clusterId, Uri simulatorBaseUrl) => new()
     {
-        ["Logging__LogLevel__Default"] = "Warning",
+        ["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("PARLEY_CHAOS_DUMP") is null ? "Warning" : "Information",
+        ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
         ["Parley__Redis__ConnectionString"] = redis,
-        ["Parley__Membership__ClusterId"] = clusterId,
-        ["Parley__Membership__IAmAlivePeriod"] = "00:00:01",
-        ["Parley__Membership__DeathTimeout"] = "00:00:04",
-        ["Parley__Membership__RefreshPeriod"] = "00:00:00.500",
+        ["Parley__Cluster__ClusterId"] = clusterId,
         ["Parley__Auth__AdminKey"] = AdminKey,
         ["Parley__Simulator__Enabled"] = "false",
-        ["Parley__Shutdown__GracePeriod"] = "00:00:02",
+        ["Parley__Shutdown__GracePeriod"] = "00:00:05",
         ["Parley__Providers__sim__Type"] = "OpenAI",
         ["Parley__Providers__sim__BaseUrl"] = simulatorBaseUrl.ToString(),
         ["Parley__Providers__sim__ApiKey"] = UpstreamKey,
@@ -176,15 +196,19 @@ public sealed class TestCluster : IAsyncDisposable
             client.Dispose();
         }
         // Silos first: they are child processes and must never outlive the run, whatever fails below.
-        foreach (var silo in Silos)
+        foreach (var silo in _silos)
         {
-            await silo.DisposeAsync();
+            if (silo is not null)
+            {
+                await silo.DisposeAsync();
+            }
         }
         try
         {
             if (_frontEnd is not null)
             {
-                await _frontEnd.StopAsync();
+                using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await _frontEnd.StopAsync(stop.Token);
                 await _frontEnd.DisposeAsync();
             }
         }
