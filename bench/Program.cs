@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parley.Bench.Chaos;
 using Parley.Bench.Conversations;
 using Parley.Bench.FrontEnd;
 using Parley.Bench.Gateway;
@@ -18,6 +19,10 @@ public static class Program
           frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
                     and through the front end, interleaved rounds; throughput kept, added latency, CPU µs per request
                     --seconds N (5)  --warmup N (1)  --rounds N (3)  --connections N (64)  --threads N (2)  --events N (16)
+          chaos     a 3-silo cluster (redis-server, silo processes, the front end) under 16 clients continuing their own
+                    conversations while a silo is killed (or stopped) every interval and restarted; counts lost, duplicated
+                    and out-of-order turns, 500s and first-attempt failures
+                    --minutes N (5)  --clients N (16)  --interval N (10 s)  --disruption kill|terminate (kill)
           tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
@@ -52,6 +57,11 @@ public static class Program
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
                     Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16)));
+            case "chaos":
+                return await ChaosBenchmark.RunAsync(new ChaosBenchmarkOptions(Get(options, "minutes", 5), Get(options, "clients", 16),
+                    Get(options, "interval", 10),
+                    options.TryGetValue("disruption", out var disruption) && disruption == "terminate" ? Parley.Cluster.Testing.Chaos.SiloDisruption.Terminate
+                        : Parley.Cluster.Testing.Chaos.SiloDisruption.Kill));
             case "tokenizer":
                 return TokenizerBenchmark.Run(new TokenizerBenchmarkOptions(
                     Get(options, "size-mb", 10), Get(options, "warmup", 2), Get(options, "passes", 7)));

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using OpenAI.Chat;
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
 using Parley.Testing;
 
 namespace Parley.Cluster.Tests;

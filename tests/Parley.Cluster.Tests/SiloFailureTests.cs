@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Parley.Cluster.Tests;

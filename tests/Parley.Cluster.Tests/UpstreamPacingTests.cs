@@ -1,5 +1,5 @@
 using System.Net;
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Parley.Cluster.Tests;

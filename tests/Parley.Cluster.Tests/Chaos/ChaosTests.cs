@@ -1,4 +1,5 @@
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Chaos;
+using Parley.Cluster.Testing.Infrastructure;
 using Xunit.Abstractions;
 
 namespace Parley.Cluster.Tests.Chaos;

@@ -3,7 +3,7 @@ using System.Net;
 using System.Reflection;
 using System.Runtime.InteropServices;
 
-namespace Parley.Cluster.Tests.Infrastructure;
+namespace Parley.Cluster.Testing.Infrastructure;
 
 /// <summary>A silo as a real child process (<c>dotnet Parley.Silo.dll</c>), exactly as it is deployed, on its own
 /// loopback address. <see cref="Kill"/> is a crash (SIGKILL: no drain, no membership leave), <see cref="Terminate"/> a
@@ -16,6 +16,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SiloProcess(Process process, IPAddress address, string url)
     {
@@ -45,8 +46,11 @@ public sealed partial class SiloProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the silo and waits until it is ready (Orleans joined, HTTP answering <c>/health/ready</c>).</summary>
-    public static async Task<SiloProcess> StartAsync(IPAddress address, ClusterPorts ports, IReadOnlyDictionary<string, string> environment)
+    /// <summary>Starts the silo and waits until it serves: Kestrel listens only once Orleans has joined the cluster, and
+    /// then <c>/health/ready</c> answers.</summary>
+    /// <param name="listening">Told as soon as the silo has joined and listens, before its readiness is confirmed.</param>
+    public static async Task<SiloProcess> StartAsync(IPAddress address, ClusterPorts ports, IReadOnlyDictionary<string, string> environment,
+        Action? listening = null)
     {
         var dll = SiloAssemblyPath();
         var url = $"http://{address}:{ports.Http}";
@@ -68,11 +72,19 @@ public sealed partial class SiloProcess : IAsyncDisposable
         info.Environment["Parley__Cluster__AdvertisedAddress"] = address.ToString();
         info.Environment["Parley__Cluster__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Parley__Cluster__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // "Now listening on" says Orleans has joined (the host starts Kestrel after the silo).
+        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var silo = new SiloProcess(process, address, url);
         process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
+        if (listening is not null)
+        {
+            _ = silo._listening.Task.ContinueWith(static (t, state) => ((Action)state!)(), listening, CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+        process.Exited += (_, _) => silo._listening.TrySetException(new InvalidOperationException($"The silo exited with code {process.ExitCode}."));
         process.Start();
         ChildProcesses.Track(process);
         process.BeginOutputReadLine();
@@ -91,9 +103,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     private async Task WaitUntilReadyAsync()
     {
+        var deadline = Stopwatch.StartNew();
+        await _listening.Task.WaitAsync(ReadyTimeout);
         // Generous per probe: a silo that just joined a loaded cluster may be slow to answer, and slow is not down.
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var deadline = Stopwatch.StartNew();
         while (true)
         {
             if (_process.HasExited)
@@ -169,6 +182,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
             {
                 _output.Dequeue();
             }
+        }
+        if (line.Contains("Now listening on:", StringComparison.Ordinal))
+        {
+            _listening.TrySetResult();
         }
     }
 

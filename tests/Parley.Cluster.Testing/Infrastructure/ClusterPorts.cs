@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Parley.Testing;
 
-namespace Parley.Cluster.Tests.Infrastructure;
+namespace Parley.Cluster.Testing.Infrastructure;
 
 /// <summary>Where the test cluster's silos live: each on a loopback address of its own (127.0.0.2, .3, …; Linux routes
 /// all of 127/8 to lo), all with the same HTTP, silo and gateway ports, as pods in Kubernetes share their ports at

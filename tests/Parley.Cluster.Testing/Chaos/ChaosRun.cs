@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
 
-namespace Parley.Cluster.Tests.Chaos;
+namespace Parley.Cluster.Testing.Chaos;
 
 /// <summary>How silos are taken down during a chaos run.</summary>
 public enum SiloDisruption
@@ -146,26 +146,37 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         var count = 0;
         var next = 0;
         var restarts = new Task?[TestCluster.SiloCount];
-        while (true)
+        var rejoined = new TaskCompletionSource?[TestCluster.SiloCount];
+        var started = Stopwatch.StartNew();
+        for (var round = 1; ; round++)
         {
+            // On a fixed schedule (every interval since the start), however long taking a silo down took.
             try
             {
-                await Task.Delay(Interval, stop);
+                var due = Interval * round - started.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due, stop);
+                }
+                stop.ThrowIfCancellationRequested();
             }
             catch (OperationCanceledException)
             {
                 break;
             }
-            var up = Enumerable.Range(0, TestCluster.SiloCount).Where(i => restarts[i] is null or { IsCompleted: true }).ToList();
+            // Up: never taken down, or back in the cluster (joined and listening, even if still warming up).
+            var up = Enumerable.Range(0, TestCluster.SiloCount)
+                .Where(i => restarts[i] is null or { IsCompleted: true } || rejoined[i]!.Task.IsCompleted).ToList();
             if (up.Count < 2)
             {
                 _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} skipped: only one silo is up");
                 continue;
             }
             var victim = up.Contains(next) ? next : up[0];
-            var silo = cluster.Silos[victim];
-            _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {disruption} silo {victim} ({silo.Url})");
-            restarts[victim] = DisruptAndRestartAsync(victim, silo);
+            _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {disruption} silo {victim} ({cluster.Silos[victim].Url})");
+            var back = rejoined[victim] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var previous = restarts[victim] ?? Task.CompletedTask;
+            restarts[victim] = DisruptAndRestartAsync(victim, previous, back);
             count++;
             next = (victim + 1) % TestCluster.SiloCount;
         }
@@ -173,8 +184,11 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         return count;
     }
 
-    private async Task DisruptAndRestartAsync(int index, SiloProcess silo)
+    private async Task DisruptAndRestartAsync(int index, Task previousRestart, TaskCompletionSource rejoined)
     {
+        // A silo taken down as soon as it rejoined may still be confirming its readiness: let that finish first.
+        await previousRestart;
+        var silo = cluster.Silos[index];
         if (disruption == SiloDisruption.Kill)
         {
             cluster.Kill(index);
@@ -184,8 +198,12 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             silo.Terminate();
             await silo.WaitForExitAsync(TimeSpan.FromMinutes(1));
         }
-        await cluster.RestartAsync(index);
-        _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} back");
+        await cluster.RestartAsync(index, () =>
+        {
+            _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} rejoined");
+            rejoined.TrySetResult();
+        });
+        _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} ready");
         if (Environment.GetEnvironmentVariable("PARLEY_CHAOS_DUMP") is { } dump)
         {
             await File.WriteAllTextAsync(Path.Combine(dump, $"silo-{index}-{DateTime.UtcNow:HHmmss}.log"), cluster.Silos[index].Output);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Parley.Cluster.Tests.Infrastructure;
+namespace Parley.Cluster.Testing.Infrastructure;
 
 /// <summary>Last resort: kills every silo process still running when the test host exits (an aborted or crashed
 /// run), so no silo outlives the tests.</summary>

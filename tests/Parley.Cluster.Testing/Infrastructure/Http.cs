@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace Parley.Cluster.Tests.Infrastructure;
+namespace Parley.Cluster.Testing.Infrastructure;
 
 public static class Http
 {
@@ -13,7 +13,7 @@ public static class Http
         var body = await response.Content.ReadAsStringAsync();
         if (!response.IsSuccessStatusCode)
         {
-            throw new Xunit.Sdk.XunitException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}");
+            throw new InvalidOperationException($"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri} answered {(int)response.StatusCode}: {body}");
         }
         using var document = JsonDocument.Parse(body);
         return document.RootElement.Clone();

@@ -12,7 +12,7 @@ using Parley.ClientApi.Hosting;
 using Parley.Sim.Hosting;
 using Parley.Testing;
 
-namespace Parley.Cluster.Tests.Infrastructure;
+namespace Parley.Cluster.Testing.Infrastructure;
 
 /// <summary>Everything real: a redis-server, the simulator (in process, its own port), three silos as child processes
 /// forming one Orleans cluster on Redis (each on its own loopback address), and the YARP front end (in process), an
@@ -129,21 +129,22 @@ public sealed class TestCluster : IAsyncDisposable
     /// <summary>Kills silo <paramref name="index"/> at once (SIGKILL).</summary>
     public void Kill(int index) => _silos[index]!.Kill();
 
-    /// <summary>Starts silo <paramref name="index"/> again at its address (after a kill or a stop), ready when this returns.</summary>
-    public async Task RestartAsync(int index)
+    /// <summary>Starts silo <paramref name="index"/> again at its address (after a kill or a stop), ready when this returns;
+    /// <paramref name="listening"/> is told as soon as it has joined the cluster and listens.</summary>
+    public async Task RestartAsync(int index, Action? listening = null)
     {
         var old = _silos[index];
         if (old is not null)
         {
             await old.DisposeAsync();
         }
-        _silos[index] = await SiloProcess.StartAsync(ClusterPorts.SiloAddress(index), Ports, _environment);
+        _silos[index] = await SiloProcess.StartAsync(ClusterPorts.SiloAddress(index), Ports, _environment, listening);
     }
 
     private static Dictionary<string, string> SiloEnvironment(string redis, string clusterId, Uri simulatorBaseUrl) => new()
     {
         ["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("PARLEY_CHAOS_DUMP") is null ? "Warning" : "Information",
-        ["Logging__Console__TimestampFormat"] = "HH:mm:ss.fff ",
+        ["Logging__Console__FormatterOptions__TimestampFormat"] = "HH:mm:ss.fff ",
         ["Parley__Redis__ConnectionString"] = redis,
         ["Parley__Cluster__ClusterId"] = clusterId,
         ["Parley__Auth__AdminKey"] = AdminKey,

@@ -1,4 +1,6 @@
-namespace Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
+
+namespace Parley.Cluster.Tests;
 
 /// <summary>One cluster shared by the tests of a class that leave it intact, with one user key.</summary>
 public sealed class ClusterFixture : IAsyncLifetime

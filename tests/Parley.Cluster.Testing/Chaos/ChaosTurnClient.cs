@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Parley.Cluster.Tests.Infrastructure;
+using Parley.Cluster.Testing.Infrastructure;
 
-namespace Parley.Cluster.Tests.Chaos;
+namespace Parley.Cluster.Testing.Chaos;
 
 /// <summary>What one attempt at a turn came to: acknowledged (the client holds the whole answer: a 200 JSON completion,
 /// or a stream that ended with <c>[DONE]</c>), or failed with the status (0: no answer or a cut) and why.</summary>
