@@ -10,19 +10,21 @@ public interface IBootstrapAnnouncer
     void Announce(BootstrapCredentials credentials);
 }
 
-/// <summary>Writes a banner to standard output (not to the log, which may be shipped elsewhere).</summary>
+/// <summary>Holds the credentials until the silo listens, then the startup banner writes them to standard output (not
+/// to the log, which may be shipped elsewhere) beside the real base URL: a silo that fails to start (a port in use)
+/// never shows a key that nobody can use.</summary>
 internal sealed class ConsoleBootstrapAnnouncer : IBootstrapAnnouncer
 {
-    private const string Rule = "==========================================================================";
+    private BootstrapCredentials? _pending;
 
-    public void Announce(BootstrapCredentials credentials) => Write(Console.Out, credentials);
+    public void Announce(BootstrapCredentials credentials) => Interlocked.Exchange(ref _pending, credentials);
+
+    /// <summary>The credentials not shown yet (once: the secrets leave memory with the banner).</summary>
+    public BootstrapCredentials? TakePending() => Interlocked.Exchange(ref _pending, null);
 
     public static void Write(TextWriter output, BootstrapCredentials c)
     {
-        output.WriteLine();
-        output.WriteLine(Rule);
-        output.WriteLine(" Parley: first start. These credentials are shown ONCE; store them now.");
-        output.WriteLine(Rule);
+        output.WriteLine(" First start: these credentials are shown ONCE; store them now.");
         output.WriteLine(c.AdminKey is null
             ? " Admin key:        (Parley:Auth:AdminKey from configuration)"
             : $" Admin key:        {c.AdminKey}");
@@ -30,12 +32,6 @@ internal sealed class ConsoleBootstrapAnnouncer : IBootstrapAnnouncer
             ? $" User '{c.UserName}' key: (Parley:Auth:BootstrapUserKey from configuration)"
             : $" User '{c.UserName}' key: {c.UserKey}");
         output.WriteLine($" User id:          {c.UserId}");
-        output.WriteLine();
-        output.WriteLine(" Point any OpenAI client at this silo's /v1 with the user key, e.g.");
-        output.WriteLine("   OPENAI_BASE_URL=http://localhost:<port>/v1 OPENAI_API_KEY=<user key>");
         output.WriteLine(" Manage users and keys under /admin with the admin key.");
-        output.WriteLine(Rule);
-        output.WriteLine();
-        output.Flush();
     }
 }

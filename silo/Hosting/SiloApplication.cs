@@ -16,6 +16,8 @@ public static class SiloApplication
             ContentRootPath = AppContext.BaseDirectory,
         });
         configure?.Invoke(builder);
+        // Before anything starts: a port in use is one clear line, not a stack trace after the credentials.
+        Hosting.PortPreflight.Check(builder.Configuration);
         builder.AddParleySilo();
         var app = builder.Build();
         app.MapParleySilo();

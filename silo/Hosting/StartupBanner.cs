@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Parley.Silo.Auth;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Hosting;
@@ -10,8 +11,8 @@ namespace Parley.Silo.Hosting;
 /// <summary>Once the silo serves, tells the person who started it where, and how to try it: a curl command that works
 /// as pasted (with the user key the bootstrap banner printed). Written to standard output like that banner, and
 /// logged as one line for log collectors.</summary>
-internal sealed partial class StartupBanner(IHostApplicationLifetime lifetime, IServer server, ModelCatalog catalog, ILogger<StartupBanner> logger)
-    : IHostedService
+internal sealed partial class StartupBanner(IHostApplicationLifetime lifetime, IServer server, ModelCatalog catalog, IBootstrapAnnouncer announcer,
+    ILogger<StartupBanner> logger) : IHostedService
 {
     private const string Rule = "==========================================================================";
     private CancellationTokenRegistration _registration;
@@ -36,7 +37,15 @@ internal sealed partial class StartupBanner(IHostApplicationLifetime lifetime, I
         // Built whole and written at once, so log lines written meanwhile cannot land inside it.
         var banner = new StringBuilder();
         banner.AppendLine().AppendLine(Rule);
-        banner.AppendLine($" Parley silo listening on {url}");
+        banner.AppendLine($" Parley silo listening on {url}   (OpenAI base URL: {url}/v1)");
+        var credentials = (announcer as ConsoleBootstrapAnnouncer)?.TakePending();
+        if (credentials is not null)
+        {
+            banner.AppendLine(Rule);
+            using var writer = new StringWriter(banner);
+            ConsoleBootstrapAnnouncer.Write(writer, credentials);
+            banner.AppendLine(Rule);
+        }
         banner.AppendLine($" Models: {string.Join(", ", catalog.Models.Select(m => $"{m.Id} ({string.Join(", ", m.Members.Select(d => d.Deployment.Provider.Name).Distinct())})"))}");
         if (simulated?.Primary.Provider.Name == EmbeddedSimulator.ProviderName)
         {
@@ -45,8 +54,8 @@ internal sealed partial class StartupBanner(IHostApplicationLifetime lifetime, I
         }
         if (model is not null)
         {
-            banner.AppendLine(" Try it with the user key printed at first start:");
-            banner.AppendLine("   export PARLEY_KEY=<user key>");
+            banner.AppendLine(credentials?.UserKey is null ? " Try it with a user key:" : " Try it:");
+            banner.AppendLine($"   export PARLEY_KEY={credentials?.UserKey ?? "<user key>"}");
             banner.AppendLine($"   curl {url}/v1/chat/completions \\");
             banner.AppendLine("     -H \"Authorization: Bearer $PARLEY_KEY\" -H \"Content-Type: application/json\" \\");
             banner.AppendLine($"     -d '{{\"model\":\"{model.Id}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Hello!\"}}]}}'");

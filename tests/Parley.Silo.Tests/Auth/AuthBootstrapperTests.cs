@@ -66,6 +66,17 @@ public sealed class AuthBootstrapperTests
     }
 
     [Fact]
+    public void The_console_announcer_holds_the_credentials_for_the_startup_banner_once()
+    {
+        var announcer = new ConsoleBootstrapAnnouncer();
+        var credentials = new BootstrapCredentials("sk-parley-admin", "user_1", "default", "sk-parley-user");
+        announcer.Announce(credentials);
+
+        Assert.Same(credentials, announcer.TakePending());
+        Assert.Null(announcer.TakePending());
+    }
+
+    [Fact]
     public void The_console_banner_shows_generated_secrets_and_not_configured_ones()
     {
         var generated = new StringWriter();

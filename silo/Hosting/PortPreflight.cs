@@ -1,0 +1,66 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Configuration;
+
+namespace Parley.Silo.Hosting;
+
+/// <summary>A port the silo needs is taken: said in one line, before anything starts (no credentials are printed, no
+/// state is touched).</summary>
+public sealed class PortInUseException(string message) : Exception(message);
+
+/// <summary>Checks, before the host starts, that the HTTP addresses (<c>--urls</c>, <c>Urls</c>) and, for the embedded
+/// cluster of one, Orleans' silo and gateway ports can be bound. Kestrel and Orleans would fail too, but only after other
+/// services had started, and with a stack trace instead of a hint.</summary>
+public static class PortPreflight
+{
+    public static void Check(IConfiguration configuration)
+    {
+        foreach (var url in (configuration["urls"] ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
+                    UriKind.Absolute, out var uri) && uri.Port > 0 && Address(uri.Host) is { } address && !IsFree(address, uri.Port))
+            {
+                throw new PortInUseException(
+                    $"Port {uri.Port} ({url}) is already in use, perhaps by another Parley silo. Pick another, e.g. " +
+                    $"dotnet run --project silo -- --urls http://127.0.0.1:{NextHint(uri.Port)}");
+            }
+        }
+        var cluster = configuration.GetSection(SiloClusterOptions.SectionName).Get<SiloClusterOptions>() ?? new SiloClusterOptions();
+        var orleans = cluster.ParseAdvertisedAddress() ?? IPAddress.Loopback;
+        foreach (var (port, setting) in new[] { (cluster.SiloPort, "SiloPort"), (cluster.GatewayPort, "GatewayPort") })
+        {
+            if (port is > 0 and < 65536 && !IsFree(orleans, port))
+            {
+                throw new PortInUseException(
+                    $"Orleans' {setting} {port} on {orleans} is already in use, perhaps by another Parley silo. Pick another with " +
+                    $"Parley__Cluster__{setting}={NextHint(port).ToString(CultureInfo.InvariantCulture)} (a second silo also needs its own --urls port).");
+            }
+        }
+    }
+
+    private static IPAddress? Address(string host)
+        => host is "localhost" ? IPAddress.Loopback : IPAddress.TryParse(host.Trim('[', ']'), out var address) ? address : null;
+
+    private static int NextHint(int port) => port < 65535 ? port + 1 : port - 1;
+
+    private static bool IsFree(IPAddress address, int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(address, port);
+            listener.Start();
+            listener.Stop();
+            return true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse)
+        {
+            return false;
+        }
+        catch (SocketException)
+        {
+            // Not ours to judge (an address this machine lacks, say): Kestrel or Orleans will say what is wrong.
+            return true;
+        }
+    }
+}
