@@ -105,7 +105,8 @@ public sealed partial class ConversationGrain
         {
             return false;
         }
-        return claim.Holder is not { } holder || membership.CurrentSnapshot.GetSiloStatus(holder) is not (SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping);
+        // A silo the membership no longer lists as active (dead, leaving, or gone from the table) answers nothing more.
+        return claim.Holder is not { } holder || membership.CurrentSnapshot.GetSiloStatus(holder) == SiloStatus.Active;
     }
 
     /// <summary>The working set, read from the transcript in one round trip when the activation has none (first use,
