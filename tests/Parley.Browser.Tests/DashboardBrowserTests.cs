@@ -61,6 +61,16 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal($"{site}admin/sign-in?returnUrl=%2Fdashboard", page.Url);
         Assert.Equal("Sign in · Parley", await page.TitleAsync());
 
+        // A mistyped key: the form comes back with an error (401), and no session.
+        await page.GetByLabel("Admin key").FillAsync(SiloCluster.AdminKey + "x");
+        var wrong = await page.RunAndWaitForResponseAsync(
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(),
+            response => response.Request.Method == "POST");
+        Assert.Equal((int)HttpStatusCode.Unauthorized, wrong.Status);
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("That is not the admin key.");
+        Assert.DoesNotContain(await context.CookiesAsync(), c => c.Name == "parley_admin");
+        await ScreenshotAsync(page, "sign-in-wrong-key.png");
+
         await page.GetByLabel("Admin key").FillAsync(SiloCluster.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await page.WaitForURLAsync($"{site}dashboard/");

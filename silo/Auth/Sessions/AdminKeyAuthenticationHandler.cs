@@ -37,7 +37,7 @@ internal sealed class AdminKeyAuthenticationHandler(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            AdminSessionLog.SignInStoreFailed(Logger, ex);
+            AdminSessionLog.StoreFailed(Logger, ex);
             _outcome = Outcome.StoreFailed;
             return AuthenticateResult.Fail("The identity store failed.");
         }

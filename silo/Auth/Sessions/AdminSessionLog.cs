@@ -27,8 +27,8 @@ internal static partial class AdminSessionLog
     [LoggerMessage(EventId = 2207, Level = LogLevel.Warning, Message = "Could not re-check the admin session of key {KeyId}; keeping it until the store answers")]
     public static partial void SessionCheckFailed(ILogger logger, string keyId, Exception exception);
 
-    [LoggerMessage(EventId = 2208, Level = LogLevel.Error, Message = "The identity store failed during a sign-in")]
-    public static partial void SignInStoreFailed(ILogger logger, Exception exception);
+    [LoggerMessage(EventId = 2208, Level = LogLevel.Error, Message = "The identity store failed while checking an admin key")]
+    public static partial void StoreFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2209, Level = LogLevel.Debug, Message = "Rejected {Path}: {Reason}")]
     public static partial void Rejected(ILogger logger, string path, string reason);

@@ -76,7 +76,7 @@ internal static class SignInEndpoints
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                AdminSessionLog.SignInStoreFailed(logger, ex);
+                AdminSessionLog.StoreFailed(logger, ex);
                 await SignInPage.WriteSignInAsync(context, Tokens(context), returnUrl, StatusCodes.Status503ServiceUnavailable, AuthErrors.UnavailableMessage);
                 return;
             }
