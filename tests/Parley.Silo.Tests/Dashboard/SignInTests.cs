@@ -1,5 +1,9 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Parley.Silo.Auth.Sessions;
 using Parley.Silo.Tests.Infrastructure;
 using Xunit;
@@ -54,6 +58,15 @@ public sealed class SignInTests(DashboardFixture fixture) : IClassFixture<Dashbo
         var antiforgery = browser.SetCookiesFor(AdminSessions.AntiforgeryCookieName).First().ToLowerInvariant();
         Assert.Contains("httponly", antiforgery, StringComparison.Ordinal);
         Assert.Contains("samesite=strict", antiforgery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Over_HTTPS_the_cookie_is_Secure_and_it_lasts_8_hours_sliding()
+    {
+        var options = _harness.Services.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(AdminSessions.CookieScheme);
+        Assert.Equal(CookieSecurePolicy.SameAsRequest, options.Cookie.SecurePolicy);
+        Assert.Equal(TimeSpan.FromHours(8), options.ExpireTimeSpan);
+        Assert.True(options.SlidingExpiration);
     }
 
     [Fact]
