@@ -12,6 +12,7 @@ using Parley.Grains;
 using Parley.Grains.Conversations;
 using Parley.Grains.Redis;
 using Parley.Silo.Conversations;
+using Parley.Silo.Dashboard;
 using StackExchange.Redis;
 
 namespace Parley.Silo;
@@ -75,6 +76,7 @@ public static class ClusterHostingExtensions
             {
                 silo.UseKubernetesHosting();
             }
+            silo.AddParleyDashboard(configuration);
         });
 
         services.AddOptions<ShutdownOptions>()

@@ -5,6 +5,7 @@ using Parley.Silo.Auth;
 using Parley.Silo.Cache;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
+using Parley.Silo.Dashboard;
 using Parley.Silo.Health;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
@@ -25,6 +26,7 @@ public static class SiloHostingExtensions
         builder.AddParleyConversations();
         builder.AddParleyResponseCache();
         builder.AddParleyQuotas();
+        builder.AddParleyDashboard();
         return builder;
     }
 
@@ -39,6 +41,7 @@ public static class SiloHostingExtensions
         v1.MapConversations();
         v1.MapQuotas();
         app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin();
+        app.MapParleyDashboard();
         return app;
     }
 }
