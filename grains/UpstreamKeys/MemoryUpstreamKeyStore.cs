@@ -91,7 +91,21 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
     }
 
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
-        => Update(key, r => r.NextRequestAt = Max(r.NextRequestAt, notBefore));
+        => Update(key, r =>
+        {
+            r.NextRequestAt = Max(r.NextRequestAt, notBefore);
+            r.HeldUntil = Max(r.HeldUntil, notBefore);
+        });
+
+    public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, CancellationToken cancellationToken = default)
+    {
+        var (pool, record) = Find(key);
+        lock (pool)
+        {
+            return new(record.DisabledReason is null && record.HeldUntil <= start && record.BlockedUntil <= start
+                && (record.CoolingUntil ?? DateTimeOffset.MinValue) <= start);
+        }
+    }
 
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
         => Update(key, r =>
@@ -292,6 +306,8 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
         public DateTimeOffset NextRequestAt = DateTimeOffset.MinValue;
         public DateTimeOffset NextTokenAt = DateTimeOffset.MinValue;
         public DateTimeOffset BlockedUntil = DateTimeOffset.MinValue;
+        /// <summary>No start before this (learnt from the upstream's headers); starts granted before it are void.</summary>
+        public DateTimeOffset HeldUntil = DateTimeOffset.MinValue;
         public string? BlockReason;
         public DateTimeOffset? CoolingUntil;
         public DateTimeOffset TrialUntil = DateTimeOffset.MinValue;
