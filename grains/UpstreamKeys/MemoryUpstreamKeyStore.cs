@@ -97,13 +97,22 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             r.HeldUntil = Max(r.HeldUntil, notBefore);
         });
 
-    public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, CancellationToken cancellationToken = default)
+    public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
+        => Update(key, r =>
+        {
+            if (r.Allowance is not { } current || allowance.After >= current.After)
+            {
+                r.Allowance = allowance;
+            }
+        });
+
+    public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
     {
         var (pool, record) = Find(key);
         lock (pool)
         {
             return new(record.DisabledReason is null && record.HeldUntil <= start && record.BlockedUntil <= start
-                && (record.CoolingUntil ?? DateTimeOffset.MinValue) <= start);
+                && (record.CoolingUntil ?? DateTimeOffset.MinValue) <= start && (record.Allowance?.Admits(start, spacing) ?? true));
         }
     }
 
@@ -308,6 +317,8 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
         public DateTimeOffset BlockedUntil = DateTimeOffset.MinValue;
         /// <summary>No start before this (learnt from the upstream's headers); starts granted before it are void.</summary>
         public DateTimeOffset HeldUntil = DateTimeOffset.MinValue;
+        /// <summary>The newest answer's window (learnt from the upstream's headers).</summary>
+        public StartAllowance? Allowance;
         public string? BlockReason;
         public DateTimeOffset? CoolingUntil;
         public DateTimeOffset TrialUntil = DateTimeOffset.MinValue;

@@ -145,6 +145,14 @@ internal static class RedisUpstreamKeyScripts
         return 0
         """;
 
+    // The newest answer's window ('wa' its call's start, 'wu' until, 'wr' remaining), kept unless a newer one is there.
+    public const string LimitStarts = """
+        local after = tonumber(redis.call('HGET', KEYS[1], 'wa'))
+        if after and tonumber(ARGV[1]) < after then return 0 end
+        redis.call('HSET', KEYS[1], 'wa', ARGV[1], 'wu', ARGV[2], 'wr', ARGV[3])
+        return 1
+        """;
+
     public const string Block = """
         local current = tonumber(redis.call('HGET', KEYS[1], 'bu')) or 0
         if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'bu', ARGV[1], 'br', ARGV[2]) end

@@ -148,14 +148,19 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore)], cancellationToken);
 
-    public async ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, CancellationToken cancellationToken = default)
+    public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.LimitStarts, key,
+            [Ms(allowance.After), Ms(allowance.Until), allowance.Remaining.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+
+    public async ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         var state = KeysOf(key)[0];
         RedisFailures.ThrowIfNotConnected(db, state);
-        var fields = await db.HashGetAsync(state, ["dr", "hu", "bu", "cu"]).ConfigureAwait(false);
+        var fields = await db.HashGetAsync(state, ["dr", "hu", "bu", "cu", "wa", "wu", "wr"]).ConfigureAwait(false);
         var at = start.ToUnixTimeMilliseconds();
-        return fields[0].IsNull && Ms(fields[1]) <= at && Ms(fields[2]) <= at && Ms(fields[3]) <= at;
+        var window = fields[4].IsNull ? (StartAllowance?)null : new StartAllowance(Time((long)fields[4]), Time((long)fields[5]), (long)fields[6]);
+        return fields[0].IsNull && Ms(fields[1]) <= at && Ms(fields[2]) <= at && Ms(fields[3]) <= at && (window?.Admits(start, spacing) ?? true);
     }
 
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)

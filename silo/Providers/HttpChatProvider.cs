@@ -76,7 +76,9 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
                     // No other key can take it: the caller gets the upstream's own answer.
                     break;
                 }
-                var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial);
+                // Counted from its paced start, the answer's remaining requests say whether the upstream's window has room
+                // for the starts granted after it (see StartAllowance).
+                var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial) with { StartedAt = lease.IsPaced && !lease.IsTrial ? lease.Start : null };
                 lease.Key.LearnWindow(UpstreamAnswers.Long(response.Headers, Api.RateLimitHeaders.LimitRequests));
                 var call = new UpstreamCall(response, lease.Key.Id, lease.IsTrial, _wire, request.Stream, lease.LeaseId is null ? null : () => Pool.Release(lease.Key, lease.LeaseId));
                 last?.Dispose();

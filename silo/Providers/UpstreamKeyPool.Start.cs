@@ -97,7 +97,7 @@ internal sealed partial class UpstreamKeyPool
         var budget = lease.Start + Tolerance(lease.Key) - _time.GetUtcNow();
         try
         {
-            var pending = _store.ConfirmStartAsync(lease.Key.GrainKey, lease.Start, cancellationToken);
+            var pending = _store.ConfirmStartAsync(lease.Key.GrainKey, lease.Start, lease.Key.RequestSpacing, cancellationToken);
             var stands = pending.IsCompleted
                 ? pending.Result
                 : await pending.AsTask().WaitAsync(budget > TimeSpan.Zero ? budget : MinTolerance, _time, cancellationToken).ConfigureAwait(false);

@@ -169,8 +169,11 @@ public sealed class UpstreamKeyPoolStartTests
         public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
             => inner.DelayAsync(key, notBefore, cancellationToken);
 
-        public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, CancellationToken cancellationToken = default)
-            => inner.ConfirmStartAsync(key, start, cancellationToken);
+        public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
+            => inner.LimitStartsAsync(key, allowance, cancellationToken);
+
+        public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
+            => inner.ConfirmStartAsync(key, start, spacing, cancellationToken);
 
         public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
             => inner.BlockAsync(key, until, reason, cancellationToken);
