@@ -59,7 +59,8 @@ public sealed partial class ConversationGrain
     /// trip.</summary>
     private void FollowTurns(SiloAddress? holder)
     {
-        if (holder is null || holder.Equals(localSilo.SiloAddress) || membership.CurrentSnapshot.GetSiloStatus(holder) != SiloStatus.Active)
+        if (!contextOptions.Value.MoveToServingSilo || holder is null || holder.Equals(localSilo.SiloAddress)
+            || membership.CurrentSnapshot.GetSiloStatus(holder) != SiloStatus.Active)
         {
             return;
         }
