@@ -102,9 +102,17 @@ public sealed partial class ConversationGrain
         }
         var tail = await transcript.ReadTailAsync(Id, state.State.FirstUnsummarizedSeq);
         _lastUsedMs = Math.Max(_lastUsedMs, tail.UsedAtMs);
-        _working = new WorkingSet(tail.LastSeq, tail.FromSeq, tail.Entries is List<TranscriptEntry> list ? list : [.. tail.Entries]);
+        return Hold(new WorkingSet(tail.LastSeq, tail.FromSeq, tail.Entries is List<TranscriptEntry> list ? list : [.. tail.Entries]));
+    }
+
+    /// <summary>Keeps <paramref name="working"/> as the activation's working set, under the idle timer that lets it go:
+    /// every working set an activation holds, read back or made by <see cref="CreateAsync"/>, is released when idle.</summary>
+    private WorkingSet Hold(WorkingSet working)
+    {
+        Interlocked.Exchange(ref _lastAccessTicks, timeProvider.GetTimestamp());
+        _working = working;
         StartIdleTimer();
-        return _working;
+        return working;
     }
 
     /// <summary>Appends entries (a turn, items, the first items) and keeps the working set in step. When the numbers
