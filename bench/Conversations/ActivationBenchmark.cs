@@ -5,7 +5,7 @@ using Parley.Grains.Conversations.Transcript;
 namespace Parley.Bench.Conversations;
 
 internal sealed record ActivationResult(string Label, int Budget, int Iterations, Percentiles Latency, int Messages, bool SummaryUsed,
-    RedisDelta? Redis, TranscriptCalls Calls, int SummaryCalls, long? StateBytes, double CpuMicroseconds, double AllocatedBytes);
+    RedisDelta? Redis, TranscriptCalls Calls, int SummaryCalls, long? StateBytes, double CpuMicroseconds, double AllocatedBytes, int Gen0, int Gen1, int Gen2);
 
 /// <summary>Goal 2, an activation reads only the working context: the grain is deactivated (Orleans'
 /// <see cref="IManagementGrain.DeactivateGrain"/>, which returns once the activation is gone), then the first
@@ -34,6 +34,7 @@ internal static class ActivationBenchmark
         var window = meter is null ? null : await meter.StartAsync();
         var cpu = TimeSpan.Zero;
         long allocated = 0;
+        var (gen0, gen1, gen2) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         for (var i = 0; i < iterations; i++)
         {
             await silo.Management.DeactivateGrain(grainId);
@@ -52,6 +53,7 @@ internal static class ActivationBenchmark
         }
         long? stateBytes = meter is null ? null : await meter.HashFieldLengthAsync(silo.Redis!.Key(RedisTranscriptStore.HashTag(id), "state"), "data");
         return new ActivationResult(label, budget, iterations, Percentiles.Of(samples), plan.Messages.Count, plan.SummaryUsed, delta,
-            silo.Transcripts.Calls - calls, silo.Summarizer.Calls - summaries, stateBytes, cpu.TotalMicroseconds / iterations, (double)allocated / iterations);
+            silo.Transcripts.Calls - calls, silo.Summarizer.Calls - summaries, stateBytes, cpu.TotalMicroseconds / iterations, (double)allocated / iterations,
+            GC.CollectionCount(0) - gen0, GC.CollectionCount(1) - gen1, GC.CollectionCount(2) - gen2);
     }
 }

@@ -111,8 +111,8 @@ internal static class ConversationReport
         Console.WriteLine();
         Console.WriteLine("Deactivated through IManagementGrain.DeactivateGrain (returns once the activation is gone) before each timed call; the call activates the grain (its state read by Orleans' storage), reads the working context, and builds. Bytes and commands: Redis' counters over all iterations / iterations.");
         Console.WriteLine();
-        Console.WriteLine("| store | conversation (budget) | activations | prompt messages | summary used | p50 ms | p90 ms | p99 ms | max ms | CPU ms: silo process / redis-server | allocated per activation | bytes Redis sent per activation | Redis round trips per activation | transcript reads per activation (entries) | summaries asked per activation | goal |");
-        Console.WriteLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|");
+        Console.WriteLine("| store | conversation (budget) | activations | prompt messages | summary used | p50 ms | p90 ms | p99 ms | max ms | CPU ms: silo process / redis-server | allocated per activation | GCs gen0/1/2 over the run | bytes Redis sent per activation | Redis round trips per activation | transcript reads per activation (entries) | summaries asked per activation | goal |");
+        Console.WriteLine("|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---|");
         foreach (var run in runs)
         {
             foreach (var a in run.Activations)
@@ -123,7 +123,7 @@ internal static class ConversationReport
                 var commands = a.Redis is { } rc ? Commands(rc, n) : "n/a";
                 var reads = Invariant($"tail {a.Calls.TailReads / n:F2} ({a.Calls.TailEntries / n:N0}), range {a.Calls.RangeReads / n:F2} ({a.Calls.RangeEntries / n:N0})");
                 var cpu = Invariant($"{a.CpuMicroseconds / 1000:F2} / {(a.Redis is { } rcpu ? Invariant($"{rcpu.CpuSeconds * 1000 / n:F2}") : "n/a")}");
-                Console.WriteLine(Invariant($"| {run.Store} | {a.Label} ({a.Budget:N0}) | {a.Iterations:N0} | {a.Messages:N0} | {(a.SummaryUsed ? "yes" : "no")} | {a.Latency.P50 / 1000:F2} | {a.Latency.P90 / 1000:F2} | {a.Latency.P99 / 1000:F2} | {a.Latency.Max / 1000:F2} | {cpu} | {a.AllocatedBytes / 1024:N0} KiB | {redis} | {commands} | {reads} | {a.SummaryCalls / n:F2} | {(down ? "(the fallback, for reference)" : Invariant($"p99 under {ActivationP99GoalMs:F0} ms"))} |"));
+                Console.WriteLine(Invariant($"| {run.Store} | {a.Label} ({a.Budget:N0}) | {a.Iterations:N0} | {a.Messages:N0} | {(a.SummaryUsed ? "yes" : "no")} | {a.Latency.P50 / 1000:F2} | {a.Latency.P90 / 1000:F2} | {a.Latency.P99 / 1000:F2} | {a.Latency.Max / 1000:F2} | {cpu} | {a.AllocatedBytes / 1024:N0} KiB | {a.Gen0}/{a.Gen1}/{a.Gen2} | {redis} | {commands} | {reads} | {a.SummaryCalls / n:F2} | {(down ? "(the fallback, for reference)" : Invariant($"p99 under {ActivationP99GoalMs:F0} ms"))} |"));
                 if (down)
                 {
                     continue;
