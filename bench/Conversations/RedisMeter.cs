@@ -77,6 +77,8 @@ internal sealed class RedisMeter : IAsyncDisposable
     /// <summary>Starts a measurement; <see cref="Window.StopAsync"/> ends it.</summary>
     public async Task<Window> StartAsync()
     {
+        // What the silo sent before the window (fire-and-forget commands) lands before it, not inside it.
+        await _silo.PingAsync();
         var first = await ReadAsync();
         var second = await ReadAsync();
         return new Window(this, second, Subtract(second, first));
