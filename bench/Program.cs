@@ -33,9 +33,23 @@ public static class Program
                     upstream that answers at once, a 60/30/10 group)
                     --calls N (200000)  --rounds N (5)
           conversation
-                    prompt build time of an activated long conversation (the grain call, and writing its messages into the
-                    upstream body), and the heap cost of idle activated conversations, on an in-process grain runtime
-                    --turns N (1000)  --iterations N (20000)  --write-iterations N (2000)  --conversations N (200)
+                    the conversation grain on real Orleans (a silo in this process, composed as the silo composes it) against a
+                    redis-server started for the run, and the in-memory store: append latency and bytes Redis receives per turn
+                    while one conversation grows to --turns turns (a turn costs O(turn)); a fresh activation's first prompt build
+                    and the bytes it reads (deactivated through IManagementGrain.DeactivateGrain each time); heap per idle
+                    conversation next to an empty grain's, and the Redis round trips of the next turn; prompt-build and
+                    body-write timing of an activated long conversation. Long conversations: one at budget 1,000,000 (every
+                    turn in every prompt), one at a 128k window summarised in the background by a stand-in summariser, one at
+                    a 128k window whose summariser fails (the drop-only fallback, for reference)
+                    --turns N (1000)            turns each long conversation grows to
+                    --iterations N (20000)      timed prompt builds per budget on the activated conversations
+                    --write-iterations N (2000) timed body writes per budget
+                    --activations N (300)       timed fresh activations per long conversation
+                    --conversations N (5000)    idle conversations (and as many empty grains of each probe kind)
+                    --idle-turns N (20)         turns each idle conversation gets before it sits idle
+                    --idle-timeout-seconds N (2) Parley:Conversations:Context:WorkingSetIdleTimeout of the idle-memory silo
+                    --next-turns N (200)        idle conversations given a next turn (round trips, latency)
+                    --store both|redis|memory (both)  the idle-memory figures are taken on Redis only
         """;
 
     public static async Task<int> Main(string[] args)
@@ -74,7 +88,12 @@ public static class Program
                 return await ConversationBenchmark.RunAsync(new ConversationBenchmarkOptions(
                     Get(options, "turns", ConversationBenchmarkOptions.DefaultTurns), Get(options, "iterations", ConversationBenchmarkOptions.DefaultIterations),
                     Get(options, "write-iterations", ConversationBenchmarkOptions.DefaultWriteIterations),
-                    Get(options, "conversations", ConversationBenchmarkOptions.DefaultConversations)));
+                    Get(options, "activations", ConversationBenchmarkOptions.DefaultActivations),
+                    Get(options, "conversations", ConversationBenchmarkOptions.DefaultConversations),
+                    Get(options, "idle-turns", ConversationBenchmarkOptions.DefaultIdleTurns),
+                    Get(options, "idle-timeout-seconds", ConversationBenchmarkOptions.DefaultIdleTimeoutSeconds),
+                    Get(options, "next-turns", ConversationBenchmarkOptions.DefaultNextTurns),
+                    ConversationBenchmarkOptions.ParseStores(options.GetValueOrDefault("store", "both"))));
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
                 Console.Error.WriteLine(Usage);
