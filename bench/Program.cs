@@ -14,8 +14,10 @@ public static class Program
     private const string Usage = """
         Parley benchmarks. Run in Release:  dotnet run -c Release --project bench -- <benchmark> [options]
 
-          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
-                    --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)  --throughput-seconds N (5)
+          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo, and
+                    conversation turns through the front end with the grain on the serving silo and on the other (2 silos on Redis)
+                    --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)
+                    --throughput-seconds N (5)  --conversations N (500 per placement)
           frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
                     and through the front end, interleaved rounds; throughput kept, added latency, CPU µs per request
                     --seconds N (5)  --warmup N (1)  --rounds N (3)  --connections N (64)  --threads N (2)  --events N (16)
@@ -66,7 +68,7 @@ public static class Program
             case "gateway":
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
+                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500)));
             case "frontend":
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
