@@ -54,7 +54,7 @@ internal static class ConversationReport
     {
         Console.WriteLine(Invariant($"## 1. A turn costs O(turn): one conversation grown to {o.Turns:N0} turns"));
         Console.WriteLine();
-        Console.WriteLine(Invariant($"Per turn: BuildPromptAsync (with the turn's identity), then AppendTurnAsync; budget {BenchConversations.AllTurnsBudget:N0}, so every prompt carries every stored message (the working set is the whole transcript: the worst case for the prompt, which is O(conversation) by nature; the append is the O(turn) part). During the last run of turns a young conversation takes its first turns in alternation with them: \"young\" rows ran at the same moments as the last row above them."));
+        Console.WriteLine(Invariant($"Per turn: BuildPromptAsync (with the turn's identity), then AppendTurnAsync; budget {BenchConversations.AllTurnsBudget:N0}, so every prompt carries every stored message (the working set is the whole transcript: the worst case for the prompt, which is O(conversation) by nature; the append is the O(turn) part). During the last run of turns a young conversation takes its first turns in alternation with them, sent the same messages: \"young\" rows ran the same turns at the same moments as the last row above them, on a conversation 1,000 turns shorter."));
         Console.WriteLine();
         Console.WriteLine("| store | conversation | turns | build p50 µs | build p99 µs | append p50 µs | append p99 µs | append max µs | allocated per build / append | CPU µs per turn | GCs gen0/1/2 | goal |");
         Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|");

@@ -24,8 +24,8 @@ internal sealed record GrowthResult(string ConversationId, int Turns, int Budget
 
 /// <summary>Goal 1, a turn costs O(turn): grows one conversation turn by turn as the chat path does and times each
 /// BuildPromptAsync and AppendTurnAsync. While it takes its last run of turns, a young conversation takes its first ones
-/// in alternation, so that "a turn at 1,000 against a turn at 10" compares turns that ran on the same machine at the same
-/// moment (on shared cores the load moves between the start and the end of a run). Around each turn of an early window
+/// in alternation, with the same messages, so that "a turn at 1,000 against a turn at 10" compares the same turns run on
+/// the same machine at the same moments (on shared cores the load moves between the start and the end of a run). Around each turn of an early window
 /// and of the last 100 turns, reads what Redis received and sent and which commands ran.</summary>
 internal static class GrowthBenchmark
 {
@@ -38,8 +38,12 @@ internal static class GrowthBenchmark
         var chat = new ChatTurns(silo);
         var summariesBefore = silo.Summarizer.Calls;
         var bucket = Math.Max(1, turns / BucketCount);
-        var old = new Conversation(await chat.CreateAsync(id), new TurnGenerator(seed), turns);
-        var young = youngId is null ? null : new Conversation(await chat.CreateAsync(youngId), new TurnGenerator(seed + 100), bucket);
+        // Every turn's messages made up front: the young conversation is sent the very messages of the old one's last
+        // turns, so the two differ in nothing but their length.
+        var generator = new TurnGenerator(seed);
+        var messages = Enumerable.Range(0, turns).Select(_ => (User: generator.User(), Assistant: generator.Assistant())).ToArray();
+        var old = new Conversation(await chat.CreateAsync(id), messages, turns);
+        var young = youngId is null ? null : new Conversation(await chat.CreateAsync(youngId), messages[^bucket..], bucket);
         var windows = Windows(turns).Select(w => new WindowSum(w.From, w.To)).ToList();
 
         var started = Stopwatch.GetTimestamp();
@@ -83,7 +87,8 @@ internal static class GrowthBenchmark
     }
 
     /// <summary>One conversation being grown, and what each of its turns cost.</summary>
-    private sealed class Conversation(Parley.GrainInterfaces.Conversations.IConversationGrain grain, TurnGenerator generator, int turns)
+    private sealed class Conversation(Parley.GrainInterfaces.Conversations.IConversationGrain grain,
+        (GeneratedMessage User, GeneratedMessage Assistant)[] messages, int turns)
     {
         private readonly long[] _build = new long[turns];
         private readonly long[] _append = new long[turns];
@@ -98,8 +103,7 @@ internal static class GrowthBenchmark
         /// <summary>Runs the next turn; returns its message JSON bytes.</summary>
         public async Task<long> StepAsync(ChatTurns chat, int budget, bool expectAllMessages)
         {
-            var user = generator.User();
-            var assistant = generator.Assistant();
+            var (user, assistant) = messages[_done];
             var json = user.Record.Utf8Json.Length + assistant.Record.Utf8Json.Length;
             var cpu = Environment.CpuUsage.TotalTime;
             var gcs = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
