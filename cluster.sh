@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # A 3-silo Parley cluster with Redis and the front end on this machine, for trying the cluster out.
-# Ctrl-C stops everything. Ports: front end 8080, silos 8081-8083, redis 6390 (override with the variables below).
+# Each silo gets a loopback address of its own (127.0.0.2-4; Linux routes all of 127/8 to lo), all on the same HTTP,
+# Orleans silo and gateway ports, as pods do in Kubernetes. Ctrl-C stops everything.
+# Ports: front end 8080 on 127.0.0.1, silos 8080 on 127.0.0.2-4, redis 6390 (override with the variables below).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 FRONT_PORT=${FRONT_PORT:-8080}
+SILO_PORT=${SILO_PORT:-8080}
 REDIS_PORT=${REDIS_PORT:-6390}
-SILO_PORTS=(${SILO_PORTS:-8081 8082 8083})
+SILO_ADDRESSES=(${SILO_ADDRESSES:-127.0.0.2 127.0.0.3 127.0.0.4})
 ADMIN_KEY=${PARLEY_ADMIN_KEY:-sk-parley-demo-admin-key-change-me-0000000000}
 USER_KEY=${PARLEY_USER_KEY:-sk-parley-demo-user-key-change-me-00000000000}
 
@@ -30,21 +33,24 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 pids+=($!)
 
 export Parley__Redis__ConnectionString="127.0.0.1:$REDIS_PORT"
-for port in "${SILO_PORTS[@]}"; do
-  Parley__Auth__AdminKey="$ADMIN_KEY" Parley__Auth__BootstrapUserKey="$USER_KEY" \
-    dotnet silo/bin/Release/net10.0/Parley.Silo.dll --urls "http://127.0.0.1:$port" >"$work/silo-$port.log" 2>&1 &
+for address in "${SILO_ADDRESSES[@]}"; do
+  Parley__Cluster__AdvertisedAddress="$address" Parley__Auth__AdminKey="$ADMIN_KEY" Parley__Auth__BootstrapUserKey="$USER_KEY" \
+    dotnet silo/bin/Release/net10.0/Parley.Silo.dll --urls "http://$address:$SILO_PORT" >"$work/silo-$address.log" 2>&1 &
   pids+=($!)
 done
-dotnet client-api/bin/Release/net10.0/Parley.ClientApi.dll --urls "http://127.0.0.1:$FRONT_PORT" >"$work/front.log" 2>&1 &
+Parley__FrontEnd__SiloHttpPort="$SILO_PORT" \
+  dotnet client-api/bin/Release/net10.0/Parley.ClientApi.dll --urls "http://127.0.0.1:$FRONT_PORT" >"$work/front.log" 2>&1 &
 pids+=($!)
 
-for _ in $(seq 1 100); do
-  curl -fs "http://127.0.0.1:$FRONT_PORT/health/ready" >/dev/null 2>&1 && break
+# Ready once the front end routes to every silo (its readiness body counts the healthy ones).
+for _ in $(seq 1 300); do
+  curl -fs "http://127.0.0.1:$FRONT_PORT/health/ready" 2>/dev/null | grep -q "\"healthy\":${#SILO_ADDRESSES[@]}" && break
   sleep 0.2
 done
 
 cat <<MSG
-Parley cluster up: front end http://127.0.0.1:$FRONT_PORT, silos ${SILO_PORTS[*]}, redis 127.0.0.1:$REDIS_PORT
+Parley cluster up: front end http://127.0.0.1:$FRONT_PORT, silos ${SILO_ADDRESSES[*]} (port $SILO_PORT), redis 127.0.0.1:$REDIS_PORT
+Orleans Dashboard: http://${SILO_ADDRESSES[0]}:$SILO_PORT/dashboard (sign in with the admin key)
 logs in $work
   admin key: $ADMIN_KEY
   user key:  $USER_KEY

@@ -13,15 +13,12 @@ public sealed record TurnIdentity(string Key, ulong MessagesHash, string Request
 /// <summary>What the answer of a turn looked like, so that a replay is answered in the same shape.</summary>
 /// <param name="ResponseId">The completion's id (<c>chatcmpl-…</c>), when the upstream gave one.</param>
 /// <param name="Created">Unix seconds.</param>
-/// <param name="Usage">Prompt, completion and total tokens, when the upstream reported them.</param>
+/// <param name="Usage">The upstream's <c>usage</c> object as it sent it (UTF-8 JSON, details included), when it sent one.</param>
 [GenerateSerializer, Immutable, Alias("parley.turn-reply")]
-public sealed record TurnReply(string? ResponseId, long Created, string? Model, string? FinishReason, string? SystemFingerprint, TurnUsage? Usage)
+public sealed record TurnReply(string? ResponseId, long Created, string? Model, string? FinishReason, string? SystemFingerprint, byte[]? Usage)
 {
     public static TurnReply Unknown { get; } = new(null, 0, null, null, null, null);
 }
-
-[GenerateSerializer, Immutable, Alias("parley.turn-usage")]
-public sealed record TurnUsage(int PromptTokens, int CompletionTokens, int TotalTokens);
 
 /// <summary>One completed turn to store: the caller's new messages and the assistant's reply.</summary>
 [GenerateSerializer, Immutable, Alias("parley.conversation-turn")]

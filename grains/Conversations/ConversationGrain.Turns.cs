@@ -59,7 +59,8 @@ public sealed partial class ConversationGrain
     /// trip.</summary>
     private void FollowTurns(SiloAddress? holder)
     {
-        if (holder is null || holder.Equals(localSilo.SiloAddress) || membership.CurrentSnapshot.GetSiloStatus(holder) != SiloStatus.Active)
+        if (!contextOptions.Value.MoveToServingSilo || holder is null || holder.Equals(localSilo.SiloAddress)
+            || membership.CurrentSnapshot.GetSiloStatus(holder) != SiloStatus.Active)
         {
             return;
         }
@@ -120,9 +121,17 @@ public sealed partial class ConversationGrain
         }
         var tail = await transcript.ReadTailAsync(Id, state.State.FirstUnsummarizedSeq);
         _lastUsedMs = Math.Max(_lastUsedMs, tail.UsedAtMs);
-        _working = new WorkingSet(tail.LastSeq, tail.FromSeq, tail.Entries is List<TranscriptEntry> list ? list : [.. tail.Entries]);
+        return Hold(new WorkingSet(tail.LastSeq, tail.FromSeq, tail.Entries is List<TranscriptEntry> list ? list : [.. tail.Entries]));
+    }
+
+    /// <summary>Keeps <paramref name="working"/> as the activation's working set, under the idle timer that lets it go:
+    /// every working set an activation holds, read back or made by <see cref="CreateAsync"/>, is released when idle.</summary>
+    private WorkingSet Hold(WorkingSet working)
+    {
+        Interlocked.Exchange(ref _lastAccessTicks, timeProvider.GetTimestamp());
+        _working = working;
         StartIdleTimer();
-        return _working;
+        return working;
     }
 
     /// <summary>Appends entries (a turn, items, the first items) and keeps the working set in step. When the numbers
@@ -184,9 +193,18 @@ public sealed partial class ConversationGrain
             return;
         }
         _working = null;
-        _claims = null;
+        // Turns still in flight keep their claims (a long stream leaves the grain idle); lapsed ones go.
+        var now = timeProvider.GetUtcNow();
+        foreach (var (key, claim) in _claims ?? [])
+        {
+            if (!IsLive(claim, now))
+            {
+                _claims!.Remove(key);
+            }
+        }
         _idleTimer?.Dispose();
         _idleTimer = null;
+        LogWorkingSetReleased(logger, Id, idle);
     }
 
     /// <summary>Counts new entries under the turn's encoding before they are stored, so the next prompt only adds numbers.</summary>
@@ -202,6 +220,9 @@ public sealed partial class ConversationGrain
     }
 
     private readonly record struct TurnClaim(ulong MessagesHash, string RequestId, SiloAddress? Holder, DateTimeOffset Since);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Conversation {ConversationId}: idle for {Idle}; its working set is let go until its next turn")]
+    private static partial void LogWorkingSetReleased(ILogger logger, string conversationId, TimeSpan idle);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Conversation {ConversationId}: the transcript moved on elsewhere (expected #{Expected} next, got #{Got}); its working set will be read again")]
     private static partial void LogTranscriptMoved(ILogger logger, string conversationId, long expected, long got);

@@ -75,7 +75,7 @@ public sealed partial class ConversationGrain(
         // The state exists before its first entries: a transcript only grows under an existing conversation.
         var entries = ToEntries(items);
         await AppendEntriesAsync(entries, turnKey: null, now);
-        _working = new WorkingSet(entries.Count, 1, entries);
+        Hold(new WorkingSet(entries.Count, 1, entries));
         activityIndex.Touch(Id, now);
         return ToInfo();
     }

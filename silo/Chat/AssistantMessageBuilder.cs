@@ -17,6 +17,7 @@ internal sealed class AssistantMessageBuilder
     private string? _model;
     private string? _fingerprint;
     private string? _finishReason;
+    private byte[]? _usage;
 
     private readonly StringBuilder _content = new();
     private readonly StringBuilder _refusal = new();
@@ -47,6 +48,7 @@ internal sealed class AssistantMessageBuilder
         {
             (_id, _created, _model, _fingerprint) = TurnReplies.Head(root);
         }
+        _usage = TurnReplies.Usage(root) ?? _usage;
         if (!root.TryGetProperty("choices"u8, out var choices) || choices.ValueKind != JsonValueKind.Array)
         {
             return;
@@ -69,7 +71,7 @@ internal sealed class AssistantMessageBuilder
     }
 
     /// <summary>How the stream answered, with the usage it reported (if any).</summary>
-    public TurnReply BuildReply(ChatUsage? usage) => new(_id, _created, _model, _finishReason, _fingerprint, TurnReplies.Usage(usage));
+    public TurnReply BuildReply() => new(_id, _created, _model, _finishReason, _fingerprint, _usage);
 
     private void AddDelta(JsonElement delta)
     {

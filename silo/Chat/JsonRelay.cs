@@ -146,7 +146,7 @@ internal static class JsonRelay
             {
                 usage = new ChatUsage(Int(usageElement, "prompt_tokens"u8), Int(usageElement, "completion_tokens"u8), Int(usageElement, "total_tokens"u8));
             }
-            return (assistant, usage, TurnReplies.FromCompletion(root, usage));
+            return (assistant, usage, TurnReplies.FromCompletion(root));
         }
         catch (JsonException)
         {

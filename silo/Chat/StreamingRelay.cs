@@ -43,7 +43,7 @@ internal static class StreamingRelay
                             sawDone = true;
                             exchange.DisarmTimeout();
                             if (builder is not null
-                                && (await exchange.StoreTurnAsync(builder.Build(), builder.BuildReply(usage)).ConfigureAwait(false)).Status == TurnStoreStatus.Failed)
+                                && (await exchange.StoreTurnAsync(builder.Build(), builder.BuildReply()).ConfigureAwait(false)).Status == TurnStoreStatus.Failed)
                             {
                                 // The client must not believe a turn was kept that was not. (An earlier attempt found
                                 // stored stands in the transcript; this stream's text has already gone out.)
@@ -54,6 +54,12 @@ internal static class StreamingRelay
                             wrote = true;
                             break;
                         case StreamEventKind.UsageOnly when !exchange.ClientIncludeUsage:
+                            AddToTurn(builder, sseEvent);
+                            break;
+                        case StreamEventKind.UsageOnly:
+                            AddToTurn(builder, sseEvent);
+                            WriteEvent(output, sseEvent);
+                            wrote = true;
                             break;
                         case StreamEventKind.Chunk:
                             if (builder is not null && StreamEventInspector.TryGetData(sseEvent, out var data))
@@ -98,6 +104,15 @@ internal static class StreamingRelay
             ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.ProviderName);
         }
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone);
+    }
+
+    /// <summary>The stored turn keeps the usage the upstream reported, for a replay.</summary>
+    private static void AddToTurn(AssistantMessageBuilder? builder, ReadOnlySequence<byte> sseEvent)
+    {
+        if (builder is not null && StreamEventInspector.TryGetData(sseEvent, out var data))
+        {
+            builder.AddChunk(data);
+        }
     }
 
     /// <summary>Takes the next complete event (without its blank-line terminator) off the front of

@@ -153,16 +153,13 @@ internal static class TurnReplay
 
     private static void WriteFinish(Utf8JsonWriter writer, string finishReason) => writer.WriteString("finish_reason"u8, finishReason);
 
-    private static void WriteUsage(Utf8JsonWriter writer, TurnUsage? usage)
+    private static void WriteUsage(Utf8JsonWriter writer, byte[]? usage)
     {
         if (usage is null)
         {
             return;
         }
-        writer.WriteStartObject("usage"u8);
-        writer.WriteNumber("prompt_tokens"u8, usage.PromptTokens);
-        writer.WriteNumber("completion_tokens"u8, usage.CompletionTokens);
-        writer.WriteNumber("total_tokens"u8, usage.TotalTokens);
-        writer.WriteEndObject();
+        writer.WritePropertyName("usage"u8);
+        writer.WriteRawValue(usage, skipInputValidation: true);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Parley.GrainInterfaces.Conversations;
 
@@ -12,8 +13,8 @@ internal static class TurnReplies
         => (String(root, "id"u8), root.TryGetProperty("created"u8, out var created) && created.TryGetInt64(out var seconds) ? seconds : 0,
             String(root, "model"u8), String(root, "system_fingerprint"u8));
 
-    /// <summary>A non-streamed completion: the head and choices[0].finish_reason.</summary>
-    public static TurnReply FromCompletion(JsonElement root, ChatUsage? usage)
+    /// <summary>A non-streamed completion: the head, choices[0].finish_reason and the usage object.</summary>
+    public static TurnReply FromCompletion(JsonElement root)
     {
         var (id, created, model, fingerprint) = Head(root);
         string? finish = null;
@@ -22,11 +23,12 @@ internal static class TurnReplies
         {
             finish = String(choices[0], "finish_reason"u8);
         }
-        return new TurnReply(id, created, model, finish, fingerprint, Usage(usage));
+        return new TurnReply(id, created, model, finish, fingerprint, Usage(root));
     }
 
-    public static TurnUsage? Usage(ChatUsage? usage)
-        => usage is { } u ? new TurnUsage(u.PromptTokens, u.CompletionTokens, u.TotalTokens) : null;
+    /// <summary>The <c>usage</c> object of a completion or chunk, byte for byte; null when absent or null.</summary>
+    public static byte[]? Usage(JsonElement root)
+        => root.TryGetProperty("usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object ? JsonMarshal.GetRawUtf8Value(usage).ToArray() : null;
 
     private static string? String(JsonElement element, ReadOnlySpan<byte> name)
         => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;

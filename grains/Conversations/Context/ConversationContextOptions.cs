@@ -36,6 +36,10 @@ public sealed class ConversationContextOptions
     /// <summary>Longest a turn being answered holds its key against a retry on a silo that still lives: the bound of a
     /// whole upstream call (the providers' total timeout).</summary>
     public TimeSpan TurnClaimTimeout { get; set; } = DefaultTurnClaimTimeout;
+
+    /// <summary>A conversation activated on one silo whose turns are served by another moves there (once idle), so its
+    /// calls stay local. Off: it stays where it was first activated until it is deactivated.</summary>
+    public bool MoveToServingSilo { get; set; } = true;
 }
 
 internal sealed class ConversationContextOptionsValidator : IValidateOptions<ConversationContextOptions>

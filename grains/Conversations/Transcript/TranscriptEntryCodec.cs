@@ -64,7 +64,8 @@ public static class TranscriptEntryCodec
         {
             throw new FormatException($"Transcript entry #{seq} has no header separator.");
         }
-        var reader = new Utf8JsonReader(stored[..split]);
+        var header = stored[..split];
+        var reader = new Utf8JsonReader(header);
         string? id = null, role = null;
         var tokens = new TokenCounts();
         List<ConversationContentPart>? parts = null;
@@ -93,7 +94,7 @@ public static class TranscriptEntryCodec
             }
             else if (reader.ValueTextEquals("turn"u8))
             {
-                turn = ReadTurn(ref reader);
+                turn = ReadTurn(ref reader, header);
             }
             else
             {
@@ -144,16 +145,13 @@ public static class TranscriptEntryCodec
         }
         if (reply.Usage is { } usage)
         {
-            writer.WriteStartArray("usage"u8);
-            writer.WriteNumberValue(usage.PromptTokens);
-            writer.WriteNumberValue(usage.CompletionTokens);
-            writer.WriteNumberValue(usage.TotalTokens);
-            writer.WriteEndArray();
+            writer.WritePropertyName("usage"u8);
+            writer.WriteRawValue(usage, skipInputValidation: true);
         }
         writer.WriteEndObject();
     }
 
-    private static TurnMark ReadTurn(ref Utf8JsonReader reader)
+    private static TurnMark ReadTurn(ref Utf8JsonReader reader, ReadOnlySpan<byte> header)
     {
         Expect(ref reader, JsonTokenType.StartObject);
         string key = "";
@@ -161,7 +159,7 @@ public static class TranscriptEntryCodec
         var entries = 0;
         string? responseId = null, model = null, finish = null, fingerprint = null;
         long created = 0;
-        TurnUsage? usage = null;
+        byte[]? usage = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("key"u8))
@@ -200,9 +198,7 @@ public static class TranscriptEntryCodec
             }
             else if (reader.ValueTextEquals("usage"u8))
             {
-                Expect(ref reader, JsonTokenType.StartArray);
-                usage = new TurnUsage(ReadInt(ref reader), ReadInt(ref reader), ReadInt(ref reader));
-                Expect(ref reader, JsonTokenType.EndArray);
+                usage = ReadRaw(ref reader, header);
             }
             else
             {
@@ -211,6 +207,15 @@ public static class TranscriptEntryCodec
             }
         }
         return new TurnMark(key, hash, entries, new TurnReply(responseId, created, model, finish, fingerprint, usage));
+    }
+
+    /// <summary>The next value, whole, as the bytes of <paramref name="header"/> it was written as.</summary>
+    private static byte[] ReadRaw(ref Utf8JsonReader reader, ReadOnlySpan<byte> header)
+    {
+        Next(ref reader);
+        var start = (int)reader.TokenStartIndex;
+        reader.Skip();
+        return header[start..(int)reader.BytesConsumed].ToArray();
     }
 
     private static List<ConversationContentPart> ReadParts(ref Utf8JsonReader reader)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Parley.Silo;
@@ -45,12 +44,12 @@ public sealed class SiloCluster : IAsyncDisposable
     public static async Task<SiloCluster> StartAsync(int siloCount)
     {
         var redis = await RedisServer.StartAsync();
-        var addresses = Enumerable.Range(2, siloCount).Select(i => IPAddress.Parse($"127.0.0.{i}")).ToList();
-        var cluster = new SiloCluster(redis, FreePortOnAll(addresses));
+        var addresses = Enumerable.Range(0, siloCount).Select(LoopbackPorts.SiloAddress).ToList();
+        var cluster = new SiloCluster(redis, LoopbackPorts.FreeOnAll(addresses));
         try
         {
-            var siloPort = FreePortOnAll(addresses);
-            var gatewayPort = FreePortOnAll(addresses);
+            var siloPort = LoopbackPorts.FreeOnAll(addresses, [cluster.HttpPort]);
+            var gatewayPort = LoopbackPorts.FreeOnAll(addresses, [cluster.HttpPort, siloPort]);
             var clusterId = "browser-" + Guid.NewGuid().ToString("N")[..8];
             foreach (var address in addresses)
             {
@@ -139,35 +138,6 @@ public sealed class SiloCluster : IAsyncDisposable
                 throw new TimeoutException($"The silo at {url} did not pass its startup probe within {StartupTimeout}.");
             }
             await Task.Delay(50);
-        }
-    }
-
-    /// <summary>A port free on every one of <paramref name="addresses"/> (checked by binding each).</summary>
-    private static int FreePortOnAll(IReadOnlyList<IPAddress> addresses)
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            var port = FreePort.Next();
-            if (addresses.All(a => IsFree(a, port)))
-            {
-                return port;
-            }
-        }
-        throw new InvalidOperationException("No port free on every silo address.");
-    }
-
-    private static bool IsFree(IPAddress address, int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(address, port);
-            listener.Start();
-            listener.Stop();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
         }
     }
 }

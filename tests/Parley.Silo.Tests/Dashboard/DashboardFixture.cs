@@ -1,3 +1,4 @@
+using Parley.Testing;
 using Microsoft.Extensions.Logging;
 using Parley.Silo.Tests.Infrastructure;
 using Xunit;

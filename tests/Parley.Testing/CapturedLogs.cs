@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 
-namespace Parley.Silo.Tests.Dashboard;
+namespace Parley.Testing;
 
 /// <summary>Keeps every log line a silo writes (category, message, exception text), to check what the logs never
 /// contain.</summary>
