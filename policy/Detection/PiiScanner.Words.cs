@@ -29,8 +29,8 @@ public sealed partial class PiiScanner
         }
         if (Detectors.Has(DetectorKind.Email) && EmailAtAhead(text, we) is var at and >= 0)
         {
-            // The word is the local part of an address: the '@' anchor takes it whole.
-            return at;
+            // The word is (part of) the local part of an address: the address takes it whole.
+            return ScanEmail(text, pos, at, findings);
         }
         var word = text[ws..we];
         var after = FoldAt(text, we);

@@ -17,12 +17,15 @@ public sealed class StreamTextFilter
     public const int ContextLength = 128;
     private const int SuppressTailLength = 64;
     private const string PemEnd = "-----END ";
+    private const string PemBegin = "-----BEGIN ";
+    private const int MaxPemHeader = 72;
     private const string PemKeyTail = "PRIVATE KEY-----";
 
     private readonly CompiledPolicy? _policy;
     private readonly PseudonymVault? _vault;
     private readonly int _maxHoldBack;
     private readonly bool _escapeForJson;
+    private readonly bool _holdsPemHeaders;
     private readonly StringBuilder _pending = new();
     private readonly List<RuleMatch> _matches = [];
     private readonly List<(int Start, int End, string Replacement)> _edits = [];
@@ -39,6 +42,7 @@ public sealed class StreamTextFilter
         _vault = vault is { Count: > 0 } ? vault : null;
         _maxHoldBack = Math.Max(maxHoldBack, Placeholders.MaxLength);
         _escapeForJson = escapeForJson;
+        _holdsPemHeaders = _policy is not null && _policy.Rules.Any(r => r.Detector == DetectorKind.PrivateKey && r.OutputAction != PolicyAction.None);
     }
 
     /// <summary>Whether this filter can change anything at all.</summary>
@@ -284,7 +288,40 @@ public sealed class StreamTextFilter
                 break;
             }
         }
+        if (_holdsPemHeaders)
+        {
+            for (var i = Math.Max(0, n - MaxPemHeader); i < n; i++)
+            {
+                if (pending[i] == '-' && IsPemHeaderPrefix(pending.AsSpan(i)))
+                {
+                    h = Math.Min(h, i);
+                    break;
+                }
+            }
+        }
         return h;
+    }
+
+    /// <summary>Whether <paramref name="tail"/> may still become <c>-----BEGIN [TYPE ]PRIVATE KEY-----</c>: held back
+    /// so the header is masked with the key rather than released before it is recognised.</summary>
+    private static bool IsPemHeaderPrefix(ReadOnlySpan<char> tail)
+    {
+        if (tail.Length <= PemBegin.Length)
+        {
+            return PemBegin.AsSpan().StartsWith(tail);
+        }
+        if (!tail.StartsWith(PemBegin) || tail.Length > MaxPemHeader)
+        {
+            return false;
+        }
+        foreach (var c in tail[PemBegin.Length..])
+        {
+            if (!char.IsAsciiLetterUpper(c) && c is not (' ' or '-'))
+            {
+                return false;
+            }
+        }
+        return !tail.EndsWith(PemKeyTail);
     }
 
     private static bool IsValueChar(char c) => TextFold.IsAlnum(c) || c is '.' or '_' or '%' or '+' or '-' or '@' or ':' or '/';
