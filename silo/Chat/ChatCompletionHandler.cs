@@ -194,7 +194,7 @@ internal sealed class ChatCompletionHandler(
             : await chatPolicy.ApplyInputAsync(policy, clientMessages, request.ConversationId, userId, requestId, context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// <summary>Answers a request the policy refused (400 <c>policy_blocked</c>, or a conversation gone meanwhile).</summary>
+    /// <summary>Answers a request the policy refused (400 <c>policy_blocked:&lt;rule&gt;</c>, or a conversation gone meanwhile).</summary>
     private static async ValueTask<bool> RefusedByPolicyAsync(HttpContext context, CompiledPolicy? policy, InputPolicyResult input)
     {
         if (input.Error is not { } error)

@@ -137,7 +137,7 @@ internal static class StreamingRelay
         var policy = exchange.Reply!;
         await output.FlushAsync(exchange.Token).ConfigureAwait(false);
         await SseResponse.WriteErrorEventAsync(exchange.Context.Response, Policy.PolicyErrors.OutputBlockedMessage(policy.Policy?.Name ?? "", policy.BlockedBy!),
-            Policy.PolicyErrors.BlockedCode, exchange.Token, Api.OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
+            Policy.PolicyErrors.BlockedCode(policy.BlockedBy!), exchange.Token, Api.OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: true);
     }
 

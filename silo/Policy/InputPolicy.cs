@@ -33,10 +33,36 @@ internal sealed class InputPolicyResult(ApiError? error, JsonDocument? messages,
     public void Dispose() => Messages?.Dispose();
 }
 
+/// <summary>A text the policy checks outside a chat request (a conversation's system prompt, an item's part), with the
+/// parameter an error names.</summary>
+internal readonly record struct PolicyText(string Param, string Text);
+
+/// <summary>What the input policy found in a list of <see cref="PolicyText"/>s, before anything is rewritten.</summary>
+internal sealed class TextScan
+{
+    public required IReadOnlyList<PolicyText> Texts { get; init; }
+
+    /// <summary>400 <c>policy_blocked:&lt;rule&gt;</c> when a rule blocked.</summary>
+    public ApiError? Error { get; init; }
+
+    public string? BlockedRule { get; init; }
+
+    public IReadOnlyList<string> Flagged { get; init; } = [];
+
+    internal List<(int Key, string Text, List<RuleMatch> Matches)> Changes { get; init; } = [];
+
+    /// <summary>Some text must be rewritten (masked or pseudonymised).</summary>
+    public bool NeedsRedaction => Changes.Count > 0;
+}
+
+/// <summary>The texts as they are to be stored: every text of the scan, rewritten where the policy said so.</summary>
+internal sealed record TextRedaction(ApiError? Error, IReadOnlyList<string> Texts, int Redacted);
+
 /// <summary>Applies a policy's input rules to a chat request's new messages: every string content, every content part's
-/// text and every tool call's arguments. A blocked value refuses the request; masked and pseudonymised values are
-/// rewritten (pseudonyms of a conversation are numbered by its grain, so they stay stable across turns); flags are
-/// counted. Metrics and logs carry rule ids and counts only.</summary>
+/// text and every tool call's arguments (and, for the Conversations API, to system prompts and items). A blocked value
+/// refuses the request; masked and pseudonymised values are rewritten (pseudonyms of a conversation are numbered by its
+/// grain, so they stay stable across turns, and the grain records that it carried redacted data); flags are counted.
+/// Metrics and logs carry rule ids and counts only.</summary>
 internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCalls, IOptions<PolicyOptions> options, PolicyMetrics metrics,
     ILogger<InputPolicy> logger)
 {
@@ -50,7 +76,7 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
         {
             return InputPolicyResult.Unchanged;
         }
-        var scan = new ScanState(policy);
+        var scan = new ScanState<TextLocation>(policy);
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
@@ -64,18 +90,64 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
         if (scan.Blocked is { } blocked)
         {
             PolicyLog.Blocked(logger, requestId, policy.Name, blocked.Rule.Id, "request");
-            return new InputPolicyResult(PolicyErrors.InputBlocked(policy.Name, blocked.Rule, blocked.Location.Param), null, 0, [], null, blocked.Rule.Id);
+            return new InputPolicyResult(PolicyErrors.InputBlocked(policy.Name, blocked.Rule, blocked.Key.Param), null, 0, [], null, blocked.Rule.Id);
         }
-        var flagged = scan.Counts.Where(c => c.Key.Action == PolicyAction.Flag).Select(c => c.Key.Id).Distinct().ToList();
+        var flagged = Flagged(scan.Counts);
         if (scan.Changes.Count == 0)
         {
             return new InputPolicyResult(null, null, 0, flagged, null);
         }
+        var (error, replacements, redacted, vault) = await RedactAsync(scan.Changes, conversationId, userId, cancellationToken).ConfigureAwait(false);
+        if (error is not null)
+        {
+            return new InputPolicyResult(error, null, 0, [], null);
+        }
+        return new InputPolicyResult(null, Rewrite(messages, replacements), redacted, flagged, vault.Count > 0 ? vault : null);
+    }
 
+    /// <summary>Scans texts (nothing is rewritten or recorded yet): a block, the flags, and what must be rewritten.</summary>
+    public TextScan Scan(CompiledPolicy policy, IReadOnlyList<PolicyText> texts, string requestId)
+    {
+        if (!policy.HasInput)
+        {
+            return new TextScan { Texts = texts };
+        }
+        var scan = new ScanState<int>(policy);
+        for (var i = 0; i < texts.Count && scan.Blocked is null; i++)
+        {
+            scan.Add(i, texts[i].Text);
+        }
+        Report(policy, scan.Counts, requestId);
+        if (scan.Blocked is { } blocked)
+        {
+            PolicyLog.Blocked(logger, requestId, policy.Name, blocked.Rule.Id, "request");
+            return new TextScan { Texts = texts, Error = PolicyErrors.InputBlocked(policy.Name, blocked.Rule, texts[blocked.Key].Param), BlockedRule = blocked.Rule.Id };
+        }
+        return new TextScan { Texts = texts, Flagged = Flagged(scan.Counts), Changes = scan.Changes };
+    }
+
+    /// <summary>The scanned texts rewritten; pseudonyms numbered and recorded by the conversation's grain (which also
+    /// records that the conversation carried redacted data).</summary>
+    public async ValueTask<TextRedaction> RedactAsync(TextScan scan, string conversationId, string userId, CancellationToken cancellationToken)
+    {
+        if (!scan.NeedsRedaction)
+        {
+            return new TextRedaction(null, [.. scan.Texts.Select(t => t.Text)], 0);
+        }
+        var (error, replacements, redacted, _) = await RedactAsync(scan.Changes, conversationId, userId, cancellationToken).ConfigureAwait(false);
+        return error is not null
+            ? new TextRedaction(error, [], 0)
+            : new TextRedaction(null, [.. scan.Texts.Select((t, i) => replacements.GetValueOrDefault(i, t.Text))], redacted);
+    }
+
+    private async ValueTask<(ApiError? Error, Dictionary<TKey, string> Replacements, int Redacted, PseudonymVault Vault)> RedactAsync<TKey>(
+        List<(TKey Key, string Text, List<RuleMatch> Matches)> changes, string? conversationId, string userId, CancellationToken cancellationToken)
+        where TKey : notnull
+    {
         // Placeholders: the conversation's (stable over its turns, stored before use), or this request's own.
         var requests = new List<PseudonymRequest>();
         var seen = new HashSet<(string, string)>();
-        foreach (var change in scan.Changes)
+        foreach (var change in changes)
         {
             foreach (var match in change.Matches)
             {
@@ -96,7 +168,7 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
                 .ConfigureAwait(false);
             if (!record.Found)
             {
-                return new InputPolicyResult(ChatErrors.ConversationNotFound(conversationId), null, 0, [], null);
+                return (ChatErrors.ConversationNotFound(conversationId), [], 0, vault);
             }
             for (var i = 0; i < requests.Count; i++)
             {
@@ -119,16 +191,19 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
             }
         }
 
-        var replacements = new Dictionary<TextLocation, string>();
+        var replacements = new Dictionary<TKey, string>();
         var redacted = 0;
-        foreach (var change in scan.Changes)
+        foreach (var change in changes)
         {
-            replacements[change.Location] = TextRedactor.Apply(change.Text, change.Matches,
+            replacements[change.Key] = TextRedactor.Apply(change.Text, change.Matches,
                 (match, value) => placeholders.GetValueOrDefault((match.Rule.Label, value)));
             redacted += change.Matches.Count(m => m.Action is PolicyAction.Mask or PolicyAction.Pseudonymize);
         }
-        return new InputPolicyResult(null, Rewrite(messages, replacements), redacted, flagged, vault.Count > 0 ? vault : null);
+        return (null, replacements, redacted, vault);
     }
+
+    private static List<string> Flagged(Dictionary<PolicyRule, int> counts)
+        => counts.Where(c => c.Key.Action == PolicyAction.Flag).Select(c => c.Key.Id).Distinct().ToList();
 
     private static JsonDocument Rewrite(JsonElement messages, Dictionary<TextLocation, string> replacements)
     {
@@ -164,13 +239,13 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
         }
     }
 
-    private struct ScanState(CompiledPolicy policy)
+    private struct ScanState<TKey>(CompiledPolicy policy)
     {
-        public List<(TextLocation Location, string Text, List<RuleMatch> Matches)> Changes { get; } = [];
+        public List<(TKey Key, string Text, List<RuleMatch> Matches)> Changes { get; } = [];
         public Dictionary<PolicyRule, int> Counts { get; } = [];
-        public (TextLocation Location, PolicyRule Rule)? Blocked { get; private set; }
+        public (TKey Key, PolicyRule Rule)? Blocked { get; private set; }
 
-        public void Add(TextLocation location, string text)
+        public void Add(TKey key, string text)
         {
             if (Blocked is not null)
             {
@@ -188,14 +263,14 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
                 Counts[match.Rule] = Counts.GetValueOrDefault(match.Rule) + 1;
                 if (match.Action == PolicyAction.Block)
                 {
-                    Blocked = (location, match.Rule);
+                    Blocked = (key, match.Rule);
                     return;
                 }
             }
             CompiledPolicy.Merge(matches);
             if (matches.Exists(m => m.Action is PolicyAction.Mask or PolicyAction.Pseudonymize))
             {
-                Changes.Add((location, text, [.. matches]));
+                Changes.Add((key, text, [.. matches]));
             }
         }
     }

@@ -4,20 +4,25 @@ using Parley.Silo.Api;
 
 namespace Parley.Silo.Policy;
 
-/// <summary>The policy's refusals, in OpenAI's shape. The message names the policy and rule, never the matched text.</summary>
+/// <summary>The policy's refusals, in OpenAI's shape. The code and the message name the rule (the message also the
+/// policy), never the matched text.</summary>
 internal static class PolicyErrors
 {
-    public const string BlockedCode = "policy_blocked";
+    /// <summary>Every refusal's code starts with this, followed by the rule's id: <c>policy_blocked:api-key</c>.</summary>
+    public const string BlockedCodePrefix = "policy_blocked:";
+
+    /// <summary>The error code naming the rule that blocked (rule ids never hold ':', so the prefix is unambiguous).</summary>
+    public static string BlockedCode(PolicyRule rule) => BlockedCodePrefix + rule.Id;
 
     public static ApiError InputBlocked(string policy, PolicyRule rule, string param)
         => new(StatusCodes.Status400BadRequest, $"The request was blocked by policy '{policy}': rule '{rule.Id}' matched in {param}.",
-            OpenAIErrorTypes.InvalidRequest, param, BlockedCode);
+            OpenAIErrorTypes.InvalidRequest, param, BlockedCode(rule));
 
     public static string OutputBlockedMessage(string policy, PolicyRule rule)
         => $"The answer was withheld by policy '{policy}': rule '{rule.Id}' matched in the reply.";
 
     public static ApiError OutputBlocked(string policy, PolicyRule rule)
-        => new(StatusCodes.Status400BadRequest, OutputBlockedMessage(policy, rule), OpenAIErrorTypes.InvalidRequest, null, BlockedCode);
+        => new(StatusCodes.Status400BadRequest, OutputBlockedMessage(policy, rule), OpenAIErrorTypes.InvalidRequest, null, BlockedCode(rule));
 }
 
 /// <summary>Response headers of the policy: which applied, how many values were redacted on the way up, which rules

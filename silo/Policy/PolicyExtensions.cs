@@ -19,6 +19,7 @@ public static class PolicyExtensions
         services.AddSingleton<PolicyMetrics>();
         services.AddSingleton<InputPolicy>();
         services.AddSingleton<ChatPolicy>();
+        services.AddSingleton<ConversationPolicy>();
         return builder;
     }
 

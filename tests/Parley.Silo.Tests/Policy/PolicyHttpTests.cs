@@ -88,7 +88,7 @@ public sealed class PolicyHttpTests(PolicyFixture fixture) : IClassFixture<Polic
         var before = Harness.SimState.RequestsReceived;
         using var response = await Client.PostChatAsync(Body(content));
 
-        var error = await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked", param);
+        var error = await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked:" + rule, param);
         Assert.Contains($"rule '{rule}'", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("sk-proj", error.GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(rule, response.Header("x-parley-policy-rule"));
@@ -104,7 +104,7 @@ public sealed class PolicyHttpTests(PolicyFixture fixture) : IClassFixture<Polic
               {"role":"tool","tool_call_id":"c1","content":"ok"},{"role":"tool","tool_call_id":"c2","content":"ok"}]}
             """;
         using var response = await Client.PostChatAsync(Body);
-        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked", "messages[1].tool_calls[1].function.arguments");
+        await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked:aws-key", "messages[1].tool_calls[1].function.arguments");
         Assert.Equal("aws-key", response.Header("x-parley-policy-rule"));
     }
 
@@ -156,7 +156,7 @@ public sealed class PolicyHttpTests(PolicyFixture fixture) : IClassFixture<Polic
         using var response = await client.PostChatAsync(Body("tell me about Project Falcon please", stream));
         if (!stream)
         {
-            await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked");
+            await response.AssertErrorAsync(HttpStatusCode.BadRequest, "policy_blocked:codename-out");
             Assert.Equal("codename-out", response.Header("x-parley-policy-rule"));
             return;
         }
@@ -164,7 +164,7 @@ public sealed class PolicyHttpTests(PolicyFixture fixture) : IClassFixture<Polic
         var events = Http.DataEvents(await response.Content.ReadAsStringAsync());
         Assert.DoesNotContain("[DONE]", events);
         var error = JsonDocument.Parse(events[^1]).RootElement.GetProperty("error");
-        Assert.Equal("policy_blocked", error.GetProperty("code").GetString());
+        Assert.Equal("policy_blocked:codename-out", error.GetProperty("code").GetString());
         var sent = string.Concat(events.SkipLast(1).Select(e => JsonDocument.Parse(e).RootElement.GetProperty("choices")[0].GetProperty("delta"))
             .Where(d => d.TryGetProperty("content", out _)).Select(d => d.GetProperty("content").GetString()));
         Assert.Equal("Echo: tell me about ", sent);
