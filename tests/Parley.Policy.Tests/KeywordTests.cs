@@ -37,6 +37,15 @@ public sealed class KeywordTests
         => Assert.Equal([("alpha beta", 1)], Find(new KeywordMatcher([("alpha", 0), ("alpha beta", 1)]), "x alpha beta y"));
 
     [Fact]
+    public void Ascii_chinese_and_other_cased_keywords_are_searched_apart_and_found_left_to_right_longest_first()
+    {
+        // Three searches (ASCII ignoring case, Chinese ordinally, other cased letters ignoring case) joined as one.
+        var matcher = new KeywordMatcher([("Falcon", 0), ("猎鹰", 1), ("Секрет", 2), ("Falcon猎鹰", 3), ("Ärger", 4)]);
+        const string Text = "секрет 猎鹰 FALCON猎鹰 falcon ärger СЕКРЕТ猎鹰";
+        Assert.Equal([("секрет", 2), ("猎鹰", 1), ("FALCON猎鹰", 3), ("falcon", 0), ("ärger", 4), ("СЕКРЕТ", 2), ("猎鹰", 1)], Find(matcher, Text));
+    }
+
+    [Fact]
     public void Prefixes_of_keywords_are_known_for_streams()
     {
         var matcher = new KeywordMatcher([("Project Falcon", 0)]);
