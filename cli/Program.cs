@@ -30,7 +30,9 @@ public static class Program
         root.Subcommands.Add(LogoutCommand.Create(context));
         root.Subcommands.Add(ProfilesCommand.Create(context));
         root.Subcommands.Add(ModelsCommand.Create(context));
+        root.Subcommands.Add(ChatCommand.Create(context));
         root.Subcommands.Add(AskCommand.Create(context));
+        root.Subcommands.Add(BatchCommand.Create(context));
         root.Subcommands.Add(UsageCommand.Create(context));
         root.Subcommands.Add(AdminCommand.Create(context));
         return root;

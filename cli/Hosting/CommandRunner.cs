@@ -58,7 +58,7 @@ public static class CommandRunner
         }
         catch (ParleyApiException e)
         {
-            WriteError(scope, $"{e.Message} ({e.Describe()})", e.Code, e.Type, (int)e.Status);
+            WriteError(scope, scope.Json ? e.Message : $"{e.Message} ({e.Describe()})", e.Code, e.Type, (int)e.Status);
             return e.ExitCode;
         }
         catch (CliException e)
