@@ -33,6 +33,8 @@ public static class Program
         root.Subcommands.Add(ChatCommand.Create(context));
         root.Subcommands.Add(AskCommand.Create(context));
         root.Subcommands.Add(BatchCommand.Create(context));
+        root.Subcommands.Add(DocumentCommands.Summarize(context));
+        root.Subcommands.Add(DocumentCommands.Map(context));
         root.Subcommands.Add(UsageCommand.Create(context));
         root.Subcommands.Add(AdminCommand.Create(context));
         return root;

@@ -51,7 +51,9 @@ public sealed class MapReducePipeline
     public IReadOnlyList<TextChunk> Chunk(string text)
         => new TextChunker(_counter.Encoding, new ChunkingOptions(ChunkTokens, _options.OverlapTokens)).Chunk(text);
 
-    public async Task<PipelineResult> RunAsync(string text, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="reduce">False to stop after the map stage (the answer is then empty; the parts are the results).</param>
+    public async Task<PipelineResult> RunAsync(string text, IProgress<PipelineProgress>? progress = null, CancellationToken cancellationToken = default,
+        bool reduce = true)
     {
         var chunks = Chunk(text);
         progress?.Report(new PipelineProgress(PipelineStage.Chunk, 0, chunks.Count, chunks.Count));
@@ -64,7 +66,7 @@ public sealed class MapReducePipeline
         var mapped = await RunStageAsync(mapCalls, progress, totals, cancellationToken).ConfigureAwait(false);
         var parts = mapped;
         var level = 0;
-        while (parts.Count > 1)
+        while (reduce && parts.Count > 1)
         {
             level++;
             var groups = Group(parts);
@@ -75,7 +77,7 @@ public sealed class MapReducePipeline
             var calls = groups.Select((g, i) => Call(PipelineStage.Reduce, level, i, _options.ReduceInstruction, g)).ToList();
             parts = await RunStageAsync(calls, progress, totals, cancellationToken).ConfigureAwait(false);
         }
-        return new PipelineResult(parts[0], chunks, mapped, level, totals.Calls, totals.PromptTokens, totals.CompletionTokens);
+        return new PipelineResult(reduce ? parts[0] : "", chunks, mapped, level, totals.Calls, totals.PromptTokens, totals.CompletionTokens);
     }
 
     /// <summary>Consecutive partial results joined, as many per group as one reduce prompt holds.</summary>
