@@ -10,13 +10,10 @@ using Spectre.Console;
 namespace Parley.Cli.Commands;
 
 /// <summary><c>parley login</c>: stores a virtual key (read from a no-echo prompt or standard input, never from an
-/// argument) for a named profile, after checking it with the server.</summary>
+/// argument) for a named profile, after checking it with the server. Signing in through an OIDC issuer (device code,
+/// PKCE) waits for the server's OIDC support; see docs/cli.md.</summary>
 public static class LoginCommand
 {
-    public const string DeviceNotAvailable =
-        "`parley login --device` (OAuth device code or PKCE against an OIDC issuer) is not available yet: it needs the "
-        + "server's OIDC support, which is still being built. Store a virtual key with `parley login --server URL` instead.";
-
     public static Command Create(CliContext context)
     {
         var server = new Option<string>("--server", "-s") { Description = "The server's root URL, e.g. http://127.0.0.1:8080 (kept from the profile when omitted)." };
@@ -24,24 +21,19 @@ public static class LoginCommand
         {
             Description = "If the OS keyring cannot be used, keep the key in a file readable only by you (mode 0600) instead of failing.",
         };
-        var device = new Option<bool>("--device") { Description = "Sign in through your organisation's OIDC issuer (not available yet)." };
         var makeDefault = new Option<bool>("--default") { Description = "Make this profile the default." };
         var command = new Command("login", "Store a Parley API key for a profile (read from a hidden prompt, or from standard input when piped).")
         {
-            server, allowPlaintext, device, makeDefault,
+            server, allowPlaintext, makeDefault,
         };
         CommandRunner.SetAction(command, context, (scope, cancellationToken) => RunAsync(scope, scope.Get(server), scope.Get(allowPlaintext),
-            scope.Get(device), scope.Get(makeDefault), cancellationToken));
+            scope.Get(makeDefault), cancellationToken));
         return command;
     }
 
-    private static async Task<int> RunAsync(CommandScope scope, string? serverOption, bool allowPlaintext, bool device, bool makeDefault,
+    private static async Task<int> RunAsync(CommandScope scope, string? serverOption, bool allowPlaintext, bool makeDefault,
         CancellationToken cancellationToken)
     {
-        if (device)
-        {
-            throw new CliException(ExitCodes.UsageError, DeviceNotAvailable, "not_implemented");
-        }
         var context = scope.Context;
         var config = CliConfig.Load(context.ConfigDirectory);
         var name = ActiveProfile.ChooseName(config, scope.ProfileName);

@@ -49,7 +49,7 @@ public sealed class Profile
     [JsonPropertyName("server")]
     public string Server { get; set; } = "";
 
-    /// <summary>"api_key" (a virtual key); "oidc" is reserved for the device-code login once the server has it.</summary>
+    /// <summary>"api_key" (a virtual key), the only kind so far.</summary>
     [JsonPropertyName("credential")]
     public string Credential { get; set; } = CredentialKinds.ApiKey;
 

@@ -67,6 +67,26 @@ public sealed class ParleyProcess
         environment["DOTNET_NOLOGO"] = "1";
     }
 
+    /// <summary>A /bin/sh command line that runs parley with this home's environment (for a terminal to start).</summary>
+    public string ShellCommand(IEnumerable<string> args)
+    {
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal);
+        Environment(environment);
+        var line = new StringBuilder("env -u XDG_CONFIG_HOME -u PARLEY_CONFIG_DIR -u PARLEY_PROFILE -u DISPLAY");
+        foreach (var (name, value) in environment.Where(e => e.Value is not null))
+        {
+            line.Append(' ').Append(Quote($"{name}={value}"));
+        }
+        line.Append(" dotnet ").Append(Quote(DllPath));
+        foreach (var arg in args)
+        {
+            line.Append(' ').Append(Quote(arg));
+        }
+        return line.ToString();
+    }
+
+    private static string Quote(string value) => "'" + value.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     public async Task<CliResult> RunAsync(IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null, string? workingDirectory = null)
     {
         using var process = Process.Start(StartInfo(args, workingDirectory))!;

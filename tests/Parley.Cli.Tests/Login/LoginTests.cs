@@ -102,21 +102,6 @@ public sealed class LoginTests(CliSilo silo) : IClassFixture<CliSilo>
     }
 
     [Fact]
-    public async Task Device_login_says_it_is_not_available_yet()
-    {
-        var cli = ParleyProcess.WithTemporaryHome();
-
-        var result = await cli.RunAsync(["login", "--server", silo.Server, "--device"], "");
-        var json = await cli.RunAsync(["login", "--server", silo.Server, "--device", "--json"], "");
-
-        Assert.Equal(2, result.ExitCode);
-        Assert.Equal("parley: error: " + Parley.Cli.Commands.LoginCommand.DeviceNotAvailable + "\n", result.Error);
-        Assert.Equal(2, json.ExitCode);
-        var error = JsonDocument.Parse(json.Error).RootElement.GetProperty("error");
-        Assert.Equal("not_implemented", error.GetProperty("code").GetString());
-    }
-
-    [Fact]
     public async Task Profiles_are_named_listed_without_keys_and_chosen_with_profile()
     {
         var (_, adminUserKey) = await silo.CreateUserAsync("second-user");
