@@ -6,13 +6,9 @@ using Parley.Cli.Hosting;
 namespace Parley.Cli.Commands;
 
 /// <summary><c>parley batch IN.jsonl -o OUT.jsonl</c>: runs an OpenAI-format batch file from this machine, paced and
-/// resumable (docs/cli.md).</summary>
+/// resumable (docs/cli.md). Submitting to the server's Batch API (`--remote`) waits for the server's /v1/batches.</summary>
 public static class BatchCommand
 {
-    public const string RemoteNotAvailable =
-        "`--remote` (submit the file to the server's Batch API and follow it) is not available yet: the server's /v1/batches "
-        + "is still being built. Run the batch from this machine (without --remote) instead.";
-
     public static Command Create(CliContext context)
     {
         var input = new Argument<string>("input") { Description = "The input file: one request per line, OpenAI's batch format." };
@@ -24,17 +20,12 @@ public static class BatchCommand
         var model = new Option<string>("--model", "-m") { Description = "The model for lines whose body has none." };
         var restart = new Option<bool>("--restart") { Description = "Ignore the journal of an earlier run and start over (empties the output files)." };
         var retryFailed = new Option<bool>("--retry-failed") { Description = "On resume, send again the lines that failed in an earlier run." };
-        var remote = new Option<bool>("--remote") { Description = "Submit to the server's Batch API (not available yet)." };
         var command = new Command("batch", "Run a batch file of chat completion requests from this machine: paced, retried, resumable.")
         {
-            input, output, errors, qps, concurrency, retries, model, restart, retryFailed, remote,
+            input, output, errors, qps, concurrency, retries, model, restart, retryFailed,
         };
         CommandRunner.SetAction(command, context, (scope, cancellationToken) =>
         {
-            if (scope.Get(remote))
-            {
-                throw new CliException(ExitCodes.UsageError, RemoteNotAvailable, "not_implemented");
-            }
             var outputPath = scope.Get(output);
             var errorPath = scope.Get(errors) ?? DefaultErrorPath(outputPath);
             var settings = new BatchSettings(scope.Get(concurrency), scope.Get(qps), scope.Get(retries));

@@ -194,17 +194,6 @@ public sealed class BatchTests(BatchSilo silo) : IClassFixture<BatchSilo>, IAsyn
         Assert.False(File.Exists(Output));
     }
 
-    [Fact]
-    public async Task Remote_says_it_is_not_available_yet()
-    {
-        var input = BatchFiles.Write(_directory, 1);
-
-        var result = await _cli.RunAsync(["batch", input, "-o", Output, "--remote"]);
-
-        Assert.Equal(2, result.ExitCode);
-        Assert.Equal("parley: error: " + Parley.Cli.Commands.BatchCommand.RemoteNotAvailable + "\n", result.Error);
-    }
-
     private static string Marker(JsonElement outputLine)
         => BatchFiles.Marker(int.Parse(outputLine.GetProperty("custom_id").GetString()!["line-".Length..], System.Globalization.CultureInfo.InvariantCulture));
 
