@@ -15,7 +15,7 @@ internal sealed class QuotaStatus : IDisposable
     public QuotaStatus()
     {
         _meter.CreateObservableGauge("parley.quota.mode", () => (int)_mode, description: "0: decided in Redis for the cluster; 1: in-process fallback (fail-open); 2: refusing (fail-closed)");
-        _decisions = _meter.CreateCounter<long>("parley.quota.decisions", description: "Admission decisions by outcome and where they were made");
+        _decisions = _meter.CreateCounter<long>("parley.quota.decisions", description: "Admission decisions by outcome and where they were made (unanswered: refused because Redis did not answer in time)");
     }
 
     public QuotaMode Mode => _mode;
@@ -25,6 +25,11 @@ internal sealed class QuotaStatus : IDisposable
         _mode = mode;
         _decisions.Add(1, new KeyValuePair<string, object?>("mode", ModeName(mode)), new KeyValuePair<string, object?>("admitted", admitted));
     }
+
+    /// <summary>An admission refused because Redis, reachable, did not answer in time: no mode change (the store is
+    /// there), counted apart.</summary>
+    public void RecordUnanswered()
+        => _decisions.Add(1, new KeyValuePair<string, object?>("mode", "unanswered"), new KeyValuePair<string, object?>("admitted", false));
 
     public static string ModeName(QuotaMode mode) => mode switch
     {
