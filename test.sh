@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs (redis-server; chromium for the browser tests) and runs every test in Cluster.sln.
+# Installs what the test suite needs (redis-server; chromium for the browser tests; a Secret Service and tmux for the CLI
+# tests) and runs every test in Cluster.sln.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +10,13 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # Debian's chromium, driven by Playwright's .NET driver (shipped in its NuGet package); Playwright's browser download
 # is never used (tests/Parley.Browser.Tests launches /usr/bin/chromium).
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# The CLI tests: a real Secret Service (gnome-keyring-daemon on a private D-Bus session, read back with secret-tool)
+# behind libsecret, which the keyring library loads; tmux as the real terminal for `parley chat`.
+command -v dbus-run-session >/dev/null 2>&1 || need_apt+=(dbus-daemon)
+command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
+command -v secret-tool >/dev/null 2>&1 || need_apt+=(libsecret-tools)
+compgen -G '/usr/lib/*/libsecret-1.so.0' >/dev/null || need_apt+=(libsecret-1-0)
+command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Parley.Bench.Chaos;
+using Parley.Bench.Cli;
 using Parley.Bench.Conversations;
 using Parley.Bench.FrontEnd;
 using Parley.Bench.Gateway;
@@ -26,6 +27,11 @@ public static class Program
                     conversations while a silo is killed (or stopped) every interval and restarted; counts lost, duplicated
                     and out-of-order turns, 500s and first-attempt failures
                     --minutes N (5)  --clients N (16)  --interval N (10 s)  --disruption kill|terminate (kill)
+          cli       the `parley` command line as a process against a silo process on Redis and the simulator: `parley batch`
+                    at a requested QPS (the rate achieved, by the CLI's clock and by arrivals upstream), and `parley summarize`
+                    on a long text with parallel calls against one call at a time, each answer taking --latency-ms
+                    --lines N (600)  --qps N (20)  --concurrency N (16)  --pages N (200)  --latency-ms N (500)
+                    --summarize-concurrency N (8)
           tokenizer CountTokens throughput (MB/s, tokens/s) and bytes allocated per pass, per encoding, on one thread, on a
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
@@ -77,6 +83,9 @@ public static class Program
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
                     Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16)));
+            case "cli":
+                return await CliBenchmark.RunAsync(new CliBenchmarkOptions(Get(options, "lines", 600), Get(options, "qps", 20), Get(options, "concurrency", 16),
+                    Get(options, "pages", 200), Get(options, "latency-ms", 500), Get(options, "summarize-concurrency", 8)));
             case "chaos":
                 return await ChaosBenchmark.RunAsync(new ChaosBenchmarkOptions(Get(options, "minutes", 5), Get(options, "clients", 16),
                     Get(options, "interval", 10),
