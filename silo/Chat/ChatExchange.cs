@@ -81,6 +81,9 @@ internal sealed class ChatExchange : IDisposable
     /// <summary>Content chunks relayed so far: what a stream cut before its usage chunk is settled by.</summary>
     public int StreamedChunks { get; set; }
 
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the first content chunk was relayed (0 before).</summary>
+    public long FirstChunkTimestamp { get; set; }
+
     /// <summary>The request rule that chose <see cref="Model"/>, if one did.</summary>
     public string? Rule { get; init; }
 

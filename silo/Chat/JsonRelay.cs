@@ -51,7 +51,7 @@ internal static class JsonRelay
                 }
                 if (result.IsCompleted)
                 {
-                    return new ChatCompletionResult(StatusCodes.Status200OK, scanner.Usage, Streamed: false, Truncated: false);
+                    return new ChatCompletionResult(StatusCodes.Status200OK, scanner.Usage, Streamed: false, Truncated: false, scanner.FinishReason);
                 }
             }
         }
@@ -111,7 +111,7 @@ internal static class JsonRelay
             {
                 // An earlier attempt of this turn stands: the client gets that answer, the one the transcript keeps.
                 await TurnReplay.WriteAsync(exchange.Context, earlier, stream: false, includeUsage: false, exchange.Model.Id).ConfigureAwait(false);
-                return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+                return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
             }
         }
         var response = exchange.Context.Response;
@@ -119,7 +119,7 @@ internal static class JsonRelay
         response.ContentType = contentType ?? DefaultContentType;
         response.ContentLength = body.WrittenCount;
         await response.Body.WriteAsync(body.WrittenMemory, exchange.Context.RequestAborted).ConfigureAwait(false);
-        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
     }
 
     /// <summary>choices[0].message, kept verbatim, the usage, and how the completion was answered.</summary>

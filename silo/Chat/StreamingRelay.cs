@@ -26,6 +26,7 @@ internal static class StreamingRelay
         var output = response.BodyWriter;
         var builder = exchange.ConversationId is null ? null : new AssistantMessageBuilder();
         ChatUsage? usage = null;
+        string? finishReason = null;
         var sawDone = false;
         try
         {
@@ -37,7 +38,7 @@ internal static class StreamingRelay
                 var wrote = false;
                 while (TryReadEvent(ref buffer, result.IsCompleted, out var sseEvent))
                 {
-                    switch (StreamEventInspector.Inspect(sseEvent, ref usage))
+                    switch (StreamEventInspector.Inspect(sseEvent, ref usage, ref finishReason))
                     {
                         case StreamEventKind.Done when !sawDone:
                             sawDone = true;
@@ -66,7 +67,10 @@ internal static class StreamingRelay
                             {
                                 builder.AddChunk(data);
                             }
-                            exchange.StreamedChunks++;
+                            if (exchange.StreamedChunks++ == 0)
+                            {
+                                exchange.FirstChunkTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+                            }
                             WriteEvent(output, sseEvent);
                             wrote = true;
                             break;
@@ -103,7 +107,7 @@ internal static class StreamingRelay
         {
             ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.ProviderName);
         }
-        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone, finishReason);
     }
 
     /// <summary>The stored turn keeps the usage the upstream reported, for a replay.</summary>

@@ -51,6 +51,9 @@ public sealed class FrontEndHost : IAsyncDisposable
 
     public static async Task<FrontEndHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
+        // Its Prometheus endpoint's management port, free (front ends of tests running at once must not share one).
+        settings = new Dictionary<string, string?>(settings);
+        settings.TryAdd("Parley:Telemetry:Metrics:Port", Parley.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
         var app = FrontEndApplication.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -109,6 +109,8 @@ public sealed class TestCluster : IAsyncDisposable
                 ["Parley:Redis:ConnectionString"] = _redis.ConnectionString,
                 ["Parley:Cluster:ClusterId"] = clusterId,
                 ["Parley:FrontEnd:SiloHttpPort"] = Ports.Http.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                // Its Prometheus endpoint on a port of its own, free on 127.0.0.1 (the silos' is on their own addresses).
+                ["Parley:Telemetry:Metrics:Port"] = Parley.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Parley:FrontEnd:MembershipRefreshPeriod"] = "00:00:00.250",
                 ["Parley:FrontEnd:HealthCheckInterval"] = "00:00:00.500",
                 ["Parley:FrontEnd:GatewayListRefreshPeriod"] = "00:00:01",
