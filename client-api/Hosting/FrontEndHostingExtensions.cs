@@ -47,6 +47,7 @@ public static class FrontEndHostingExtensions
         services.AddSingleton<IPassiveHealthCheckPolicy, SiloFailureHealthPolicy>();
         services.AddSingleton<IForwarderHttpClientFactory, SiloHttpClientFactory>();
         services.AddSingleton<ISiloView, SiloView>();
+        services.AddHostedService<SiloViewMetrics>();
 
         if (usesMembership)
         {

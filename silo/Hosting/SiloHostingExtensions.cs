@@ -11,6 +11,7 @@ using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
 using Parley.Silo.Routing;
 using Parley.ServiceDefaults;
+using Parley.Silo.Telemetry;
 
 namespace Parley.Silo;
 
@@ -32,6 +33,7 @@ public static class SiloHostingExtensions
         builder.AddParleyResponseCache();
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
+        builder.AddParleyTelemetry();
         return builder;
     }
 
