@@ -14,7 +14,7 @@ internal sealed class SiloViewMetrics : IHostedService, IDisposable
     public SiloViewMetrics(ISiloView view, IMeterFactory meterFactory)
     {
         _meter = meterFactory.Create(MeterName);
-        _meter.CreateObservableGauge("parley.frontend.silos", () =>
+        _meter.CreateObservableGauge<int>("parley.frontend.silos", IEnumerable<Measurement<int>> () =>
         {
             var silos = view.Silos;
             int healthy = 0, inRotation = 0;
