@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs (redis-server; chromium for the browser tests) and runs every test in Cluster.sln.
+# Installs what the test suite needs (redis-server; chromium for the browser tests; promtool for the telemetry tests) and runs every test in Cluster.sln.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -9,6 +9,8 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 # Debian's chromium, driven by Playwright's .NET driver (shipped in its NuGet package); Playwright's browser download
 # is never used (tests/Parley.Browser.Tests launches /usr/bin/chromium).
 [ -x /usr/bin/chromium ] || command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# promtool (Debian's prometheus package): tests/Parley.Telemetry.Tests lints a real /metrics scrape with it.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -16,6 +18,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 redis-server --version
+promtool --version 2>&1 | head -1
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; else command -v chromium || echo "test.sh: chromium not found; the browser tests will fail" >&2; fi
 
 log="$(mktemp)"

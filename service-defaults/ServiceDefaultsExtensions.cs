@@ -62,7 +62,8 @@ public static class ServiceDefaultsExtensions
                     .AddRuntimeInstrumentation();
                 if (options.Metrics.Enabled)
                 {
-                    metrics.AddPrometheusExporter();
+                    // Every scrape collects afresh (the exporter's default caches a scrape for 300 ms).
+                    metrics.AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0);
                 }
             });
         if (options.Traces.Enabled || exportsOtlp)
