@@ -14,8 +14,10 @@ public static class Program
     private const string Usage = """
         Parley benchmarks. Run in Release:  dotnet run -c Release --project bench -- <benchmark> [options]
 
-          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo
-                    --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)  --throughput-seconds N (5)
+          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo, and
+                    conversation turns through the front end with the grain on the serving silo and on the other (2 silos on Redis)
+                    --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)
+                    --throughput-seconds N (5)  --conversations N (500 per placement)
           frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
                     and through the front end, interleaved rounds; throughput kept, added latency, CPU µs per request
                     --seconds N (5)  --warmup N (1)  --rounds N (3)  --connections N (64)  --threads N (2)  --events N (16)
@@ -33,9 +35,23 @@ public static class Program
                     upstream that answers at once, a 60/30/10 group)
                     --calls N (200000)  --rounds N (5)
           conversation
-                    prompt build time of an activated long conversation (the grain call, and writing its messages into the
-                    upstream body), and the heap cost of idle activated conversations, on an in-process grain runtime
-                    --turns N (1000)  --iterations N (20000)  --write-iterations N (2000)  --conversations N (200)
+                    the conversation grain on real Orleans (a silo in this process, composed as the silo composes it) against a
+                    redis-server started for the run, and the in-memory store: append latency and bytes Redis receives per turn
+                    while one conversation grows to --turns turns (a turn costs O(turn)); a fresh activation's first prompt build
+                    and the bytes it reads (deactivated through IManagementGrain.DeactivateGrain each time); heap per idle
+                    conversation next to an empty grain's, and the Redis round trips of the next turn; prompt-build and
+                    body-write timing of an activated long conversation. Long conversations: one at budget 1,000,000 (every
+                    turn in every prompt), one at a 128k window summarised in the background by a stand-in summariser, one at
+                    a 128k window whose summariser fails (the drop-only fallback, for reference)
+                    --turns N (1000)            turns each long conversation grows to
+                    --iterations N (20000)      timed prompt builds per budget on the activated conversations
+                    --write-iterations N (2000) timed body writes per budget
+                    --activations N (300)       timed fresh activations per long conversation
+                    --conversations N (5000)    idle conversations (and as many empty grains of each probe kind)
+                    --idle-turns N (20)         turns each idle conversation gets before it sits idle
+                    --idle-timeout-seconds N (2) Parley:Conversations:Context:WorkingSetIdleTimeout of the idle-memory silo
+                    --next-turns N (200)        idle conversations given a next turn (round trips, latency)
+                    --store both|redis|memory (both)  the idle-memory figures are taken on Redis only
         """;
 
     public static async Task<int> Main(string[] args)
@@ -52,7 +68,7 @@ public static class Program
             case "gateway":
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5)));
+                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500)));
             case "frontend":
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
@@ -74,7 +90,12 @@ public static class Program
                 return await ConversationBenchmark.RunAsync(new ConversationBenchmarkOptions(
                     Get(options, "turns", ConversationBenchmarkOptions.DefaultTurns), Get(options, "iterations", ConversationBenchmarkOptions.DefaultIterations),
                     Get(options, "write-iterations", ConversationBenchmarkOptions.DefaultWriteIterations),
-                    Get(options, "conversations", ConversationBenchmarkOptions.DefaultConversations)));
+                    Get(options, "activations", ConversationBenchmarkOptions.DefaultActivations),
+                    Get(options, "conversations", ConversationBenchmarkOptions.DefaultConversations),
+                    Get(options, "idle-turns", ConversationBenchmarkOptions.DefaultIdleTurns),
+                    Get(options, "idle-timeout-seconds", ConversationBenchmarkOptions.DefaultIdleTimeoutSeconds),
+                    Get(options, "next-turns", ConversationBenchmarkOptions.DefaultNextTurns),
+                    ConversationBenchmarkOptions.ParseStores(options.GetValueOrDefault("store", "both"))));
             default:
                 Console.Error.WriteLine($"unknown benchmark '{args[0]}'");
                 Console.Error.WriteLine(Usage);

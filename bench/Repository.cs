@@ -15,4 +15,12 @@ internal static class Repository
 
         throw new InvalidOperationException("Cluster.sln not found above " + AppContext.BaseDirectory);
     }
+
+    /// <summary>A project's built assembly in the benchmark's own configuration (bench/bin/&lt;Configuration&gt;/net10.0),
+    /// e.g. <c>BuiltDll("sim", "Parley.Sim")</c>; the benchmark's project references build it first.</summary>
+    public static string BuiltDll(string folder, string assembly)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+        return Path.Combine(Root(), folder, "bin", configuration, "net10.0", assembly + ".dll");
+    }
 }

@@ -48,7 +48,7 @@ internal static class BodyWriteBenchmark
         output.ResetWrittenCount();
         writer.Reset(output);
         writer.WriteStartObject();
-        writer.WriteString(ModelName, PromptBuildBenchmark.Model);
+        writer.WriteString(ModelName, BenchConversations.Model);
         writer.WriteStartArray(MessagesName);
         foreach (var stored in conversation)
         {

@@ -20,14 +20,13 @@ internal static class FrontEndBenchmark
             Console.Error.WriteLine("wrk is not installed: apt-get install -y wrk");
             return 1;
         }
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name; // bench/bin/<Configuration>/net10.0
         // PARLEY_BENCH_FRONTEND_DLL measures another build of the front end (e.g. an older commit's) the same way.
         var dll = Environment.GetEnvironmentVariable("PARLEY_BENCH_FRONTEND_DLL") is { Length: > 0 } other
             ? other
-            : Path.Combine(Repository.Root(), "client-api", "bin", configuration, "net10.0", "Parley.ClientApi.dll");
+            : Repository.BuiltDll("client-api", "Parley.ClientApi");
 
-        await using var silo = await EchoSilo.StartAsync(FreePort(), options.StreamEvents);
-        await using var frontEnd = await FrontEndProcess.StartAsync(dll, FreePort(), silo.Url);
+        await using var silo = await EchoSilo.StartAsync(Parley.Testing.FreePort.Next(), options.StreamEvents);
+        await using var frontEnd = await FrontEndProcess.StartAsync(dll, Parley.Testing.FreePort.Next(), silo.Url);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Front-end benchmark: wrk -t{options.Threads} -c{options.Connections}, {options.Rounds} interleaved rounds of {options.Seconds} s per target "
@@ -101,13 +100,6 @@ internal static class FrontEndBenchmark
             Mid(rounds.Select(r => r.Result.P50Ms)), Mid(rounds.Select(r => r.Result.P99Ms)));
         return new Measurement(result, Mid(rounds.Select(r => r.SiloCpuMicroseconds)),
             Mid(rounds.Select(r => r.FrontEndUserMicroseconds)), Mid(rounds.Select(r => r.FrontEndKernelMicroseconds)));
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private sealed record Measurement(WrkResult Result, double SiloCpuMicroseconds, double FrontEndUserMicroseconds, double FrontEndKernelMicroseconds);

@@ -56,9 +56,12 @@ internal sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>The process's peak resident set (VmHWM), in bytes.</summary>
-    public long PeakWorkingSetBytes()
+    public long PeakWorkingSetBytes() => PeakWorkingSetBytes(_process.Id);
+
+    /// <summary>A process's peak resident set (VmHWM) from /proc, in bytes.</summary>
+    public static long PeakWorkingSetBytes(int processId)
     {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+        foreach (var line in File.ReadLines($"/proc/{processId}/status"))
         {
             if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
             {
@@ -67,7 +70,7 @@ internal sealed class ChildProcess : IAsyncDisposable
             }
         }
 
-        return _process.PeakWorkingSet64;
+        return 0;
     }
 
     private async Task WaitUntilReadyAsync(string name, string readyPath)

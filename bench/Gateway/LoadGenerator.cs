@@ -6,15 +6,18 @@ namespace Parley.Bench.Gateway;
 
 /// <summary>Sends chat completions at a target: open loop at a fixed rate (for latency at a given load) or closed
 /// loop with N concurrent callers (for peak throughput). Every response body is read to the end, so a streamed
-/// answer counts until its last chunk.</summary>
+/// answer counts until its last chunk. Given conversations, each request continues the next one in turn (named by the
+/// body's <c>conversation</c> field, as a client would), so every conversation grows by the same number of turns.</summary>
 internal sealed class LoadGenerator : IDisposable
 {
+    private const string Prompt = "Say hello in five words.";
     private readonly HttpClient _http;
-    private readonly byte[] _plainBody;
-    private readonly byte[] _streamBody;
+    private readonly byte[][] _plainBodies;
+    private readonly byte[][] _streamBodies;
     private readonly string _key;
+    private int _next = -1;
 
-    public LoadGenerator(Uri baseAddress, string key, string model)
+    public LoadGenerator(Uri baseAddress, string key, string model, IReadOnlyList<string>? conversations = null)
     {
         _key = key;
         _http = new HttpClient(new SocketsHttpHandler
@@ -28,8 +31,10 @@ internal sealed class LoadGenerator : IDisposable
             BaseAddress = baseAddress,
             Timeout = TimeSpan.FromSeconds(30),
         };
-        _plainBody = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16}""");
-        _streamBody = Encoding.UTF8.GetBytes($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Say hello in five words."}],"max_tokens":16,"stream":true}""");
+        // Bodies are made once: the generator must not allocate per request more than the client library does.
+        string[] named = conversations is { Count: > 0 } ? [.. conversations.Select(c => $",\"conversation\":\"{c}\"")] : [""];
+        _plainBodies = [.. named.Select(c => Encoding.UTF8.GetBytes($$"""{"model":"{{model}}"{{c}},"messages":[{"role":"user","content":"{{Prompt}}"}],"max_tokens":16}"""))];
+        _streamBodies = [.. named.Select(c => Encoding.UTF8.GetBytes($$"""{"model":"{{model}}"{{c}},"messages":[{"role":"user","content":"{{Prompt}}"}],"max_tokens":16,"stream":true}"""))];
     }
 
     public async Task<LatencySummary> OpenLoopAsync(bool stream, int ratePerSecond, TimeSpan duration)
@@ -90,7 +95,7 @@ internal sealed class LoadGenerator : IDisposable
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions")
             {
-                Content = new ByteArrayContent(stream ? _streamBody : _plainBody),
+                Content = new ByteArrayContent(NextBody(stream ? _streamBodies : _plainBodies)),
             };
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", _key);
@@ -114,6 +119,8 @@ internal sealed class LoadGenerator : IDisposable
             recorder.RecordFailure();
         }
     }
+
+    private byte[] NextBody(byte[][] bodies) => bodies[(int)((uint)Interlocked.Increment(ref _next) % (uint)bodies.Length)];
 
     public void Dispose() => _http.Dispose();
 }

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
-using Parley.Runtime.Hosting;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 

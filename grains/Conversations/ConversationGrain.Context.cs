@@ -213,7 +213,7 @@ public sealed partial class ConversationGrain
         }
         var options = contextOptions.Value;
         var unheld = working.FromSeq > s.FirstUnsummarizedSeq;
-        if (!unheld && ContextPlanner.FullContextTokens(s, working.Entries, encoding) <= s.LastBudget * options.HighWaterRatio)
+        if (!unheld && ContextPlanner.FullContextTokens(s, working, encoding) <= s.LastBudget * options.HighWaterRatio)
         {
             return;
         }

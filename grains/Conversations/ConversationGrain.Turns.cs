@@ -124,11 +124,12 @@ public sealed partial class ConversationGrain
         return Hold(new WorkingSet(tail.LastSeq, tail.FromSeq, tail.Entries is List<TranscriptEntry> list ? list : [.. tail.Entries]));
     }
 
-    /// <summary>Keeps <paramref name="working"/> as the activation's working set, to be let go once idle.</summary>
+    /// <summary>Keeps <paramref name="working"/> as the activation's working set, under the idle timer that lets it go:
+    /// every working set an activation holds, read back or made by <see cref="CreateAsync"/>, is released when idle.</summary>
     private WorkingSet Hold(WorkingSet working)
     {
-        _working = working;
         Interlocked.Exchange(ref _lastAccessTicks, timeProvider.GetTimestamp());
+        _working = working;
         StartIdleTimer();
         return working;
     }

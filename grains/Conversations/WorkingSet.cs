@@ -1,3 +1,4 @@
+using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Transcript;
 
 namespace Parley.Grains.Conversations;
@@ -8,6 +9,12 @@ namespace Parley.Grains.Conversations;
 internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntry> entries)
 {
     private Dictionary<string, TranscriptEntry>? _turns;
+
+    // The running total behind TokensFrom: tokens of Entries[_tokensFrom.._tokensUpTo) under _tokensEncoding.
+    private string? _tokensEncoding;
+    private int _tokensFrom;
+    private int _tokensUpTo;
+    private long _tokens;
 
     /// <summary>The number of the last entry appended to the transcript.</summary>
     public long LastSeq { get; private set; } = lastSeq;
@@ -20,6 +27,23 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
     /// <summary>The budget the held entries were last trimmed for (0: not known, e.g. read back from the transcript).
     /// Older entries let go at that budget cannot fit a prompt of the same or a smaller one.</summary>
     public int TrimmedForBudget { get; private set; }
+
+    /// <summary>Tokens of the entries from index <paramref name="from"/> on, under <paramref name="encoding"/>. Kept as a
+    /// running total that a turn's append extends by its own entries, so the high-water check after every turn costs
+    /// what the turn weighs, not a walk over the whole working set; any other change to the entries starts it over.</summary>
+    public int TokensFrom(int from, string encoding)
+    {
+        if (!string.Equals(_tokensEncoding, encoding, StringComparison.Ordinal) || _tokensFrom != from || _tokensUpTo < from || _tokensUpTo > Entries.Count)
+        {
+            (_tokensEncoding, _tokensFrom, _tokensUpTo, _tokens) = (encoding, from, from, 0);
+        }
+        for (; _tokensUpTo < Entries.Count; _tokensUpTo++)
+        {
+            var entry = Entries[_tokensUpTo];
+            _tokens += ConversationTokens.Of(entry.Tokens, entry.Message, encoding);
+        }
+        return (int)Math.Min(int.MaxValue, _tokens);
+    }
 
     public bool TryGetTurn(string key, out TranscriptEntry reply)
     {
@@ -47,6 +71,7 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         FromSeq = fromSeq;
         TrimmedForBudget = 0;
         _turns = null;
+        _tokensEncoding = null;
     }
 
     /// <summary>Lets go of the entries before index <paramref name="keepFrom"/>: no prompt of <paramref name="budget"/>
@@ -61,6 +86,7 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         FromSeq = keepFrom < Entries.Count ? Entries[keepFrom].Seq : LastSeq + 1;
         Entries.RemoveRange(0, keepFrom);
         _turns = null;
+        _tokensEncoding = null;
     }
 
     /// <summary>Lets go of the entries a new summary covers.</summary>
@@ -75,6 +101,7 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         {
             Entries.RemoveRange(0, count);
             _turns = null;
+            _tokensEncoding = null;
         }
         FromSeq = Math.Max(FromSeq, seq + 1);
     }
@@ -88,6 +115,7 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         }
         Entries.RemoveAt(index);
         _turns = null;
+        _tokensEncoding = null;
         return true;
     }
 

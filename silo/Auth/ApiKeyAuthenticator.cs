@@ -1,13 +1,15 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using Parley.GrainInterfaces.Identity;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
 
 /// <summary>Resolves a bearer secret to its <see cref="Caller"/>. Every request comes through here, so a successful
 /// lookup is cached in-process for <see cref="AuthOptions.CacheTtl"/> (keyed by the digest, allocation-free on a hit);
-/// failures are never cached, so a key created on another silo works at once.</summary>
-internal sealed class ApiKeyAuthenticator
+/// failures are never cached, so a key created on another silo works at once. As an <see cref="IIdentityCaches"/> it is
+/// this silo's cache alone; in a silo, <see cref="Revocation.ClusterIdentityCaches"/> reaches every silo's.</summary>
+internal sealed class ApiKeyAuthenticator : IIdentityCaches, ILocalIdentityCache
 {
     /// <summary>The caller for the configured admin key (not in the store, so it has a fixed id).</summary>
     public const string ConfiguredAdminKeyId = "key_configured_admin";
@@ -55,11 +57,25 @@ internal sealed class ApiKeyAuthenticator
         return LookUpAsync(hash, cancellationToken);
     }
 
-    /// <summary>Forgets cached callers of this key (called on revoke, on this silo).</summary>
-    public void InvalidateKey(string keyId) => Invalidate(c => c.KeyId == keyId);
+    /// <summary>Forgets this silo's cached callers of a key (revoked) or of a user's keys (disabled).</summary>
+    public void Forget(IdentityInvalidation invalidation)
+    {
+        var id = invalidation.Id;
+        if (invalidation.Scope == IdentityScope.Key)
+        {
+            Invalidate(c => c.KeyId == id);
+        }
+        else
+        {
+            Invalidate(c => c.UserId == id);
+        }
+    }
 
-    /// <summary>Forgets cached callers of this user's keys (called when the user is disabled).</summary>
-    public void InvalidateUser(string userId) => Invalidate(c => c.UserId == userId);
+    Task IIdentityCaches.ForgetAsync(IdentityInvalidation invalidation, CancellationToken cancellationToken)
+    {
+        Forget(invalidation);
+        return Task.CompletedTask;
+    }
 
     private async ValueTask<Caller?> LookUpAsync(SecretHash hash, CancellationToken cancellationToken)
     {

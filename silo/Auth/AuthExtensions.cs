@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Orleans.Hosting;
 using Parley.Grains.Redis;
+using Parley.Silo.Auth.Revocation;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
@@ -29,6 +31,10 @@ public static class AuthExtensions
         }
 
         services.TryAddSingleton<ApiKeyAuthenticator>();
+        services.AddSingleton<ILocalIdentityCache>(static sp => sp.GetRequiredService<ApiKeyAuthenticator>());
+        // A revoke reaches every silo's cache through a grain service on each.
+        services.AddGrainService<IdentityCacheService>();
+        services.TryAddSingleton<IIdentityCaches, ClusterIdentityCaches>();
         services.TryAddSingleton<IdentityManager>();
         services.TryAddSingleton<IBootstrapAnnouncer, ConsoleBootstrapAnnouncer>();
         services.AddHostedService<AuthBootstrapper>();

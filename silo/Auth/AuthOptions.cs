@@ -9,6 +9,7 @@ public sealed class AuthOptions
     public static readonly TimeSpan DefaultCacheTtl = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan MaxCacheTtl = TimeSpan.FromMinutes(5);
     public const int DefaultCacheCapacity = 10_000;
+    public static readonly TimeSpan DefaultRevocationTimeout = TimeSpan.FromSeconds(2);
     public const int MinConfiguredKeyLength = 16;
 
     /// <summary>A fixed admin key. When unset, the first silo to start on an empty store generates one and prints it once.</summary>
@@ -17,12 +18,15 @@ public sealed class AuthOptions
     /// <summary>A fixed key for the bootstrap user "default" (instead of a generated one).</summary>
     public string? BootstrapUserKey { get; set; }
 
-    /// <summary>How long a silo trusts a successful key lookup without asking the store again. A key revoked through
-    /// another silo stops working cluster-wide within this time; on the silo that revoked it, at once.</summary>
+    /// <summary>How long a silo trusts a successful key lookup without asking the store again. A revoke or a disable
+    /// clears every active silo's cache before it answers; this bounds only a silo that did not confirm in time.</summary>
     public TimeSpan CacheTtl { get; set; } = DefaultCacheTtl;
 
     /// <summary>Bound on cached keys per silo; when reached the cache starts over (only valid keys are cached).</summary>
     public int CacheCapacity { get; set; } = DefaultCacheCapacity;
+
+    /// <summary>How long a revoke or a disable waits for each other silo to confirm that it forgot the credential.</summary>
+    public TimeSpan RevocationTimeout { get; set; } = DefaultRevocationTimeout;
 }
 
 internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
@@ -33,6 +37,10 @@ internal sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
         if (options.CacheTtl < TimeSpan.Zero || options.CacheTtl > AuthOptions.MaxCacheTtl)
         {
             failures.Add($"{AuthOptions.SectionName}:CacheTtl must be between 0 and {AuthOptions.MaxCacheTtl}.");
+        }
+        if (options.RevocationTimeout <= TimeSpan.Zero || options.RevocationTimeout > AuthOptions.MaxCacheTtl)
+        {
+            failures.Add($"{AuthOptions.SectionName}:RevocationTimeout must be above 0 and at most {AuthOptions.MaxCacheTtl}.");
         }
         if (options.CacheCapacity < 1)
         {

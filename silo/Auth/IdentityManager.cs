@@ -1,10 +1,12 @@
+using Parley.GrainInterfaces.Identity;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
 
 /// <summary>Creates users and keys and revokes them: the admin API and the bootstrap go through here, so that a new
-/// secret is generated and hashed in one place and a revoke clears this silo's cache at once.</summary>
-internal sealed class IdentityManager(IIdentityStore store, ApiKeyAuthenticator authenticator, TimeProvider time)
+/// secret is generated and hashed in one place, and a revoke or a disable has reached every cache that trusted the
+/// credential (every silo's, in a cluster) before it returns.</summary>
+internal sealed class IdentityManager(IIdentityStore store, IIdentityCaches caches, TimeProvider time)
 {
     public const string DefaultKeyName = "default";
 
@@ -44,14 +46,21 @@ internal sealed class IdentityManager(IIdentityStore store, ApiKeyAuthenticator 
     public async Task<ApiKeyRecord?> RevokeKeyAsync(string keyId, CancellationToken cancellationToken)
     {
         var key = await store.RevokeKeyAsync(keyId, cancellationToken);
-        authenticator.InvalidateKey(keyId);
+        if (key is not null)
+        {
+            // Not the caller's token: once the store says revoked, every cache must hear it even if the caller went away.
+            await caches.ForgetAsync(IdentityInvalidation.Key(keyId), CancellationToken.None);
+        }
         return key;
     }
 
     public async Task<UserRecord?> DisableUserAsync(string userId, CancellationToken cancellationToken)
     {
         var user = await store.DisableUserAsync(userId, cancellationToken);
-        authenticator.InvalidateUser(userId);
+        if (user is not null)
+        {
+            await caches.ForgetAsync(IdentityInvalidation.User(userId), CancellationToken.None);
+        }
         return user;
     }
 

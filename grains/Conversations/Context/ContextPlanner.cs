@@ -66,6 +66,12 @@ internal static class ContextPlanner
         return tokens;
     }
 
+    /// <summary><see cref="FullContextTokens(ConversationState, IReadOnlyList{TranscriptEntry}, string)"/> of a working set,
+    /// its entries' share from the working set's running total: what the check after every turn uses.</summary>
+    public static int FullContextTokens(ConversationState state, WorkingSet working, string encoding)
+        => ChatTokenCounter.ReplyPrimingTokens + SystemPromptTokens(state, encoding) + SummaryTokens(state, encoding)
+            + working.TokensFrom(FirstUnsummarized(state, working.Entries), encoding);
+
     /// <summary>The unsummarised items to fold into the summary next, [From, To): everything older than the recent
     /// turns that fit in the low-water share of the budget (beside the system prompt and a full-length summary),
     /// bounded by <paramref name="maxInputTokens"/>, ending at a turn boundary. Null if nothing can be folded.</summary>

@@ -3,7 +3,8 @@ namespace Parley.Grains.Conversations.Transcript;
 /// <summary>The transcript's Lua scripts, over the keys of one conversation's hash slot: KEYS[1] the log (a list; entry
 /// n at index n − 1, a removed entry an empty string), KEYS[2] the id index (hash: item id → n), KEYS[3] the turn index
 /// (hash: turn key → n of the entry that ended the turn), KEYS[4] the marks (hash: ctx → the working context's first
-/// entry, used → the last use in Unix ms). Each call is one EVALSHA.</summary>
+/// entry, used → the last use in Unix ms). Each call is one EVALSHA. (Reading the working context is not a script: see
+/// <see cref="RedisTranscriptStore.ReadTailAsync"/>.)</summary>
 internal static class RedisTranscriptScripts
 {
     /// <summary>KEYS[5] is the conversation's grain state: a transcript only grows while its conversation exists, so a
@@ -33,19 +34,6 @@ internal static class RedisTranscriptScripts
         end
         redis.call('HSET', KEYS[4], 'ctx', ARGV[2], 'used', ARGV[3])
         return {first}
-        """;
-
-    /// <summary>KEYS[1] log, KEYS[2] marks. ARGV[1]: the earliest entry wanted. Returns {last n, first n read, used, entries…}.</summary>
-    public const string ReadTail = """
-        local marks = redis.call('HMGET', KEYS[2], 'ctx', 'used')
-        local from = math.max(tonumber(ARGV[1]), tonumber(marks[1] or '1'))
-        local last = redis.call('LLEN', KEYS[1])
-        local out = {last, from, tonumber(marks[2] or '0')}
-        if from <= last then
-          local entries = redis.call('LRANGE', KEYS[1], from - 1, -1)
-          for i = 1, #entries do out[i + 3] = entries[i] end
-        end
-        return out
         """;
 
     /// <summary>KEYS[1] log, KEYS[2] ids. ARGV: after id ('' none), 1 ascending | -1 descending, limit.

@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Parley.GrainInterfaces.Identity;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth.Sessions;
@@ -11,12 +12,15 @@ namespace Parley.Silo.Auth.Sessions;
 /// <summary>Builds the principal of an authenticated key and decides whether an admin session (a cookie, valid for
 /// hours) still stands for a key that may have been revoked since. A session carries the key's id, never its secret;
 /// a session of the configured admin key also carries a digest of that key, so changing Parley:Auth:AdminKey ends it.
-/// Store keys are looked up again at most every <see cref="AuthOptions.CacheTtl"/> per key and silo.</summary>
+/// Store keys are looked up again at most every <see cref="AuthOptions.CacheTtl"/> per key and silo, and at once after a
+/// revoke or a disable (<see cref="ILocalIdentityCache"/>).</summary>
 internal sealed class AdminPrincipals(IIdentityStore store, TimeProvider time, IOptions<AuthOptions> authOptions, ILogger<AdminPrincipals> logger)
+    : ILocalIdentityCache
 {
     private readonly string? _configuredKeyStamp = string.IsNullOrEmpty(authOptions.Value.AdminKey) ? null : Stamp(authOptions.Value.AdminKey);
     private readonly TimeSpan _recheckInterval = authOptions.Value.CacheTtl;
     private readonly ConcurrentDictionary<string, Check> _checks = new(StringComparer.Ordinal);
+    private long _generation;
 
     public ClaimsPrincipal Create(Caller caller, string authenticationType)
     {
@@ -58,16 +62,37 @@ internal sealed class AdminPrincipals(IIdentityStore store, TimeProvider time, I
         }
         try
         {
+            var generation = Interlocked.Read(ref _generation);
             var key = await store.GetKeyAsync(keyId, cancellationToken);
             var valid = key is { Revoked: false, IsAdmin: true };
-            // Admin keys are few (sessions name only keys that signed in), so this stays small.
+            // Admin keys are few (sessions name only keys that signed in), so this stays small. A check that a revoke
+            // overtook is not kept: it may have read the key before the revoke.
             _checks[keyId] = new Check(valid, now);
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                _checks.TryRemove(keyId, out _);
+            }
             return valid;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             AdminSessionLog.SessionCheckFailed(logger, keyId, ex);
             return true;
+        }
+    }
+
+    /// <summary>A revoked key's sessions are checked again on their next request; a disabled user's keys are not known
+    /// here by user, so every admin key is checked again.</summary>
+    public void Forget(IdentityInvalidation invalidation)
+    {
+        Interlocked.Increment(ref _generation);
+        if (invalidation.Scope == IdentityScope.Key)
+        {
+            _checks.TryRemove(invalidation.Id, out _);
+        }
+        else
+        {
+            _checks.Clear();
         }
     }
 

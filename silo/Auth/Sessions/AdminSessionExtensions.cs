@@ -21,6 +21,7 @@ public static class AdminSessionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AdminSessionOptions>>(new AdminSessionOptionsValidator(section)));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AdminPrincipals>();
+        services.AddSingleton<ILocalIdentityCache>(static sp => sp.GetRequiredService<AdminPrincipals>());
         services.TryAddSingleton<SignInThrottle>();
         services.TryAddSingleton<AdminCookieEvents>();
         services.AddParleyDataProtection(builder.Configuration);

@@ -136,7 +136,7 @@ public sealed partial class RedisAuthTests(RedisServerFixture redis) : IClassFix
         return dump.ToString();
     }
 
-    [GeneratedRegex("Parley: first start")]
+    [GeneratedRegex("First start: these credentials are shown ONCE")]
     private static partial Regex BannerRegex();
 
     [GeneratedRegex(@" Admin key:\s+(\S+)")]

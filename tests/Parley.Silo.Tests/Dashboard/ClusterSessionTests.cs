@@ -46,19 +46,7 @@ public sealed class ClusterSessionTests(RedisServerFixture redis) : IClassFixtur
             // The session made by the second silo opens the first's dashboard, which counts both silos (its counters
             // are sampled every second: poll, bounded).
             onFirst.SetCookie(AdminSessions.CookieName, onSecond.SessionCookie!);
-            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-            while (true)
-            {
-                using var counters = await onFirst.FetchJsonAsync("dashboard/DashboardCounters");
-                Assert.Equal(HttpStatusCode.OK, counters.StatusCode);
-                var hosts = (await counters.ReadJsonAsync()).GetProperty("totalActiveHostCount").GetInt32();
-                if (hosts == 2)
-                {
-                    break;
-                }
-                Assert.True(DateTime.UtcNow < deadline, $"The dashboard still counts {hosts} active silo(s).");
-                await Task.Delay(100);
-            }
+            await DashboardCounters.AssertActiveHostsAsync(() => onFirst.FetchJsonAsync("dashboard/DashboardCounters"), 2);
         }
         finally
         {
