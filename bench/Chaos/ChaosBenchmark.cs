@@ -25,6 +25,11 @@ public static class ChaosBenchmark
         Console.WriteLine($"| {report.Disruption} | {report.Disruptions} | {report.Elapsed.TotalSeconds:0} | {report.Clients} | {report.Turns} | " +
             $"{report.Turns / Math.Max(1, report.Elapsed.TotalSeconds):0} | {report.FirstAttemptSuccess:P3} | {report.FirstAttemptFailures} | {report.Status500} | " +
             $"{report.Lost} | {report.Duplicated} | {report.OutOfOrder} | {report.Replays} | {report.MaxAttempts} |");
+        // What each failed first attempt got, next to when silos went down and came back: the figure's explanation.
+        foreach (var line in report.Events.Where(e => e.Contains(" attempt 1: ", StringComparison.Ordinal)).Take(20))
+        {
+            Console.WriteLine("failed first attempt: " + line);
+        }
         foreach (var failure in report.Failures.Take(20))
         {
             Console.WriteLine("failure: " + failure);

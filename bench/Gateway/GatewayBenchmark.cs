@@ -13,25 +13,27 @@ internal static class GatewayBenchmark
         Console.WriteLine("Starting the simulator, redis-server, 2 silos (one Orleans cluster on Redis) and the front end, each its own process.");
         await using var cluster = await GatewayCluster.StartAsync();
         var userKey = await cluster.CreateUserKeyAsync();
-        var (local, remote) = await cluster.CreateConversationsAsync(userKey, options.Conversations);
         var front = cluster.FrontEnd.BaseAddress;
-        var targets = new GatewayTarget[]
-        {
-            new("direct to sim", cluster.Simulator.BaseAddress, GatewayCluster.UpstreamKey, GatewayCluster.UpstreamModel, null),
-            new("through silo", new Uri(cluster.Silos[0].Url), userKey, GatewayCluster.PublicModel, null),
-            new("front end + silo", front, userKey, GatewayCluster.PublicModel, null),
-            new("front end + silo, conversation on that silo", front, userKey, GatewayCluster.PublicModel, local),
-            new("front end + silo, conversation on the other silo", front, userKey, GatewayCluster.PublicModel, remote),
-        };
 
         Console.WriteLine($"Gateway benchmark: {options.Rate} req/s open loop, {options.Rounds} rounds of {options.Seconds} s per target (each after {options.WarmupSeconds} s warm-up), medians; "
             + $"then {options.Concurrency} concurrent callers for {options.ThroughputSeconds} s; {Environment.ProcessorCount} cores; simulator at zero latency; "
-            + $"conversation turns spread over {options.Conversations} conversations per placement.");
+            + $"conversation turns spread over {options.Conversations} conversations per placement, new ones for each mode.");
         Console.WriteLine();
         Console.WriteLine("| mode | target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | peak req/s |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
         foreach (var stream in new[] { false, true })
         {
+            // Each mode continues conversations of its own, so that streamed turns are not measured on conversations the
+            // non-streamed ones have already made long (a longer context is a larger upstream body).
+            var (local, remote) = await cluster.CreateConversationsAsync(userKey, options.Conversations);
+            var targets = new GatewayTarget[]
+            {
+                new("direct to sim", cluster.Simulator.BaseAddress, GatewayCluster.UpstreamKey, GatewayCluster.UpstreamModel, null),
+                new("through silo", new Uri(cluster.Silos[0].Url), userKey, GatewayCluster.PublicModel, null),
+                new("front end + silo", front, userKey, GatewayCluster.PublicModel, null),
+                new("front end + silo, conversation on that silo", front, userKey, GatewayCluster.PublicModel, local),
+                new("front end + silo, conversation on the other silo", front, userKey, GatewayCluster.PublicModel, remote),
+            };
             // Rounds interleave the targets so that a disturbance on this shared machine (another process, a GC in the
             // load generator) lands on every target alike; each figure is the median over the rounds.
             var rounds = new LatencySummary[targets.Length][];

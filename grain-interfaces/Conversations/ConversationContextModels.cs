@@ -50,6 +50,8 @@ public enum PromptStatus
 /// <param name="SummaryUsed">The rolling summary is part of <paramref name="Messages"/>.</param>
 /// <param name="CarriesRedactedData">Personal data was redacted from this conversation (the response cache stays off).</param>
 /// <param name="Replay">For <see cref="PromptStatus.Replay"/>: the stored answer of the turn.</param>
+/// <param name="Pseudonyms">The conversation's pseudonyms (placeholders in its messages and the client's values), for
+/// restoring the reply; null when it has none.</param>
 [GenerateSerializer, Immutable, Alias("parley.prompt-plan")]
 public sealed record PromptPlan(
     PromptStatus Status,
@@ -59,7 +61,8 @@ public sealed record PromptPlan(
     int DroppedMessages,
     bool SummaryUsed,
     bool CarriesRedactedData,
-    StoredTurn? Replay = null)
+    StoredTurn? Replay = null,
+    IReadOnlyList<Pseudonym>? Pseudonyms = null)
 {
     public static PromptPlan NotFound { get; } = Of(PromptStatus.ConversationNotFound);
 

@@ -22,6 +22,12 @@ public interface IConversationGrain : IGrainWithStringKey
     /// retry with the same key may start at once.</summary>
     Task ReleaseTurnAsync(TurnIdentity turn);
 
+    /// <summary>Records that personal data was redacted from what this conversation stores (its answers are never cached
+    /// again) and gives each value its placeholder: the one it already has, else the next free number of its label.
+    /// New pseudonyms are stored before this returns, so a placeholder never changes meaning. At most
+    /// <paramref name="maxPseudonyms"/> are kept per conversation.</summary>
+    Task<RedactionRecord> RecordRedactionAsync(string userId, IReadOnlyList<PseudonymRequest> values, int maxPseudonyms);
+
     // --- the Conversations API (silo/Conversations) ---
 
     /// <summary>Creates the conversation owned by <paramref name="userId"/> with its first items; null if a

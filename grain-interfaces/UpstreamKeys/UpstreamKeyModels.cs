@@ -32,6 +32,8 @@ public sealed record UpstreamKeyHealth(UpstreamKeyState State, DateTimeOffset? U
 /// <param name="StatusCode">The HTTP status, or 0 when no answer came (timeout, connection refused or cut).</param>
 /// <param name="RetryAfter">The answer's Retry-After, as a delay from <paramref name="At"/>.</param>
 /// <param name="WasTrial">The call was the one trial call let through after a cool-down.</param>
+/// <param name="StartedAt">The paced start the call left on (null: unpaced or a trial), against which the answer's
+/// remaining requests and reset are counted.</param>
 [GenerateSerializer, Immutable, Alias("parley.upstream-call-outcome")]
 public sealed record UpstreamCallOutcome(
     DateTimeOffset At,
@@ -41,7 +43,8 @@ public sealed record UpstreamCallOutcome(
     long? RemainingRequests = null,
     TimeSpan? ResetRequests = null,
     long? RemainingTokens = null,
-    TimeSpan? ResetTokens = null)
+    TimeSpan? ResetTokens = null,
+    DateTimeOffset? StartedAt = null)
 {
     public bool IsAuthFailure => StatusCode is 401 or 403;
 

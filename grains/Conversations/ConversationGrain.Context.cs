@@ -82,7 +82,7 @@ public sealed partial class ConversationGrain
             MaybeStartSummary();
         }
         return new PromptPlan(PromptStatus.Ready, messages, selection.StoredTokens + reserved, budget, dropped, selection.UseSummary,
-            s.CarriesRedactedData);
+            s.CarriesRedactedData, Pseudonyms: PseudonymList());
     }
 
     public async Task<WorkingContext?> GetWorkingContextAsync()

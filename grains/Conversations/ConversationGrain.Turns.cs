@@ -86,7 +86,7 @@ public sealed partial class ConversationGrain
         {
             return reply.Turn!.MessagesHash != turn.MessagesHash
                 ? PromptPlan.Of(PromptStatus.TurnKeyReused)
-                : PromptPlan.Of(PromptStatus.Replay) with { Replay = reply.Turn.ToStoredTurn(reply) };
+                : PromptPlan.Of(PromptStatus.Replay) with { Replay = reply.Turn.ToStoredTurn(reply), Pseudonyms = PseudonymList() };
         }
         var now = timeProvider.GetUtcNow();
         _claims ??= new Dictionary<string, TurnClaim>(StringComparer.Ordinal);

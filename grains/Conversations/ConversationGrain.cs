@@ -272,6 +272,7 @@ public sealed partial class ConversationGrain(
         _stateSuspect = false;
         // The working set was built against the state that was replaced.
         _working = null;
+        _pseudonyms = null;
     }
 
     private async Task WriteStateAsync()

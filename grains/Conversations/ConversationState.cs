@@ -37,6 +37,10 @@ public sealed class ConversationState
     /// <summary>Personal data was redacted from this conversation: its answers are never cached.</summary>
     public bool CarriesRedactedData { get; set; }
 
+    /// <summary>Values pseudonymised on their way upstream: the transcript holds the placeholders, this the client's
+    /// values (restored in replies). Deleted and archived with the conversation.</summary>
+    public List<StoredPseudonym>? Pseudonyms { get; set; }
+
     /// <summary>The encoding and budget of the last turn: what background summarising aims for.</summary>
     public string? LastEncoding { get; set; }
 
@@ -55,6 +59,16 @@ public sealed class ConversationState
 
     /// <summary>The first transcript entry not folded into the summary.</summary>
     public long FirstUnsummarizedSeq => (Summary?.CoversThroughSeq ?? 0) + 1;
+}
+
+/// <summary>One placeholder and the value it stands for.</summary>
+public sealed class StoredPseudonym
+{
+    public required string Placeholder { get; init; }
+
+    public required string Label { get; init; }
+
+    public required string Value { get; init; }
 }
 
 /// <summary>The rolling summary of every entry with a sequence number up to <see cref="CoversThroughSeq"/>.</summary>

@@ -19,6 +19,13 @@ public interface IQuotaLedger
     /// (or expired) reservation changes nothing and returns no alerts.</summary>
     Task<SettlementResult> SettleAsync(SettlementRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Takes back an admission whose answer never reached its caller (the caller stopped waiting and refused
+    /// the request): everything it took goes back — its place in the minute windows, its tokens and money, its
+    /// concurrency slot. When the admission has not run (yet), the id is marked for the reservation TTL so that the
+    /// admission refuses itself (<see cref="Ledger.ReleasedReservationException"/>) should it still arrive. Idempotent.
+    /// Returns whether an admission was taken back.</summary>
+    Task<bool> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken = default);
+
     /// <summary>What the user (or one key of it) has used in each window and period, reservations included.</summary>
     Task<QuotaUsage> GetUsageAsync(string userId, string? keyId, DateTimeOffset now, CancellationToken cancellationToken = default);
 }
@@ -89,6 +96,11 @@ public sealed record SettlementRequest(
     DateTimeOffset Now);
 
 public sealed record SettlementResult(bool Settled, IReadOnlyList<BudgetAlert> Alerts);
+
+/// <param name="KeyId">The key the admission named ('' when it tracked none).</param>
+/// <param name="ReservationTtl">How long the mark of an id not (yet) admitted must last: at least as long as the
+/// admission could still arrive.</param>
+public sealed record ReleaseRequest(string UserId, string KeyId, string ReservationId, DateTimeOffset Now, TimeSpan ReservationTtl);
 
 /// <summary>Use in each window and period; reservations in flight are included.</summary>
 public sealed record QuotaUsage(

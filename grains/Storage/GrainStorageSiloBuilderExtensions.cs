@@ -25,6 +25,7 @@ public static class GrainStorageSiloBuilderExtensions
             json.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
             json.TypeInfoResolverChain.Insert(0, ConversationStateJsonContext.Default);
             json.TypeInfoResolverChain.Insert(0, UserQuotaStateJsonContext.Default);
+            json.TypeInfoResolverChain.Insert(0, Policy.PolicyAssignmentStateJsonContext.Default);
         });
         if (!redis)
         {

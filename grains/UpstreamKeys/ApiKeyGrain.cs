@@ -45,6 +45,10 @@ public sealed partial class ApiKeyGrain(IUpstreamKeyStore store, IUpstreamKeyPol
             LogBlocked(logger, key, until);
             return;
         }
+        if (UpstreamKeyLearning.Allowance(outcome, policy.RequestSpacing) is { } allowance)
+        {
+            await store.LimitStartsAsync(key, allowance);
+        }
         if (UpstreamKeyLearning.NotBefore(outcome, policy.RequestSpacing) is { } notBefore)
         {
             await store.DelayAsync(key, notBefore);

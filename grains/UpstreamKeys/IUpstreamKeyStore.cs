@@ -22,8 +22,21 @@ public interface IUpstreamKeyStore
 
     Task<UpstreamKeyHealth> GetHealthAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default);
 
-    /// <summary>No call starts before <paramref name="notBefore"/> (the schedule only ever moves later).</summary>
+    /// <summary>No call starts before <paramref name="notBefore"/> (the schedule only ever moves later): later
+    /// acquisitions start after it, and starts granted before it no longer stand (<see cref="ConfirmStartAsync"/>).</summary>
     Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default);
+
+    /// <summary>Keeps what an answer said of the upstream's window (the newest answer's, by its call's start), for
+    /// <see cref="ConfirmStartAsync"/>.</summary>
+    Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default);
+
+    /// <summary>Whether a start granted earlier still stands: false when, since it was granted, the key was disabled,
+    /// blocked, cooled down or delayed (<see cref="DelayAsync"/>, learnt from the upstream's answers) past it, or when
+    /// the upstream's window (<see cref="LimitStartsAsync"/>) has no room left for it with starts
+    /// <paramref name="spacing"/> apart. Starts are granted up to the longest pacing wait ahead, so what the upstream
+    /// says meanwhile reaches calls already waiting only through this; a start that no longer stands is given up and
+    /// the call asks again.</summary>
+    ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default);
 
     /// <summary>Blocks the key until <paramref name="until"/>, unless it is already blocked longer.</summary>
     Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default);

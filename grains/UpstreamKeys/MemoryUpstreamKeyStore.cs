@@ -91,7 +91,30 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
     }
 
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
-        => Update(key, r => r.NextRequestAt = Max(r.NextRequestAt, notBefore));
+        => Update(key, r =>
+        {
+            r.NextRequestAt = Max(r.NextRequestAt, notBefore);
+            r.HeldUntil = Max(r.HeldUntil, notBefore);
+        });
+
+    public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
+        => Update(key, r =>
+        {
+            if (r.Allowance is not { } current || allowance.After >= current.After)
+            {
+                r.Allowance = allowance;
+            }
+        });
+
+    public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
+    {
+        var (pool, record) = Find(key);
+        lock (pool)
+        {
+            return new(record.DisabledReason is null && record.HeldUntil <= start && record.BlockedUntil <= start
+                && (record.CoolingUntil ?? DateTimeOffset.MinValue) <= start && (record.Allowance?.Admits(start, spacing) ?? true));
+        }
+    }
 
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
         => Update(key, r =>
@@ -292,6 +315,10 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
         public DateTimeOffset NextRequestAt = DateTimeOffset.MinValue;
         public DateTimeOffset NextTokenAt = DateTimeOffset.MinValue;
         public DateTimeOffset BlockedUntil = DateTimeOffset.MinValue;
+        /// <summary>No start before this (learnt from the upstream's headers); starts granted before it are void.</summary>
+        public DateTimeOffset HeldUntil = DateTimeOffset.MinValue;
+        /// <summary>The newest answer's window (learnt from the upstream's headers).</summary>
+        public StartAllowance? Allowance;
         public string? BlockReason;
         public DateTimeOffset? CoolingUntil;
         public DateTimeOffset TrialUntil = DateTimeOffset.MinValue;

@@ -135,10 +135,22 @@ internal static class RedisUpstreamKeyScripts
         return {0, start}
         """;
 
+    // The schedule's next start moves to at least ARGV[1], and so does the hold ('hu'): starts granted before it no
+    // longer stand (the callers waiting on them confirm their start first).
     public const string Delay = """
-        local current = tonumber(redis.call('HGET', KEYS[1], 'rt')) or 0
-        if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'rt', ARGV[1]) end
+        local s = redis.call('HMGET', KEYS[1], 'rt', 'hu')
+        local notBefore = tonumber(ARGV[1])
+        if notBefore > (tonumber(s[1]) or 0) then redis.call('HSET', KEYS[1], 'rt', ARGV[1]) end
+        if notBefore > (tonumber(s[2]) or 0) then redis.call('HSET', KEYS[1], 'hu', ARGV[1]) end
         return 0
+        """;
+
+    // The newest answer's window ('wa' its call's start, 'wu' until, 'wr' remaining), kept unless a newer one is there.
+    public const string LimitStarts = """
+        local after = tonumber(redis.call('HGET', KEYS[1], 'wa'))
+        if after and tonumber(ARGV[1]) < after then return 0 end
+        redis.call('HSET', KEYS[1], 'wa', ARGV[1], 'wu', ARGV[2], 'wr', ARGV[3])
+        return 1
         """;
 
     public const string Block = """

@@ -10,7 +10,9 @@ namespace Parley.Grains.UpstreamKeys;
 /// per key a state hash (<c>…:&lt;keyId&gt;:state</c>: schedule, health), its concurrency leases (<c>…:&lt;keyId&gt;:leases</c>) and
 /// its recent errors (<c>…:&lt;keyId&gt;:errors</c>), plus the pool's round robin (<c>…:rr</c>), so one script chooses and
 /// reserves a key for the whole pool atomically (and stays atomic on Redis Cluster). The schedule spaces starts (a GCRA
-/// without burst), so a fixed-window upstream never sees two calls closer than the spacing.</summary>
+/// without burst), so a fixed-window upstream never sees two calls closer than the spacing. Acquisitions are not sent
+/// while Redis is not connected (<see cref="RedisFailures.ThrowIfNotConnected"/>): an outage is then a failure that
+/// provably reserved nothing, and only such a failure lets a call go unpaced.</summary>
 public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstreamKeyStore
 {
     public const string HashTagPrefix = "uppool:";
@@ -78,6 +80,8 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
             args[a + 4] = key.Weight;
         }
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        // An outage is then a failure that provably never ran: the caller may go unpaced without a start reserved behind it.
+        RedisFailures.ThrowIfNotConnected(db, redisKeys[0]);
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.AcquireAny, redisKeys, args).ConfigureAwait(false))!;
         var disabled = 0UL;
         foreach (var index in (RedisResult[])result[3]!)
@@ -92,6 +96,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     public async ValueTask<PacingResult> TryAcquireAsync(string key, PacingRequest request, CancellationToken cancellationToken = default)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        RedisFailures.ThrowIfNotConnected(db, KeysOf(key)[0]);
         var now = request.Now.ToUnixTimeMilliseconds();
         var result = (RedisResult[])(await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.Acquire, KeysOf(key),
         [
@@ -143,6 +148,21 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore)], cancellationToken);
 
+    public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.LimitStarts, key,
+            [Ms(allowance.After), Ms(allowance.Until), allowance.Remaining.ToString(CultureInfo.InvariantCulture)], cancellationToken);
+
+    public async ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var state = KeysOf(key)[0];
+        RedisFailures.ThrowIfNotConnected(db, state);
+        var fields = await db.HashGetAsync(state, ["dr", "hu", "bu", "cu", "wa", "wu", "wr"]).ConfigureAwait(false);
+        var at = start.ToUnixTimeMilliseconds();
+        var window = fields[4].IsNull ? (StartAllowance?)null : new StartAllowance(Time((long)fields[4]), Time((long)fields[5]), (long)fields[6]);
+        return fields[0].IsNull && Ms(fields[1]) <= at && Ms(fields[2]) <= at && Ms(fields[3]) <= at && (window?.Admits(start, spacing) ?? true);
+    }
+
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Block, key, [Ms(until), reason], cancellationToken);
 
@@ -150,6 +170,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
         CancellationToken cancellationToken = default)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        RedisFailures.ThrowIfNotConnected(db, KeysOf(key)[0]);
         var nowMs = now.ToUnixTimeMilliseconds();
         var result = await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.RecordError, KeysOf(key),
         [
@@ -178,13 +199,18 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     private async Task RunAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await db.ScriptEvaluateAsync(script, KeysOf(key), args).ConfigureAwait(false);
+        var keys = KeysOf(key);
+        // A lesson that cannot be written now fails at once rather than wait in the backlog (learning is best effort).
+        RedisFailures.ThrowIfNotConnected(db, keys[0]);
+        await db.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false);
     }
 
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken)
         => (await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false)).GetDatabase();
 
     private static DateTimeOffset Time(long unixMs) => DateTimeOffset.FromUnixTimeMilliseconds(unixMs);
+
+    private static long Ms(RedisValue value) => value.IsNull ? 0 : (long)value;
 
     private static string Ms(DateTimeOffset time) => time.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
 

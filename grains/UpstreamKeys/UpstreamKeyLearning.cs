@@ -29,7 +29,24 @@ public static class UpstreamKeyLearning
         return notBefore;
     }
 
+    /// <summary>The answer's window, when it allows fewer calls before its reset than the spacing would start after the
+    /// call (the upstream's window opened later than the schedule assumed); null when the spacing keeps within it, so a
+    /// key on schedule costs no write.</summary>
+    public static StartAllowance? Allowance(UpstreamCallOutcome outcome, TimeSpan requestSpacing)
+    {
+        if (outcome is not { StartedAt: { } started, RemainingRequests: { } remaining and >= 0, ResetRequests: { } reset, IsRateLimited: false }
+            || requestSpacing <= TimeSpan.Zero)
+        {
+            return null;
+        }
+        var allowance = new StartAllowance(started, outcome.At + reset, remaining);
+        // The earliest start that could be one too many.
+        var excess = started + (requestSpacing * (remaining + 1));
+        return allowance.Admits(excess, requestSpacing) ? null : allowance;
+    }
+
     /// <summary>Whether the grain has anything to decide about this outcome.</summary>
     public static bool IsWorthReporting(UpstreamCallOutcome outcome, TimeSpan requestSpacing)
-        => outcome.WasTrial || outcome.IsAuthFailure || outcome.IsRateLimited || outcome.IsError || NotBefore(outcome, requestSpacing) is not null;
+        => outcome.WasTrial || outcome.IsAuthFailure || outcome.IsRateLimited || outcome.IsError || NotBefore(outcome, requestSpacing) is not null
+            || Allowance(outcome, requestSpacing) is not null;
 }

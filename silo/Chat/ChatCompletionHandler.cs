@@ -15,6 +15,8 @@ using Parley.Silo.Quotas;
 using Parley.Silo.Providers.Wire;
 using Parley.Silo.Routing;
 using Parley.Silo.Telemetry;
+using Parley.Silo.Policy;
+using Parley.Policy.Rules;
 
 namespace Parley.Silo.Chat;
 
@@ -36,6 +38,7 @@ internal sealed class ChatCompletionHandler(
     TimeProvider timeProvider,
     SiloLifecycleState lifecycle,
     ChatTelemetry telemetry,
+    ChatPolicy chatPolicy,
     ILogger<ChatCompletionHandler> logger)
 {
     // Room for the rewritten fields (model name, stream_options) on top of the client's body.
@@ -117,6 +120,10 @@ internal sealed class ChatCompletionHandler(
             using (upstreamBody)
             {
                 var result = await ForwardAsync(exchange, routedBody).ConfigureAwait(false);
+                if (exchange.Reply is { } reply)
+                {
+                    chatPolicy.ReportOutput(requestId, reply);
+                }
                 claim.Stored = exchange.TurnStored;
                 claim.Status = result.Status;
                 claim.Model = exchange.Model.Id;
@@ -172,27 +179,96 @@ internal sealed class ChatCompletionHandler(
             }
             (claim.Conversation, claim.Turn) = (conversationId, turn);
         }
-        var planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
-        var rule = planned.Error is null && planned.Replay is null
-            ? catalog.Rules.Match(request.RequestedModel, new RequestTraits(planned.Info.PromptTokens, request.HasTools, request.Stream))
-            : null;
-        if (rule is not null && !ReferenceEquals(rule.Target, request.Model))
+        // The PII and keyword policy of the caller and model, on the new messages before they are counted or stored.
+        var clientMessages = request.Messages;
+        var policy = chatPolicy.IsEmpty ? null : await chatPolicy.ResolveAsync(caller, request.Model.Id).ConfigureAwait(false);
+        var input = policy is null ? InputPolicyResult.Unchanged
+            : await chatPolicy.ApplyInputAsync(policy, clientMessages, request.ConversationId, userId, requestId, context.RequestAborted).ConfigureAwait(false);
+        try
         {
-            var counted = request.Model;
-            request = request with { Model = rule.Target };
-            claim.Model = rule.Target.Id;
-            if (counted.Tokens.Encoding != rule.Target.Tokens.Encoding || counted.ContextWindow != rule.Target.ContextWindow
-                || counted.LargestContextWindow != rule.Target.LargestContextWindow)
+            if (await RefusedByPolicyAsync(context, policy, input).ConfigureAwait(false))
             {
-                // The rule chose a model that counts or fits differently: its prompt is planned again for it.
-                planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
+                return default;
             }
+            request = request with { Messages = input.Messages?.RootElement ?? clientMessages };
+            var planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
+            var rule = planned.Error is null && planned.Replay is null
+                ? catalog.Rules.Match(request.RequestedModel, new RequestTraits(planned.Info.PromptTokens, request.HasTools, request.Stream))
+                : null;
+            if (rule is not null && !ReferenceEquals(rule.Target, request.Model))
+            {
+                var counted = request.Model;
+                request = request with { Model = rule.Target };
+                claim.Model = rule.Target.Id;
+                var replan = counted.Tokens.Encoding != rule.Target.Tokens.Encoding || counted.ContextWindow != rule.Target.ContextWindow
+                    || counted.LargestContextWindow != rule.Target.LargestContextWindow;
+                var targetPolicy = chatPolicy.IsEmpty ? null : await chatPolicy.ResolveAsync(caller, rule.Target.Id).ConfigureAwait(false);
+                if (!ReferenceEquals(targetPolicy, policy))
+                {
+                    // The chosen model has a policy of its own: the client's messages go through it instead.
+                    (policy, input) = (targetPolicy, await ReapplyAsync(input, targetPolicy, clientMessages, request, userId, requestId, context).ConfigureAwait(false));
+                    if (await RefusedByPolicyAsync(context, policy, input).ConfigureAwait(false))
+                    {
+                        return default;
+                    }
+                    request = request with { Messages = input.Messages?.RootElement ?? clientMessages };
+                    replan = true;
+                }
+                if (replan)
+                {
+                    // The rule chose a model that counts, fits or is redacted differently: its prompt is planned again for it.
+                    planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
+                }
+            }
+            return await PrepareExchangeAsync(context, requestId, claim, body.Length, root, request, planned, rule, policy, input, turn, caller).ConfigureAwait(false);
         }
+        finally
+        {
+            input.Dispose();
+        }
+    }
+
+    private async ValueTask<InputPolicyResult> ReapplyAsync(InputPolicyResult previous, CompiledPolicy? policy, JsonElement clientMessages, ChatRequest request,
+        string userId, string requestId, HttpContext context)
+    {
+        previous.Dispose();
+        return policy is null ? InputPolicyResult.Unchanged
+            : await chatPolicy.ApplyInputAsync(policy, clientMessages, request.ConversationId, userId, requestId, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Answers a request the policy refused (400 <c>policy_blocked:&lt;rule&gt;</c>, or a conversation gone meanwhile).</summary>
+    private static async ValueTask<bool> RefusedByPolicyAsync(HttpContext context, CompiledPolicy? policy, InputPolicyResult input)
+    {
+        if (input.Error is not { } error)
+        {
+            return false;
+        }
+        ChatPolicy.SetHeaders(context.Response.Headers, policy?.Name, 0, input.Flagged);
+        if (input.BlockedRule is { } blocked)
+        {
+            context.Response.Headers[PolicyHeaders.Rule] = blocked;
+        }
+        await error.WriteAsync(context).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task<(ChatExchange?, PooledBufferWriter?, UpstreamBody?)> PrepareExchangeAsync(HttpContext context, string requestId, TurnClaim claim,
+        int bodyLength, JsonElement root, ChatRequest request, PromptPlanResult planned, RoutingRule? rule, CompiledPolicy? policy, InputPolicyResult input,
+        TurnIdentity? turn, Caller caller)
+    {
+        var userId = caller.UserId;
+        // For a conversation the grain's pseudonyms (this turn's included); else this request's own.
+        var vault = request.ConversationId is null ? input.Vault : ChatPolicy.Vault(planned.Pseudonyms);
         if (planned.Replay is { } replay)
         {
             // A retry of a turn that is stored: its answer, not a second upstream call, and nothing charged again.
             claim.Stored = true;
             SetReplayHeaders(context.Response, requestId, request);
+            ChatPolicy.SetHeaders(context.Response.Headers, policy?.Name, input.Redacted, input.Flagged);
+            if (vault is not null)
+            {
+                replay = replay with { Assistant = replay.Assistant with { Utf8Json = ReplyPolicy.RestoreStored(replay.Assistant.Utf8Json, vault, chatPolicy.MaxHoldBack) } };
+            }
             await TurnReplay.WriteAsync(context, replay, request.Stream, request.ClientIncludeUsage, request.Model.Id).ConfigureAwait(false);
             ChatLog.TurnReplayed(logger, requestId, request.ConversationId!);
             return default;
@@ -217,12 +293,16 @@ internal sealed class ChatCompletionHandler(
             Prompt = prompt,
             Quota = quota,
             Rule = rule?.Name,
+            Reply = chatPolicy.CreateReply(policy, vault),
+            PolicyName = policy?.Name,
+            PolicyRedacted = input.Redacted,
+            PolicyFlagged = input.Flagged,
             TokenCost = (int)Math.Min((long)prompt.PromptTokens + (request.MaxReplyTokens ?? quotaOptions.Value.DefaultReplyTokens), int.MaxValue),
             // A window check needs an exact count; an estimate is left for the upstream (and its context fallback) to judge.
             RequiredWindow = prompt.Estimated ? 0 : (int)Math.Min((long)prompt.PromptTokens + (request.MaxReplyTokens ?? 0), int.MaxValue),
         };
         exchange.SetParleyHeaders();
-        var upstreamBody = new PooledBufferWriter(body.Length + RewriteHeadroomBytes + StoredLength(conversation));
+        var upstreamBody = new PooledBufferWriter(bodyLength + RewriteHeadroomBytes + StoredLength(conversation));
         var routedBody = ChatRequestRewriter.Write(upstreamBody, root, request, conversation);
         return (exchange, upstreamBody, routedBody);
     }
@@ -232,7 +312,7 @@ internal sealed class ChatCompletionHandler(
     private async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, UpstreamBody body)
     {
         var firstBody = body.For(exchange.Model.Primary.Model);
-        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.UserId, exchange.Prompt.CarriesRedactedData);
+        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.UserId, exchange.CarriesRedactedData);
         var hit = cacheRequest is null ? null : await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false);
         if (cacheRequest is not null)
         {
@@ -359,7 +439,8 @@ internal sealed class ChatCompletionHandler(
         {
             return StreamingRelay.RelayAsync(exchange, body);
         }
-        return exchange.ConversationId is null
+        // A reply to filter or a turn to store is read whole first; any other is copied through as it arrives.
+        return exchange.ConversationId is null && exchange.Reply is null
             ? JsonRelay.CopyThroughAsync(exchange, body, contentType, contentLength)
             : JsonRelay.StoreAndRelayAsync(exchange, body, contentType);
     }

@@ -84,6 +84,21 @@ internal sealed class ChatExchange : IDisposable
     /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the first content chunk was relayed (0 before).</summary>
     public long FirstChunkTimestamp { get; set; }
 
+    /// <summary>The reply's policy filter: placeholders restored, output rules applied (null: the reply passes untouched).</summary>
+    public Policy.ReplyPolicy? Reply { get; init; }
+
+    /// <summary>The effective PII and keyword policy (null: none applied).</summary>
+    public string? PolicyName { get; init; }
+
+    /// <summary>Values the policy masked or pseudonymised in this request's new messages.</summary>
+    public int PolicyRedacted { get; init; }
+
+    /// <summary>Rules that flagged something in the request (and, for a JSON answer, in the reply).</summary>
+    public IReadOnlyList<string>? PolicyFlagged { get; set; }
+
+    /// <summary>This request or its conversation carried redacted data: its answer is never cached.</summary>
+    public bool CarriesRedactedData => Prompt.CarriesRedactedData || PolicyRedacted > 0;
+
     /// <summary>The request rule that chose <see cref="Model"/>, if one did.</summary>
     public string? Rule { get; init; }
 
@@ -258,6 +273,7 @@ internal sealed class ChatExchange : IDisposable
             headers[ConversationReference.ResponseHeaderName] = ConversationId;
         }
         headers[RequestIds.HeaderName] = RequestId;
+        Policy.ChatPolicy.SetHeaders(headers, PolicyName, PolicyRedacted, PolicyFlagged);
         ResponseCacheHeaders.Set(Context.Response, CacheHit);
         QuotaResponses.SetHeaders(headers, Quota);
         headers[ParleyHeaders.PromptTokens] = Prompt.PromptTokens.ToString(CultureInfo.InvariantCulture);

@@ -45,7 +45,8 @@ internal static class ChatRequestRewriter
                 }
                 else if (property.NameEquals("messages"u8))
                 {
-                    WriteMessages(writer, property.Value, conversation);
+                    // The request's messages: the client's, or as the input policy rewrote them.
+                    WriteMessages(writer, request.Messages, conversation);
                 }
                 else if (request.Stream && property.NameEquals("stream_options"u8))
                 {

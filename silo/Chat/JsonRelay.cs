@@ -7,9 +7,9 @@ using Parley.GrainInterfaces.Conversations;
 
 namespace Parley.Silo.Chat;
 
-/// <summary>Relays a non-streamed completion. Without a conversation the body is copied through as it arrives (its
-/// usage read on the way); with one it is read whole first, because the assistant message must be stored before the
-/// client sees the answer.</summary>
+/// <summary>Relays a non-streamed completion. Without a conversation or a policy on the reply the body is copied through
+/// as it arrives (its usage read on the way); otherwise it is read whole first, because the assistant message must be
+/// stored before the client sees the answer, and the policy rewrites it (placeholders restored, output rules).</summary>
 internal static class JsonRelay
 {
     private const string DefaultContentType = "application/json";
@@ -91,13 +91,34 @@ internal static class JsonRelay
         }
         exchange.DisarmTimeout();
         var (assistant, usage, reply) = ReadCompletion(body.WrittenMemory);
-        if (assistant is null)
+        var policy = exchange.Reply;
+        byte[]? filtered = null;
+        if (policy is not null)
+        {
+            // The client's version: placeholders restored, output rules applied. A withheld answer is not stored.
+            filtered = policy.RewriteCompletion(body.WrittenSpan);
+            if (policy.BlockedBy is { } blocked)
+            {
+                exchange.Context.Response.Headers[Policy.PolicyHeaders.Rule] = blocked.Id;
+                await Policy.PolicyErrors.OutputBlocked(policy.Policy?.Name ?? "", blocked).WriteAsync(exchange.Context).ConfigureAwait(false);
+                return new ChatCompletionResult(StatusCodes.Status400BadRequest, usage, Streamed: false, Truncated: false);
+            }
+            var outputFlags = policy.Hits.Keys.Where(r => r.OutputAction == Parley.Policy.Rules.PolicyAction.Flag).Select(r => r.Id);
+            exchange.PolicyFlagged = [.. (exchange.PolicyFlagged ?? []).Union(outputFlags)];
+            Policy.ChatPolicy.SetHeaders(exchange.Context.Response.Headers, exchange.PolicyName, exchange.PolicyRedacted, exchange.PolicyFlagged);
+        }
+        if (exchange.ConversationId is null)
+        {
+            // Filtered only, nothing to store.
+        }
+        else if (assistant is null)
         {
             ChatLog.NoAssistantMessage(exchange.Logger, exchange.RequestId, exchange.ProviderName, exchange.ConversationId!);
         }
         else
         {
-            var stored = await exchange.StoreTurnAsync(assistant, reply!).ConfigureAwait(false);
+            // The transcript keeps the upstream's words (placeholders, never the client's values) with output rules applied.
+            var stored = await exchange.StoreTurnAsync(policy?.ForStorage(assistant) ?? assistant, reply!).ConfigureAwait(false);
             if (stored.Status == TurnStoreStatus.Failed)
             {
                 // Unavailable, not broken: the turn is not stored and the client may retry it (with its key, safely).
@@ -110,6 +131,10 @@ internal static class JsonRelay
             if (stored is { Status: TurnStoreStatus.AlreadyStored, Earlier: { } earlier })
             {
                 // An earlier attempt of this turn stands: the client gets that answer, the one the transcript keeps.
+                if (policy?.Vault is { } vault)
+                {
+                    earlier = earlier with { Assistant = earlier.Assistant with { Utf8Json = Policy.ReplyPolicy.RestoreStored(earlier.Assistant.Utf8Json, vault, int.MaxValue) } };
+                }
                 await TurnReplay.WriteAsync(exchange.Context, earlier, stream: false, includeUsage: false, exchange.Model.Id).ConfigureAwait(false);
                 return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
             }
@@ -117,8 +142,9 @@ internal static class JsonRelay
         var response = exchange.Context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType ?? DefaultContentType;
-        response.ContentLength = body.WrittenCount;
-        await response.Body.WriteAsync(body.WrittenMemory, exchange.Context.RequestAborted).ConfigureAwait(false);
+        var answer = filtered is null ? body.WrittenMemory : filtered;
+        response.ContentLength = answer.Length;
+        await response.Body.WriteAsync(answer, exchange.Context.RequestAborted).ConfigureAwait(false);
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
     }
 

@@ -13,7 +13,8 @@ internal readonly record struct PromptInfo(int PromptTokens, bool Estimated, int
 
 /// <summary>A planned prompt: what to send before the new messages (a conversation's context), or the error to answer,
 /// or, for a turn already stored, its answer to replay.</summary>
-internal readonly record struct PromptPlanResult(PromptInfo Info, IReadOnlyList<ChatMessageRecord>? Context, ApiError? Error, StoredTurn? Replay = null);
+internal readonly record struct PromptPlanResult(PromptInfo Info, IReadOnlyList<ChatMessageRecord>? Context, ApiError? Error, StoredTurn? Replay = null,
+    IReadOnlyList<Pseudonym>? Pseudonyms = null);
 
 /// <summary>Counts the prompt and, for a conversation, has its grain build the context that fits the budget: the
 /// model's context window minus the reply reservation.</summary>
@@ -53,7 +54,7 @@ internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCa
                 case PromptStatus.TooLong:
                     return new(default, null, ConversationTooLong(model.Id, plan.PromptTokens, plan.Budget));
                 case PromptStatus.Replay:
-                    return new(default, null, null, plan.Replay);
+                    return new(default, null, null, plan.Replay, plan.Pseudonyms);
                 case PromptStatus.TurnKeyReused:
                     return new(default, null, TurnKeys.Reused());
                 case PromptStatus.TurnInProgress when timeProvider.GetTimestamp() < waitUntil:
@@ -64,7 +65,7 @@ internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCa
                     return new(default, null, TurnKeys.InUse());
                 default:
                     return new(new PromptInfo(plan.PromptTokens, tokens.IsEstimate, plan.DroppedMessages, plan.SummaryUsed, plan.CarriesRedactedData),
-                        plan.Messages, null);
+                        plan.Messages, null, Pseudonyms: plan.Pseudonyms);
             }
         }
     }

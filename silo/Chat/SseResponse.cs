@@ -16,13 +16,14 @@ internal static class SseResponse
         => contentType is not null && contentType.StartsWith(MediaType, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>An error event as OpenAI sends one mid-stream: <c>data: {"error":{...}}</c>.</summary>
-    public static async Task WriteErrorEventAsync(HttpResponse response, string message, string code, CancellationToken cancellationToken)
+    public static async Task WriteErrorEventAsync(HttpResponse response, string message, string code, CancellationToken cancellationToken,
+        string type = OpenAIErrorTypes.Upstream)
     {
         var output = response.BodyWriter;
         output.Write(DataPrefix);
         using (var writer = new Utf8JsonWriter(output))
         {
-            JsonSerializer.Serialize(writer, new OpenAIErrorBody(new OpenAIError(message, OpenAIErrorTypes.Upstream, null, code)), ApiJsonContext.Default.OpenAIErrorBody);
+            JsonSerializer.Serialize(writer, new OpenAIErrorBody(new OpenAIError(message, type, null, code)), ApiJsonContext.Default.OpenAIErrorBody);
         }
         output.Write(EventTerminator);
         await output.FlushAsync(cancellationToken).ConfigureAwait(false);

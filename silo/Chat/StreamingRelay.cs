@@ -43,8 +43,19 @@ internal static class StreamingRelay
                         case StreamEventKind.Done when !sawDone:
                             sawDone = true;
                             exchange.DisarmTimeout();
+                            if (exchange.Reply is { } policy && policy.FlushChunk() is { } held)
+                            {
+                                // What the policy still held back (a choice that sent no finish reason).
+                                WriteData(output, held);
+                            }
+                            if (exchange.Reply?.BlockedBy is not null)
+                            {
+                                return await EndBlockedAsync(exchange, output, usage).ConfigureAwait(false);
+                            }
+                            // The transcript keeps the upstream's words (placeholders) with output rules applied.
                             if (builder is not null
-                                && (await exchange.StoreTurnAsync(builder.Build(), builder.BuildReply()).ConfigureAwait(false)).Status == TurnStoreStatus.Failed)
+                                && (await exchange.StoreTurnAsync(exchange.Reply?.ForStorage(builder.Build()) ?? builder.Build(), builder.BuildReply())
+                                    .ConfigureAwait(false)).Status == TurnStoreStatus.Failed)
                             {
                                 // The client must not believe a turn was kept that was not. (An earlier attempt found
                                 // stored stands in the transcript; this stream's text has already gone out.)
@@ -71,8 +82,21 @@ internal static class StreamingRelay
                             {
                                 exchange.FirstChunkTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
                             }
-                            WriteEvent(output, sseEvent);
                             wrote = true;
+                            if (exchange.Reply is { } filter && StreamEventInspector.TryGetData(sseEvent, out var chunk))
+                            {
+                                var rewritten = filter.RewriteChunk(chunk);
+                                if (filter.BlockedBy is not null)
+                                {
+                                    return await EndBlockedAsync(exchange, output, usage).ConfigureAwait(false);
+                                }
+                                if (rewritten is not null)
+                                {
+                                    WriteData(output, rewritten);
+                                    break;
+                                }
+                            }
+                            WriteEvent(output, sseEvent);
                             break;
                         default:
                             WriteEvent(output, sseEvent);
@@ -108,6 +132,24 @@ internal static class StreamingRelay
             ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.ProviderName);
         }
         return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone, finishReason);
+    }
+
+    /// <summary>The policy withholds the rest of the answer: what was sent stays, the stream ends with an error event
+    /// (no <c>[DONE]</c>) naming the rule, and the turn is not stored.</summary>
+    private static async Task<ChatCompletionResult> EndBlockedAsync(ChatExchange exchange, PipeWriter output, ChatUsage? usage)
+    {
+        var policy = exchange.Reply!;
+        await output.FlushAsync(exchange.Token).ConfigureAwait(false);
+        await SseResponse.WriteErrorEventAsync(exchange.Context.Response, Policy.PolicyErrors.OutputBlockedMessage(policy.Policy?.Name ?? "", policy.BlockedBy!),
+            Policy.PolicyErrors.BlockedCode(policy.BlockedBy!), exchange.Token, Api.OpenAIErrorTypes.InvalidRequest).ConfigureAwait(false);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: true);
+    }
+
+    private static void WriteData(PipeWriter output, byte[] data)
+    {
+        output.Write("data: "u8);
+        output.Write(data);
+        output.Write(EventTerminator);
     }
 
     /// <summary>The stored turn keeps the usage the upstream reported, for a replay.</summary>

@@ -8,6 +8,7 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
+using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Conversations;
@@ -37,7 +38,8 @@ internal static class ConversationEndpoints
         return group;
     }
 
-    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits, ModelCatalog catalog)
+    private static async Task<IResult> CreateAsync(HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits, ModelCatalog catalog,
+        ConversationPolicy policy)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         if (body.Error is not null)
@@ -79,15 +81,46 @@ internal static class ConversationEndpoints
                 }
             }
         }
-        var userId = context.GetCaller().UserId;
+        var caller = context.GetCaller();
+        var userId = caller.UserId;
+        var scanned = await policy.ScanAsync(context, caller, settings.Model, settings.SystemPrompt, items, "items");
+        if (scanned?.Scan.Error is { } blocked)
+        {
+            return blocked.ToResult();
+        }
+        var redact = scanned is { Scan.NeedsRedaction: true };
         // A fresh id is taken with overwhelming probability; the loop only makes "taken" impossible to surface.
         while (true)
         {
-            var info = await grains.GetGrain<IConversationGrain>(ConversationIds.New()).CreateAsync(userId, metadata, items, settings);
-            if (info is not null)
+            var grain = grains.GetGrain<IConversationGrain>(ConversationIds.New());
+            // With values to redact the conversation is made first without its texts, so that its grain numbers the
+            // pseudonyms (and records that it carries redacted data); the redacted texts are stored next.
+            var info = redact
+                ? await grain.CreateAsync(userId, metadata, [], settings with { SystemPrompt = null })
+                : await grain.CreateAsync(userId, metadata, items, settings);
+            if (info is null)
+            {
+                continue;
+            }
+            if (!redact)
             {
                 return Conversation(info);
             }
+            var texts = await policy.RedactAsync(context, scanned!.Value.Scan, info.Id, userId, settings.SystemPrompt, items);
+            if (texts.Refusal is not null)
+            {
+                return texts.Refusal;
+            }
+            if (texts.SystemPrompt is not null)
+            {
+                info = await grain.UpdateAsync(userId, null, ConversationSettings.None with { SystemPrompt = texts.SystemPrompt });
+            }
+            if (info is not null && texts.Items.Count > 0 && await grain.AddItemsAsync(userId, texts.Items) is null)
+            {
+                info = null;
+            }
+            // Only a deletion racing the creation makes it vanish meanwhile.
+            return info is null ? NotFound(grain.GetPrimaryKeyString()) : Conversation(info);
         }
     }
 
@@ -99,7 +132,7 @@ internal static class ConversationEndpoints
 
     /// <summary>OpenAI's update replaces the metadata; Parley's settings may be changed beside it or alone.</summary>
     private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits,
-        ModelCatalog catalog)
+        ModelCatalog catalog, ConversationPolicy policy)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         if (body.Error is not null)
@@ -136,7 +169,35 @@ internal static class ConversationEndpoints
         {
             return InputErrors.Missing("metadata").ToResult();
         }
-        var info = await grains.GetGrain<IConversationGrain>(conversationId).UpdateAsync(context.GetCaller().UserId, metadata, settings);
+        var caller = context.GetCaller();
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        if (settings.SystemPrompt is { } systemPrompt && !policy.IsEmpty)
+        {
+            var model = settings.Model;
+            if (model is null)
+            {
+                if (await grain.GetAsync(caller.UserId) is not { } current)
+                {
+                    return NotFound(conversationId);
+                }
+                model = current.Settings.Model;
+            }
+            var scanned = await policy.ScanAsync(context, caller, model, systemPrompt, [], "items");
+            if (scanned?.Scan.Error is { } blocked)
+            {
+                return blocked.ToResult();
+            }
+            if (scanned is { Scan.NeedsRedaction: true } found)
+            {
+                var texts = await policy.RedactAsync(context, found.Scan, conversationId, caller.UserId, systemPrompt, []);
+                if (texts.Refusal is not null)
+                {
+                    return texts.Refusal;
+                }
+                settings = settings with { SystemPrompt = texts.SystemPrompt };
+            }
+        }
+        var info = await grain.UpdateAsync(caller.UserId, metadata, settings);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -163,7 +224,8 @@ internal static class ConversationEndpoints
         };
     }
 
-    private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits)
+    private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits,
+        ConversationPolicy policy)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         var (items, error) = body.ReadSingleField("items", required: true, static value => ConversationRequestParser.ParseItems(value, "items", required: true));
@@ -171,7 +233,31 @@ internal static class ConversationEndpoints
         {
             return error.ToResult();
         }
-        var created = await grains.GetGrain<IConversationGrain>(conversationId).AddItemsAsync(context.GetCaller().UserId, items!);
+        var caller = context.GetCaller();
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        if (!policy.IsEmpty)
+        {
+            // The items go upstream on the conversation's later turns: the policy of its model applies too.
+            if (await grain.GetAsync(caller.UserId) is not { } current)
+            {
+                return NotFound(conversationId);
+            }
+            var scanned = await policy.ScanAsync(context, caller, current.Settings.Model, null, items!, "items");
+            if (scanned?.Scan.Error is { } blocked)
+            {
+                return blocked.ToResult();
+            }
+            if (scanned is { Scan.NeedsRedaction: true } found)
+            {
+                var texts = await policy.RedactAsync(context, found.Scan, conversationId, caller.UserId, null, items!);
+                if (texts.Refusal is not null)
+                {
+                    return texts.Refusal;
+                }
+                items = texts.Items;
+            }
+        }
+        var created = await grain.AddItemsAsync(caller.UserId, items!);
         return created is null
             ? NotFound(conversationId)
             : Results.Json(ItemListResource.From(created, hasMore: false), ConversationJsonContext.Relaxed.ItemListResource);

@@ -7,6 +7,7 @@ using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using Parley.Silo.Health;
+using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
 using Parley.Silo.Routing;
@@ -31,6 +32,7 @@ public static class SiloHostingExtensions
         builder.AddParleyChat();
         builder.AddParleyConversations();
         builder.AddParleyResponseCache();
+        builder.AddParleyPolicy();
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
         builder.AddParleyTelemetry();
@@ -49,7 +51,7 @@ public static class SiloHostingExtensions
         v1.MapChatCompletions();
         v1.MapConversations();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin();
         app.MapParleyDashboard();
         return app;
     }

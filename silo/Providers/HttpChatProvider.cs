@@ -13,6 +13,8 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
     // Recycles pooled connections so DNS changes (a provider moving behind its load balancer) are picked up.
     private static readonly TimeSpan PooledConnectionLifetime = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1);
+    // The longest an answer waits for what it teaches about its key to be written.
+    private static readonly TimeSpan ReportTimeout = TimeSpan.FromMilliseconds(500);
 
     private readonly HttpClient _client;
     private readonly IUpstreamWire _wire;
@@ -62,17 +64,25 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
             for (var attempt = 0; attempt <= Pool.Keys.Count; attempt++)
             {
                 KeyLease lease;
+                HttpResponseMessage? response;
                 try
                 {
-                    lease = await Pool.AcquireAsync(request.TokenCost, deadline, skip, cancellationToken).ConfigureAwait(false);
+                    do
+                    {
+                        lease = await Pool.AcquireAsync(request.TokenCost, deadline, skip, cancellationToken).ConfigureAwait(false);
+                        response = await SendAsync(lease, request, cancellationToken).ConfigureAwait(false);
+                    }
+                    while (response is null);
                 }
                 catch (UpstreamCapacityException) when (last is not null)
                 {
                     // No other key can take it: the caller gets the upstream's own answer.
                     break;
                 }
-                var response = await SendAsync(lease, request, cancellationToken).ConfigureAwait(false);
-                var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial);
+                // Counted from its paced start, the answer's remaining requests say whether the upstream's window has room
+                // for the starts granted after it (see StartAllowance).
+                var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial) with { StartedAt = lease.IsPaced && !lease.IsTrial ? lease.Start : null };
+                lease.Key.LearnWindow(UpstreamAnswers.Long(response.Headers, Api.RateLimitHeaders.LimitRequests));
                 if (outcome.IsRateLimited)
                 {
                     _metrics?.RateLimited(Name);
@@ -113,7 +123,9 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
     private static bool KeyIsOutFor(UpstreamCallOutcome outcome, DateTimeOffset deadline)
         => outcome.IsAuthFailure || (outcome.IsRateLimited && outcome.At + (outcome.RetryAfter ?? UpstreamKeyPolicy.DefaultRateLimitBlock) > deadline);
 
-    private async Task<HttpResponseMessage> SendAsync(KeyLease lease, UpstreamRequest request, CancellationToken cancellationToken)
+    /// <summary>Sends the call on its lease; null (nothing sent) when building the request took it past the start its
+    /// lease allows, so that it asks for another start instead of leaving late.</summary>
+    private async Task<HttpResponseMessage?> SendAsync(KeyLease lease, UpstreamRequest request, CancellationToken cancellationToken)
     {
         HttpRequestMessage message;
         try
@@ -124,6 +136,12 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
         {
             Pool.Release(lease.Key, lease.LeaseId);
             throw;
+        }
+        if (!Pool.IsOnTime(lease))
+        {
+            message.Dispose();
+            Pool.Release(lease.Key, lease.LeaseId);
+            return null;
         }
         try
         {
@@ -164,8 +182,8 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
         }
         try
         {
-            // Bounded like an acquisition: with the store out of reach, the answer must not wait on the lesson.
-            await key.Grain.ReportAsync(outcome).WaitAsync(Pool.Options.StoreTimeout, _time).ConfigureAwait(false);
+            // Bounded: the answer must not wait long on the lesson (a lesson whose write is slow still lands).
+            await key.Grain.ReportAsync(outcome).WaitAsync(ReportTimeout < Pool.Options.StoreTimeout ? ReportTimeout : Pool.Options.StoreTimeout, _time).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

@@ -31,7 +31,7 @@ public sealed class KeyPoolOptions
     public static readonly TimeSpan DefaultMaxPacingWait = TimeSpan.FromSeconds(5);
     public const double DefaultPacingMargin = 0.05;
     public static readonly TimeSpan DefaultConcurrencyLeaseTtl = TimeSpan.FromMinutes(10);
-    public static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>The longest a call waits for a slot on any key before the client gets a 429.</summary>
     public TimeSpan MaxPacingWait { get; set; } = DefaultMaxPacingWait;
@@ -51,7 +51,10 @@ public sealed class KeyPoolOptions
     /// <summary>How long a concurrency slot outlives a silo that died without releasing it.</summary>
     public TimeSpan ConcurrencyLeaseTtl { get; set; } = DefaultConcurrencyLeaseTtl;
 
-    /// <summary>The longest an acquisition waits for the pacing store (Redis); past it, or when the store fails, the call
-    /// goes unpaced on a key chosen by weight, since refusing it would cost more than the 429 pacing tries to spare.</summary>
+    /// <summary>The longest an acquisition waits for the pacing store's (Redis's) answer. A slow answer is not an outage:
+    /// past this the acquisition may still have reserved a start, so the call asks again (within
+    /// <see cref="MaxPacingWait"/>) rather than go unpaced beside it. Only a store that cannot be reached (not connected,
+    /// so nothing was sent) lets calls go unpaced on a key chosen by weight, since refusing them would cost more than the
+    /// 429 pacing tries to spare.</summary>
     public TimeSpan StoreTimeout { get; set; } = DefaultStoreTimeout;
 }

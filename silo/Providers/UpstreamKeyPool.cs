@@ -6,30 +6,6 @@ using Parley.Grains.Redis;
 
 namespace Parley.Silo.Providers;
 
-/// <summary>One key of a pool: its settings, and whether this silo knows it to be disabled (learnt from every
-/// acquisition's answer, from a 401/403 seen here, or from an operator), which only matters while the store is out of reach.</summary>
-internal sealed class PoolKey
-{
-    public required string Id { get; init; }
-    public required string GrainKey { get; init; }
-    public required AuthenticationHeaderValue? Authorization { get; init; }
-    public required UpstreamKeyOptions Options { get; init; }
-    public required TimeSpan RequestSpacing { get; init; }
-    public required IGrainFactory Grains { get; init; }
-
-    /// <summary>The key's grain (a local stateless worker), addressed when first reported to, not when the pool is built.</summary>
-    public IApiKeyGrain Grain => field ??= Grains.GetGrain<IApiKeyGrain>(GrainKey);
-
-    public volatile bool KnownDisabled;
-
-    /// <summary>Smooth weighted round robin of unpaced calls (the store keeps the paced one); guarded by the pool's lock.</summary>
-    public long UnpacedWeight;
-}
-
-/// <summary>A granted slot: start the call on <see cref="Key"/> now. <see cref="IsPaced"/> is false when the store was
-/// out of reach and the key was chosen by weight alone.</summary>
-internal readonly record struct KeyLease(PoolKey Key, string? LeaseId, bool IsTrial, bool IsPaced = true);
-
 /// <summary>A provider's keys. Every acquisition is one atomic store call over the whole pool (the store picks the key
 /// that can start soonest, weights breaking ties), so every silo draws from one schedule and no key is left idle
 /// while another is queued.</summary>
@@ -41,8 +17,10 @@ internal sealed partial class UpstreamKeyPool
     // A key whose concurrency slots are all taken is asked again after this long (when a slot frees is unknown).
     private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan UnknownRetryAfter = TimeSpan.FromSeconds(1);
-    // An outage of the store would otherwise log once per request.
-    private static readonly TimeSpan UnpacedWarningInterval = TimeSpan.FromSeconds(30);
+    // The shortest wait for an acquisition's answer, even at the deadline.
+    private static readonly TimeSpan MinStoreWait = TimeSpan.FromMilliseconds(10);
+    // An outage or a slow store would otherwise log once per request.
+    private static readonly TimeSpan WarningInterval = TimeSpan.FromSeconds(30);
 
     private readonly Lock _lock = new();
     private readonly IUpstreamKeyStore _store;
@@ -53,6 +31,7 @@ internal sealed partial class UpstreamKeyPool
     private readonly double _tokenTicksFactor;
     private readonly bool _anyConcurrencyLimit;
     private long _lastUnpacedWarningTicks = long.MinValue;
+    private long _lastUnansweredWarningTicks = long.MinValue;
 
     public UpstreamKeyPool(string provider, ProviderOptions options, IUpstreamKeyStore store, IGrainFactory grains, TimeProvider time, ILogger logger)
     {
@@ -101,7 +80,17 @@ internal sealed partial class UpstreamKeyPool
     }
 
     /// <summary>Reserves a start on the key that can start soonest and waits for it. Keys in <paramref name="skip"/>
-    /// (bit i = key i) are not offered. When the store cannot be reached the call goes unpaced on a key chosen by weight.</summary>
+    /// (bit i = key i) are not offered. Each call goes on exactly one pacing decision:
+    /// <list type="bullet">
+    /// <item>the store cannot be reached (not connected: the acquisition provably reserved nothing): the call goes
+    /// unpaced, on a key chosen by weight;</item>
+    /// <item>the store did not answer in time, or the connection failed after the acquisition was sent: a start may have
+    /// been reserved, so the call does not go unpaced beside it; it asks again (a reserved start left unused is only a
+    /// gap the upstream never sees);</item>
+    /// <item>a granted start that no longer stands when the call is due (the upstream said meanwhile that the key must
+    /// wait, see <see cref="IUpstreamKeyStore.ConfirmStartAsync"/>), or that the call would miss by more than the
+    /// margin can absorb, is given up the same way.</item>
+    /// </list></summary>
     /// <exception cref="UpstreamCapacityException">No key can start by <paramref name="deadline"/>.</exception>
     public async ValueTask<KeyLease> AcquireAsync(int tokenCost, DateTimeOffset deadline, ulong skip, CancellationToken cancellationToken)
     {
@@ -110,20 +99,33 @@ internal sealed partial class UpstreamKeyPool
         {
             throw Capacity(DateTimeOffset.MaxValue, _time.GetUtcNow());
         }
-        var leaseId = _anyConcurrencyLimit ? Guid.NewGuid().ToString("N") : "";
         while (true)
         {
+            // A new lease id per attempt: a slot an earlier attempt may hold is never taken for this one.
+            var leaseId = _anyConcurrencyLimit ? Guid.NewGuid().ToString("N") : "";
             var now = _time.GetUtcNow();
-            var request = new PoolPacingRequest(now, deadline, offered, leaseId, _options.ConcurrencyLeaseTtl, _trialTtl);
+            // Planned from when the answer will be back, not from when it is asked: a start granted "now" and answered
+            // one round trip later would be missed by that round trip (and, on a busy machine, by more than the margin).
+            var request = new PoolPacingRequest(now + PlanningLead(), deadline, offered, leaseId, _options.ConcurrencyLeaseTtl, _trialTtl);
             PoolPacingResult result;
             try
             {
-                result = await AskStoreAsync(request, cancellationToken).ConfigureAwait(false);
+                result = await AskStoreAsync(request, deadline - now, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsStoreFailure(e, cancellationToken))
+            catch (Exception e) when (RedisFailures.NeverApplied(e) && !cancellationToken.IsCancellationRequested)
             {
                 WarnUnpaced(e);
                 return Unpaced(skip) ?? throw Capacity(DateTimeOffset.MaxValue, now);
+            }
+            catch (Exception e) when (RedisFailures.OutcomeUnknown(e) && !cancellationToken.IsCancellationRequested)
+            {
+                WarnUnanswered(e);
+                ReleaseOnEveryKey(positions, leaseId);
+                if (_time.GetUtcNow() >= deadline)
+                {
+                    throw Capacity(DateTimeOffset.MaxValue, now);
+                }
+                continue;
             }
             for (var i = 0; i < positions.Length; i++)
             {
@@ -132,9 +134,17 @@ internal sealed partial class UpstreamKeyPool
             if (result.IsGranted)
             {
                 var key = Keys[positions[result.Index]];
-                var lease = new KeyLease(key, key.Options.MaxConcurrent is > 0 ? leaseId : null, result.Status == PacingStatus.GrantedTrial);
-                await WaitForStartAsync(lease, result.At, cancellationToken).ConfigureAwait(false);
-                return lease;
+                var lease = new KeyLease(key, key.Options.MaxConcurrent is > 0 ? leaseId : null, result.Status == PacingStatus.GrantedTrial, Start: result.At);
+                if (await WaitForStartAsync(lease, cancellationToken).ConfigureAwait(false))
+                {
+                    return lease;
+                }
+                Release(lease.Key, lease.LeaseId);
+                if (_time.GetUtcNow() >= deadline)
+                {
+                    throw Capacity(DateTimeOffset.MaxValue, now);
+                }
+                continue;
             }
             if (result.Status is PacingStatus.Blocked or PacingStatus.Cooling && result.At <= deadline)
             {
@@ -189,19 +199,38 @@ internal sealed partial class UpstreamKeyPool
         return (offered, positions);
     }
 
-    private async ValueTask<PoolPacingResult> AskStoreAsync(PoolPacingRequest request, CancellationToken cancellationToken)
+    private async ValueTask<PoolPacingResult> AskStoreAsync(PoolPacingRequest request, TimeSpan untilDeadline, CancellationToken cancellationToken)
     {
+        var asked = _time.GetTimestamp();
         var pending = _store.AcquireAnyAsync(Provider, request, cancellationToken);
         if (pending.IsCompleted)
         {
             return pending.Result;
         }
-        // A store that hangs (a half-open connection) must not hold the call longer than an outage would.
-        return await pending.AsTask().WaitAsync(_options.StoreTimeout, _time, cancellationToken).ConfigureAwait(false);
+        // Bounded by StoreTimeout and by the call's deadline (a start answered later could not be taken anyway): a store
+        // that hangs (a half-open connection) must not hold the call for ever. Within that, waiting for a slow answer is
+        // right: the start it grants may still be met, and giving up leaves a start reserved for nobody.
+        var wait = untilDeadline < _options.StoreTimeout ? untilDeadline : _options.StoreTimeout;
+        var result = await pending.AsTask().WaitAsync(wait > MinStoreWait ? wait : MinStoreWait, _time, cancellationToken).ConfigureAwait(false);
+        ObserveRoundTrip(_time.GetElapsedTime(asked));
+        return result;
     }
 
-    private static bool IsStoreFailure(Exception e, CancellationToken cancellationToken)
-        => RedisFailures.IsUnavailable(e) || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested);
+    /// <summary>Frees the concurrency slot an unanswered acquisition may have taken, on whichever key it chose.</summary>
+    private void ReleaseOnEveryKey(int[] positions, string leaseId)
+    {
+        if (leaseId.Length == 0)
+        {
+            return;
+        }
+        foreach (var position in positions)
+        {
+            if (Keys[position].Options.MaxConcurrent is > 0)
+            {
+                Release(Keys[position], leaseId);
+            }
+        }
+    }
 
     /// <summary>Pacing exists to spare the upstream 429s; without its store the call still goes, on a key chosen by weight
     /// among those not known to be disabled.</summary>
@@ -236,13 +265,25 @@ internal sealed partial class UpstreamKeyPool
 
     private void WarnUnpaced(Exception e)
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        var last = Interlocked.Read(ref _lastUnpacedWarningTicks);
-        if ((last == long.MinValue || now - last >= UnpacedWarningInterval.Ticks)
-            && Interlocked.CompareExchange(ref _lastUnpacedWarningTicks, now, last) == last)
+        if (IsWarningDue(ref _lastUnpacedWarningTicks))
         {
             LogUnpaced(_logger, Provider, e.GetType().Name, e);
         }
+    }
+
+    private void WarnUnanswered(Exception e)
+    {
+        if (IsWarningDue(ref _lastUnansweredWarningTicks))
+        {
+            LogUnanswered(_logger, Provider, _options.StoreTimeout, e.GetType().Name, e);
+        }
+    }
+
+    private bool IsWarningDue(ref long lastTicks)
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var last = Interlocked.Read(ref lastTicks);
+        return (last == long.MinValue || now - last >= WarningInterval.Ticks) && Interlocked.CompareExchange(ref lastTicks, now, last) == last;
     }
 
     private async Task ReleaseAsync(PoolKey key, string leaseId)
@@ -257,28 +298,14 @@ internal sealed partial class UpstreamKeyPool
         }
     }
 
-    private async ValueTask WaitForStartAsync(KeyLease lease, DateTimeOffset start, CancellationToken cancellationToken)
-    {
-        var wait = start - _time.GetUtcNow();
-        if (wait <= TimeSpan.Zero)
-        {
-            return;
-        }
-        try
-        {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            Release(lease.Key, lease.LeaseId);
-            throw;
-        }
-    }
-
     private UpstreamCapacityException Capacity(DateTimeOffset soonest, DateTimeOffset now)
         => new(Provider, soonest == DateTimeOffset.MaxValue || soonest <= now ? UnknownRetryAfter : soonest - now);
 
     [LoggerMessage(EventId = 4112, Level = LogLevel.Warning,
         Message = "The pacing store of upstream provider {Provider} cannot be reached ({Failure}); calls go unpaced on keys chosen by weight until it is back (logged at most every 30 s).")]
     private static partial void LogUnpaced(ILogger logger, string provider, string failure, Exception exception);
+
+    [LoggerMessage(EventId = 4113, Level = LogLevel.Warning,
+        Message = "The pacing store of upstream provider {Provider} did not answer an acquisition within {StoreTimeout} although it was reachable ({Failure}); the call asks again rather than go unpaced beside a start that may have been reserved (logged at most every 30 s).")]
+    private static partial void LogUnanswered(ILogger logger, string provider, TimeSpan storeTimeout, string failure, Exception exception);
 }

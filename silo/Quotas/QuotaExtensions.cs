@@ -22,6 +22,7 @@ public static class QuotaExtensions
         services.AddQuotaLedger();
         services.AddSingleton<QuotaStatus>();
         services.AddSingleton<QuotaSettingsCache>();
+        services.AddSingleton<UnansweredAdmissions>();
         services.AddSingleton<QuotaGate>();
         services.AddSingleton<QuotaUsageReader>();
         builder.AddQuotaAlerts();

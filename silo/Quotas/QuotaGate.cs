@@ -10,14 +10,21 @@ using Parley.Grains.Redis;
 namespace Parley.Silo.Quotas;
 
 /// <summary>Admits each chat completion against the caller's limits before the upstream call (one ledger decision:
-/// one Redis script) and settles it with the actual use afterwards. Redis being unreachable is handled by policy:
-/// fail-open decides in process (per silo), fail-closed refuses.</summary>
+/// one Redis script) and settles it with the actual use afterwards. Each admission is decided exactly once:
+/// <list type="bullet">
+/// <item>Redis unreachable, the script provably never sent (<see cref="RedisFailures.NeverApplied"/>): the failure
+/// policy decides, fail-open in process (per silo) or fail-closed (503).</item>
+/// <item>No answer within <see cref="QuotaOptions.StoreTimeout"/> although the script was sent (a slow Redis, or the
+/// connection failed mid-command): the script may have counted, or may still, so no second decision is made; the
+/// request is refused with 503 and its reservation released (<see cref="UnansweredAdmissions"/>).</item>
+/// </list></summary>
 internal sealed partial class QuotaGate(
     IQuotaLedger ledger,
     MemoryQuotaLedger fallback,
     QuotaSettingsCache settings,
     QuotaStatus status,
     QuotaAlertDispatcher alerts,
+    UnansweredAdmissions unanswered,
     IOptions<QuotaOptions> options,
     TimeProvider timeProvider,
     ILogger<QuotaGate> logger)
@@ -50,12 +57,26 @@ internal sealed partial class QuotaGate(
 
         var decidedBy = ledger;
         AdmissionResult result;
+        // Not cancelled with the request: once sent, only its outcome tells whether it counted.
+        var admission = ledger.AdmitAsync(request, CancellationToken.None);
         try
         {
-            result = await ledger.AdmitAsync(request, cancellationToken).WaitAsync(quota.StoreTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
+            result = await admission.WaitAsync(quota.StoreTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
             status.Record(QuotaMode.Cluster, result.Refusal);
         }
-        catch (Exception e) when (RedisFailures.IsUnavailable(e) && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (RedisFailures.OutcomeUnknown(e) || e is OperationCanceledException)
+        {
+            // It may have counted, or may still: refuse rather than decide a second time, and take it back.
+            unanswered.Release(admission, request);
+            if (e is OperationCanceledException)
+            {
+                throw;
+            }
+            status.RecordUnanswered();
+            LogUnanswered(logger, caller.UserId, quota.StoreTimeout, request.ReservationId, e);
+            return QuotaDecision.StoreUnavailable;
+        }
+        catch (Exception e) when (RedisFailures.NeverApplied(e))
         {
             var policy = HasMoneyBudget(userLimits) || HasMoneyBudget(keyLimits) ? quota.OnRedisFailureWithMoneyBudgets : quota.OnRedisFailure;
             if (policy == QuotaFailurePolicy.Closed)
@@ -83,14 +104,25 @@ internal sealed partial class QuotaGate(
         }
         var settlement = new SettlementRequest(request.UserId, request.KeyId, request.ReservationId, request.UserLimits, request.KeyLimits,
             (int)Math.Min(inputTokens + outputTokens, int.MaxValue), QuotaMoney.Cost(decision.Price, inputTokens, outputTokens), timeProvider.GetUtcNow());
-        try
+        // Settling is idempotent (a second settlement of one reservation changes nothing), so one whose outcome is
+        // unknown is simply sent again once.
+        for (var attempt = 1; ; attempt++)
         {
-            var result = await decidedBy.SettleAsync(settlement, CancellationToken.None).WaitAsync(options.Value.StoreTimeout, timeProvider).ConfigureAwait(false);
-            Publish(result.Alerts);
-        }
-        catch (Exception e)
-        {
-            LogSettleFailed(logger, request.UserId, request.ReservationId, e);
+            try
+            {
+                var result = await decidedBy.SettleAsync(settlement, CancellationToken.None).WaitAsync(options.Value.StoreTimeout, timeProvider).ConfigureAwait(false);
+                Publish(result.Alerts);
+                return;
+            }
+            catch (Exception e) when (attempt == 1 && RedisFailures.OutcomeUnknown(e))
+            {
+                LogSettleRetried(logger, request.UserId, request.ReservationId, e);
+            }
+            catch (Exception e)
+            {
+                LogSettleFailed(logger, request.UserId, request.ReservationId, e);
+                return;
+            }
         }
     }
 
@@ -111,12 +143,18 @@ internal sealed partial class QuotaGate(
     [LoggerMessage(Level = LogLevel.Error, Message = "Quota store unreachable; refusing user {UserId} (fail-closed)")]
     private static partial void LogRefusingWithoutStore(ILogger logger, string userId, Exception exception);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The quota store did not answer within {StoreTimeout} for user {UserId} although Redis was reachable; refused with 503 rather than decided a second time, and reservation {ReservationId} is released")]
+    private static partial void LogUnanswered(ILogger logger, string userId, TimeSpan storeTimeout, string reservationId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Settling reservation {ReservationId} of user {UserId} was not answered in time; sending it again")]
+    private static partial void LogSettleRetried(ILogger logger, string userId, string reservationId, Exception exception);
+
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle reservation {ReservationId} of user {UserId}; it is released when its TTL ends")]
     private static partial void LogSettleFailed(ILogger logger, string userId, string reservationId, Exception exception);
 }
 
-/// <summary>The outcome of one admission: unlimited, refused, store unavailable (fail-closed), or admitted with a
-/// reservation to settle.</summary>
+/// <summary>The outcome of one admission: unlimited, refused, store unavailable (fail-closed, or no answer in time), or
+/// admitted with a reservation to settle.</summary>
 internal sealed class QuotaDecision
 {
     public static QuotaDecision Unlimited { get; } = new(null, null, null, null);

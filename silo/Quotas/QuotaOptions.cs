@@ -10,7 +10,7 @@ public sealed class QuotaOptions
     public const int DefaultDefaultReplyTokens = 1024;
     public static readonly TimeSpan DefaultReservationTtl = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan DefaultSettingsCacheTtl = TimeSpan.FromSeconds(5);
-    public static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromMilliseconds(500);
+    public static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromSeconds(5);
 
     public bool Enabled { get; set; } = true;
 
@@ -30,11 +30,15 @@ public sealed class QuotaOptions
     /// <summary>How long a silo trusts a user's limits it read (an admin change reaches every silo within this).</summary>
     public TimeSpan SettingsCacheTtl { get; set; } = DefaultSettingsCacheTtl;
 
-    /// <summary>Longest wait for the quota store's answer; past it the store counts as unreachable (the policy below).</summary>
+    /// <summary>Longest wait for the quota store's answer to a script it was sent. A slow answer is not an outage, and
+    /// a script not answered may still count: past this the request is refused with 503 <c>quota_unavailable</c> and
+    /// its reservation released, never decided a second time. Only a Redis that is not connected (the script is never
+    /// sent) counts as unreachable, at once (the policies below). Redis's own command timeout (the connection string's
+    /// <c>asyncTimeout</c>, by default its <c>syncTimeout</c>, 5 s) bounds the wait too.</summary>
     public TimeSpan StoreTimeout { get; set; } = DefaultStoreTimeout;
 
-    /// <summary>When Redis cannot be reached: <c>Open</c> admits with per-silo in-process limits, <c>Closed</c> refuses.
-    /// Applies to requests of users without money budgets.</summary>
+    /// <summary>When Redis cannot be reached (not connected, so the script is never sent): <c>Open</c> admits with
+    /// per-silo in-process limits, <c>Closed</c> refuses. Applies to requests of users without money budgets.</summary>
     public QuotaFailurePolicy OnRedisFailure { get; set; } = QuotaFailurePolicy.Open;
 
     /// <summary>The same for users with a money budget (per day or month).</summary>

@@ -7,8 +7,8 @@ namespace Parley.Silo.Quotas;
 /// <summary>Where this silo's admissions are decided right now: in Redis for the whole cluster, or (Redis unreachable)
 /// in process under the fail-open policy, or refused under the fail-closed one. Shown by the readiness probe and as the
 /// gauge <c>parley.quota.mode</c> (0 cluster, 1 in-process, 2 refusing); every decision is counted in
-/// <c>parley.quota.decisions</c> by mode, result (admitted, refused, unavailable), reason (the limit that refused, e.g.
-/// <c>tokens_per_minute</c>; <c>store_unavailable</c>; <c>none</c> when admitted) and scope (user, key, none).</summary>
+/// <c>parley.quota.decisions</c> by mode (or <c>unanswered</c>), result (admitted, refused, unavailable), reason (the limit that refused, e.g.
+/// <c>tokens_per_minute</c>; <c>store_unavailable</c>, <c>store_unanswered</c>; <c>none</c> when admitted) and scope (user, key, none).</summary>
 internal sealed class QuotaStatus : IDisposable
 {
     public const string MeterName = "Parley.Quotas";
@@ -16,6 +16,9 @@ internal sealed class QuotaStatus : IDisposable
     public const string Refused = "refused";
     public const string Unavailable = "unavailable";
     public const string StoreUnavailableReason = "store_unavailable";
+    /// <summary>Redis, reachable, did not answer in time: refused, counted apart, the mode unchanged.</summary>
+    public const string Unanswered = "unanswered";
+    public const string UnansweredReason = "store_unanswered";
     private const string None = "none";
 
     private readonly Meter _meter;
@@ -58,6 +61,20 @@ internal sealed class QuotaStatus : IDisposable
             tags.Add("reason", QuotaAlertNames.Budget(refusal.Kind));
             tags.Add("scope", QuotaAlertNames.Scope(refusal.Scope));
         }
+        _decisions.Add(1, tags);
+    }
+
+    /// <summary>An admission refused because Redis, reachable, did not answer in time: no mode change (the store is
+    /// there), counted apart.</summary>
+    public void RecordUnanswered()
+    {
+        var tags = new System.Diagnostics.TagList
+        {
+            { "mode", Unanswered },
+            { "result", Unavailable },
+            { "reason", UnansweredReason },
+            { "scope", None },
+        };
         _decisions.Add(1, tags);
     }
 

@@ -7,13 +7,12 @@ namespace Parley.Silo.Telemetry;
 public static class TelemetryExtensions
 {
     /// <summary>The silo's own metrics beyond those each feature registers: upstream key states, the Redis connection,
-    /// and the policy hook. (OpenTelemetry itself is wired by the service defaults.)</summary>
+    ///. (OpenTelemetry itself is wired by the service defaults.)</summary>
     public static WebApplicationBuilder AddParleyTelemetry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddSingleton<UpstreamKeyStateMetrics>();
         services.AddHostedService(static sp => sp.GetRequiredService<UpstreamKeyStateMetrics>());
-        services.AddSingleton<PolicyMetrics>();
         if (builder.Configuration.HasRedis())
         {
             services.AddSingleton<RedisMetrics>();

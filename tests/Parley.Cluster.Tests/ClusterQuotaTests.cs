@@ -3,22 +3,33 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Parley.Cluster.Testing.Infrastructure;
+using Xunit.Abstractions;
 
 namespace Parley.Cluster.Tests;
 
 /// <summary>Quotas hold exactly for the cluster as a whole: three silos admit what one would, because every admission
 /// is one script in Redis.</summary>
-public sealed class ClusterQuotaTests(ClusterFixture fixture) : IClassFixture<ClusterFixture>
+public sealed class ClusterQuotaTests(ClusterFixture fixture, ITestOutputHelper output) : IClassFixture<ClusterFixture>
 {
     private TestCluster Cluster => fixture.Cluster;
 
     [Fact]
-    public async Task A_thousand_concurrent_requests_against_100_per_minute_get_exactly_100_answers_and_900_refusals()
+    public Task A_thousand_concurrent_requests_against_100_per_minute_get_exactly_100_answers_and_900_refusals()
+        => ThousandAgainstAHundredAsync(saturateCores: false);
+
+    /// <summary>The same on a machine whose every core is kept busy by other processes: Redis answers late (far past the
+    /// half second that used to count as an outage), and still every admission is decided once, in Redis.</summary>
+    [Fact]
+    public Task A_thousand_concurrent_requests_against_100_per_minute_get_exactly_100_answers_and_900_refusals_with_every_core_busy()
+        => ThousandAgainstAHundredAsync(saturateCores: true);
+
+    private async Task ThousandAgainstAHundredAsync(bool saturateCores)
     {
-        var (userId, key) = await CreateUserAsync("rpm");
+        var (userId, key) = await CreateUserAsync(saturateCores ? "rpm-busy" : "rpm");
         await SetLimitsAsync($"admin/users/{userId}/limits", """{"requests_per_minute":100}""");
         var clients = Cluster.Silos.Select(s => Cluster.Client(s.Url, key)).ToArray();
         var body = $$"""{"model":"{{TestCluster.Model}}","messages":[{"role":"user","content":"count me"}]}""";
+        await using var saturation = saturateCores ? CpuSaturation.Start() : null;
         var started = DateTimeOffset.UtcNow;
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 1000).Select(async i =>
@@ -28,9 +39,12 @@ public sealed class ClusterQuotaTests(ClusterFixture fixture) : IClassFixture<Cl
             return (response.StatusCode, Headers: response.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => string.Join(",", h.Value)), Body: text);
         }));
         var elapsed = DateTimeOffset.UtcNow - started;
+        output.WriteLine($"1,000 requests answered in {elapsed.TotalSeconds:0.0} s{(saturateCores ? $" with {Environment.ProcessorCount} cores kept busy" : "")}");
 
         var admitted = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
         var refused = responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        var others = responses.Where(r => r.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.TooManyRequests)).Select(r => $"{(int)r.StatusCode} {r.Body}").Distinct();
+        Assert.True(admitted.Count + refused.Count == 1000, $"answers other than 200 and 429: {string.Join("; ", others)}");
         Assert.Equal(100, admitted.Count);
         Assert.Equal(900, refused.Count);
         // Each admission saw a distinct place in the window: remaining counts 99 down to 0, each exactly once.

@@ -30,6 +30,16 @@ public sealed class MemoryQuotaLedger : IQuotaLedger
         }
     }
 
+    public Task<bool> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken = default)
+    {
+        QuotaLedgerRules.Validate(request);
+        var user = UserOf(request.UserId);
+        lock (user)
+        {
+            return Task.FromResult(user.Release(request));
+        }
+    }
+
     public Task<QuotaUsage> GetUsageAsync(string userId, string? keyId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);

@@ -70,6 +70,17 @@ internal sealed class MemoryQuotaScope(string field)
         TokenSum += tokens;
     }
 
+    /// <summary>Removes an admission's window entries (it is taken back).</summary>
+    public void Forget(string id)
+    {
+        Requests.RemoveWhere(e => e.Id == id);
+        Tokens.RemoveWhere(e => e.Id == id);
+        if (Amounts.Remove(id, out var amount))
+        {
+            TokenSum -= amount;
+        }
+    }
+
     /// <summary>Puts the actual amount in the window: in place while the admission is still in it, else any excess
     /// over the reservation as an entry of its own at <paramref name="nowMs"/>.</summary>
     public void Settle(string id, long nowMs, long reserved, long actual)

@@ -11,11 +11,17 @@ internal sealed class MemoryQuotaUser(string userId)
     private readonly Dictionary<string, Reservation> _reservations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Period> _periods = new(StringComparer.Ordinal);
     private readonly List<BudgetAlert> _alerts = [];
+    // Ids released before their admission ran, and until when that matters (ms).
+    private readonly Dictionary<string, long> _releasedIds = new(StringComparer.Ordinal);
 
     public AdmissionResult Admit(AdmissionRequest request)
     {
         var p = QuotaPeriods.At(request.Now);
         var key = Begin(p, request.KeyId);
+        if (_releasedIds.Remove(request.ReservationId))
+        {
+            throw new ReleasedReservationException(request.ReservationId);
+        }
         if (_reservations.ContainsKey(request.ReservationId))
         {
             throw new DuplicateReservationException(request.ReservationId);
@@ -66,6 +72,45 @@ internal sealed class MemoryQuotaUser(string userId)
         ChargeBoth(r.Day, r.Month, key, request.UserLimits, request.KeyLimits ?? QuotaLimits.None,
             request.Tokens - r.Tokens, request.CostMicrosUsd - r.Cost, create: false);
         return new SettlementResult(true, [.. _alerts]);
+    }
+
+    public bool Release(ReleaseRequest request)
+    {
+        var p = QuotaPeriods.At(request.Now);
+        var id = request.ReservationId;
+        // Looked up first: a reservation that expires in Begin has given back its reservation, but not its window entries.
+        _reservations.TryGetValue(id, out var reservation);
+        if (reservation is not null && reservation.KeyId != request.KeyId)
+        {
+            throw QuotaLedgerRules.KeyMismatch(id, request.KeyId);
+        }
+        var key = Begin(p, request.KeyId);
+        if (reservation is null)
+        {
+            if (_releasedIds.ContainsKey(id))
+            {
+                return false;
+            }
+            foreach (var (stale, until) in _releasedIds.ToList())
+            {
+                if (until <= p.NowMs)
+                {
+                    _releasedIds.Remove(stale);
+                }
+            }
+            _releasedIds[id] = p.NowMs + (long)request.ReservationTtl.TotalMilliseconds;
+            return false;
+        }
+        if (_reservations.Remove(id))
+        {
+            _user.InFlight.RemoveWhere(e => e.Id == id);
+            key?.InFlight.RemoveWhere(e => e.Id == id);
+            AddToPeriod("d:" + reservation.Day, reservation.KeyId, -reservation.Tokens, -reservation.Cost);
+            AddToPeriod("m:" + reservation.Month, reservation.KeyId, -reservation.Tokens, -reservation.Cost);
+        }
+        _user.Forget(id);
+        key?.Forget(id);
+        return true;
     }
 
     public QuotaUsage Usage(string? keyId, DateTimeOffset now)

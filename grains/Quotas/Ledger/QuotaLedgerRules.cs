@@ -31,6 +31,18 @@ internal static class QuotaLedgerRules
         }
     }
 
+    public static void Validate(ReleaseRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.UserId);
+        ArgumentNullException.ThrowIfNull(request.KeyId);
+        ArgumentException.ThrowIfNullOrEmpty(request.ReservationId);
+        if (request.ReservationTtl < TimeSpan.FromMilliseconds(1) || request.ReservationTtl > MaxReservationTtl)
+        {
+            throw new ArgumentOutOfRangeException(nameof(request), request.ReservationTtl, "ReservationTtl must be between 1 ms and 1 day.");
+        }
+    }
+
     public static void Validate(SettlementRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -63,3 +75,8 @@ internal static class QuotaLedgerRules
 /// <summary>An admission reused a reservation id that is still in flight (ids must be unique per request).</summary>
 public sealed class DuplicateReservationException(string reservationId)
     : InvalidOperationException($"Reservation '{reservationId}' is already in flight; every admission needs a new reservation id.");
+
+/// <summary>An admission ran after its id had been released (its caller had stopped waiting for it and refused the
+/// request): it refused itself and counted nothing.</summary>
+public sealed class ReleasedReservationException(string reservationId)
+    : InvalidOperationException($"Reservation '{reservationId}' was released before its admission ran; it was not admitted.");

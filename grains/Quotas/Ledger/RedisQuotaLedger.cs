@@ -9,7 +9,10 @@ namespace Parley.Grains.Quotas.Ledger;
 /// <summary>The cluster-wide ledger: each call is one script over the keys of the user's hash slot (see
 /// <see cref="RedisQuotaKeys"/>), sent as EVALSHA (StackExchange.Redis loads the script once per server and sends its
 /// hash after), so N silos admit exactly what one would in one round trip per decision. Redis failures
-/// (<see cref="RedisException"/>, <see cref="TimeoutException"/>) propagate: the caller's failure policy decides.</summary>
+/// (<see cref="RedisException"/>, <see cref="TimeoutException"/>) propagate: the caller's failure policy decides, told
+/// apart by <see cref="RedisFailures"/>. Nothing is sent while Redis is not connected: the call fails at once with a
+/// failure that provably never ran, rather than waiting in the multiplexer's backlog and running after its caller
+/// has decided without it.</summary>
 public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
 {
     private const int HeaderLength = 17;
@@ -26,7 +29,7 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         var status = (long)result[0];
         if (status < 0)
         {
-            throw new DuplicateReservationException(request.ReservationId);
+            throw status == -2 ? new ReleasedReservationException(request.ReservationId) : new DuplicateReservationException(request.ReservationId);
         }
         var requests = QuotaLedgerRules.Pick(Window(result, 5), Window(result, 11));
         var tokens = QuotaLedgerRules.Pick(Window(result, 8), Window(result, 14));
@@ -54,6 +57,21 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
         };
     }
 
+    public async Task<bool> ReleaseAsync(ReleaseRequest request, CancellationToken cancellationToken = default)
+    {
+        QuotaLedgerRules.Validate(request);
+        var periods = QuotaPeriods.At(request.Now);
+        var args = Arguments(periods, request.KeyId, request.ReservationId, 0, 0, (long)request.ReservationTtl.TotalMilliseconds,
+            QuotaLimits.None, null);
+        var result = await EvaluateAsync(RedisQuotaLedgerScripts.Release, request.UserId, request.KeyId, args, cancellationToken).ConfigureAwait(false);
+        return (long)result[0] switch
+        {
+            < 0 => throw QuotaLedgerRules.KeyMismatch(request.ReservationId, request.KeyId),
+            0 => false,
+            _ => true,
+        };
+    }
+
     public async Task<QuotaUsage> GetUsageAsync(string userId, string? keyId, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(userId);
@@ -68,7 +86,9 @@ public sealed class RedisQuotaLedger(IRedisConnection connection) : IQuotaLedger
     {
         var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
         var keys = RedisQuotaKeys.Build(connection, userId, keyId);
-        return (RedisResult[])(await multiplexer.GetDatabase().ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
+        var database = multiplexer.GetDatabase();
+        RedisFailures.ThrowIfNotConnected(database, keys[0]);
+        return (RedisResult[])(await database.ScriptEvaluateAsync(script, keys, args).ConfigureAwait(false))!;
     }
 
     private static RedisValue[] Arguments(in QuotaPeriods periods, string keyId, string reservationId, long tokens, long cost,

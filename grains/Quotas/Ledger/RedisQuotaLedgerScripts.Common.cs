@@ -13,7 +13,8 @@ internal static partial class RedisQuotaLedgerScripts
     /// no set at all: a set is read only when its oldest entry may have left the window ([3]) or a reservation may have
     /// expired ([6]). Binary packing because string.match and string.format of the numbers cost more than the Redis
     /// calls do. A reservation is <c>struct.pack(RESERVATION, tokens, micro-USD, admitted ms, day, month)</c> followed
-    /// by its key id (as the tail, so that any id fits).</para>
+    /// by its key id (as the tail, so that any id fits). A field <c>g:&lt;id&gt;</c> marks an id released before its
+    /// admission ran (value: until when the mark matters); the admission, should it still arrive, refuses itself.</para>
     /// <para>Periods: a call charges its own day and month, and settles or releases into the reservation's when that is
     /// the current or previous one (as the calendar hashes of earlier versions did); the three newest of each are kept,
     /// so a silo whose clock is a little behind still finds its previous day. Alert bits: 1, 2, 4 the tokens budget's
@@ -41,7 +42,9 @@ internal static partial class RedisQuotaLedgerScripts
         local K = hasKey and {win = KEYS[5], late = KEYS[6], inflight = KEYS[7], field = 'k:' .. keyId, scope = 1, limits = 15} or nil
         local scopes = hasKey and {U, K} or {U}
         local others, alerts, released, reservation = {}, {}, {}, nil
-        local state = hasKey and redis.call('HMGET', H, 'r:' .. id, 'u', K.field) or redis.call('HMGET', H, 'r:' .. id, 'u')
+        local state = hasKey and redis.call('HMGET', H, 'r:' .. id, 'u', K.field, 'g:' .. id) or redis.call('HMGET', H, 'r:' .. id, 'u', 'g:' .. id)
+        -- The id was released before its admission ran (its caller stopped waiting): the admission must refuse itself.
+        local gone = state[#scopes + 2]
 
         for i = 1, #scopes do
           local s, raw = scopes[i], state[i + 1]

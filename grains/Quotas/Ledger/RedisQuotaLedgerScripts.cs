@@ -14,9 +14,14 @@ namespace Parley.Grains.Quotas.Ledger;
 /// entry leaves at exactly t + 60 s, since the record's lowest score says when the next one is due.</para></summary>
 internal static partial class RedisQuotaLedgerScripts
 {
-    /// <summary>Returns {1 admitted | 0 refused | -1 duplicate id, refusal scope, kind, limit, retry ms, user window
-    /// state (6), key window state (6), alerts as (scope, kind, threshold, period, used, limit)...}.</summary>
+    /// <summary>Returns {1 admitted | 0 refused | -1 duplicate id | -2 released before it ran, refusal scope, kind,
+    /// limit, retry ms, user window state (6), key window state (6), alerts as (scope, kind, threshold, period, used,
+    /// limit)...}.</summary>
     public const string Admit = Common + Alerts + Checks + """
+        if gone then
+          redis.call('HDEL', H, 'g:' .. id)
+          return finish({-2})
+        end
         -- A reservation released just now (expired) frees its id; one still in flight does not.
         if state[1] and not released[id] then return finish({-1}) end
 
@@ -130,6 +135,48 @@ internal static partial class RedisQuotaLedgerScripts
         local out = {1}
         for i = 1, #alerts do out[#out + 1] = alerts[i] end
         return finish(out)
+        """;
+
+    /// <summary>Takes back an admission whose answer never reached its caller: its window entries, its in-flight slot and
+    /// what it reserved of the periods (alert markers stay: a threshold that was reported stays reported). A reservation
+    /// that expired in this very call has already given back its reservation; only its window entries go. When the id
+    /// is unknown (the admission has not run, or never will) it is marked, so that the admission refuses itself should
+    /// it still arrive; the mark lives for the reservation TTL, and a release sweeps marks past their time. Returns {1}
+    /// taken back, {0} marked (or already taken back), {-1} admitted for another key.</summary>
+    public const string Release = Common + """
+        local raw = state[1]
+        if raw then
+          local rTokens, rCost, _, rDay, rMonth, at = struct.unpack(RESERVATION, raw)
+          if string.sub(raw, at) ~= keyId then return finish({-1}) end
+          local expired = released[id]
+          if not expired then redis.call('HDEL', H, 'r:' .. id) end
+          local member = I(rTokens) .. ':' .. id
+          for i = 1, #scopes do
+            local s = scopes[i]
+            local r = s.r
+            if not expired then
+              r[LIVE] = r[LIVE] - redis.call('ZREM', s.inflight, id)
+              addToPeriods(s, rDay, rMonth, -rTokens, -rCost)
+            end
+            if redis.call('ZREM', s.win, member) == 1 then r[N], r[SUM] = r[N] - 1, r[SUM] - rTokens end
+            s.dirty = true
+          end
+          return finish({1})
+        end
+        if gone then return finish({0}) end
+        local cursor, stale = '0', {}
+        repeat
+          local page = redis.call('HSCAN', H, cursor, 'MATCH', 'g:*', 'COUNT', CHUNK)
+          cursor = page[1]
+          for i = 1, #page[2], 2 do
+            if tonumber(page[2][i + 1]) <= now then stale[#stale + 1] = page[2][i] end
+          end
+        until cursor == '0'
+        if #stale > 0 then redis.call('HDEL', H, unpack(stale)) end
+        redis.call('HSET', H, 'g:' .. id, I(now + ttl))
+        -- A hash created by this mark gets its expiry like any other.
+        U.dirty = true
+        return finish({0})
         """;
 
     /// <summary>Returns {requests in the window, tokens in the window, in flight, day tokens, month tokens, day

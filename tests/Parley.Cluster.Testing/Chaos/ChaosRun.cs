@@ -21,6 +21,7 @@ public enum SiloDisruption
 public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, TimeSpan duration, TimeSpan interval, SiloDisruption disruption)
 {
     private const int MaxAttemptsPerTurn = 100;
+    private const int MaxStartAttempts = 3;
 
     private readonly ConcurrentQueue<string> _failures = new();
     private readonly ConcurrentQueue<string> _events = new();
@@ -198,17 +199,32 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             silo.Terminate();
             await silo.WaitForExitAsync(TimeSpan.FromMinutes(1));
         }
-        await cluster.RestartAsync(index, () =>
+        // As a supervisor would (systemd's Restart=, a Kubernetes pod): a silo that dies while starting is started again.
+        // On a starved machine the cluster may declare a joining silo dead before it could answer a probe.
+        for (var attempt = 1; ; attempt++)
         {
-            _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} rejoined");
-            rejoined.TrySetResult();
-        });
+            try
+            {
+                await cluster.RestartAsync(index, () =>
+                {
+                    _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} rejoined");
+                    rejoined.TrySetResult();
+                });
+                break;
+            }
+            catch (InvalidOperationException e) when (attempt < MaxStartAttempts)
+            {
+                _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} failed to start ({FirstLine(e.Message)}); starting it again");
+            }
+        }
         _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} ready");
-        if (Environment.GetEnvironmentVariable("PARLEY_CHAOS_DUMP") is { } dump)
+        if (Environment.GetEnvironmentVariable(TestCluster.DumpVariable) is { } dump)
         {
             await File.WriteAllTextAsync(Path.Combine(dump, $"silo-{index}-{DateTime.UtcNow:HHmmss}.log"), cluster.Silos[index].Output);
         }
     }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0];
 
     private static async Task<List<(string Role, string Text)>> ReadAllItemsAsync(HttpClient http, string conversationId)
     {

@@ -7,7 +7,7 @@ using StackExchange.Redis;
 namespace Parley.Grains.Tests.Quotas;
 
 /// <summary>The Redis ledger answers every call exactly as the memory ledger does, over random sequences of
-/// admissions, settlements and usage reads: small limits (so every kind of refusal and alert happens), zero amounts,
+/// admissions, settlements, releases and usage reads: small limits (so every kind of refusal and alert happens), zero amounts,
 /// two users and three keys, time steps around window edges, reservation expiries, midnight and the month's end.
 /// The contract suite pins the rules down one by one; this finds the interactions it does not spell out.</summary>
 public sealed class RedisQuotaLedgerEquivalenceTests(RedisServerFixture redis) : IClassFixture<RedisServerFixture>
@@ -96,6 +96,19 @@ public sealed class RedisQuotaLedgerEquivalenceTests(RedisServerFixture redis) :
                 var actual = await Try(() => redisLedger.SettleAsync(request));
                 log.Add($"  settle {id} {key} {request.Tokens}/{request.CostMicrosUsd} -> {Show(expected)}");
                 Assert.True(Same(expected, actual), $"{context}: settlement {request}: memory {Show(expected)}, redis {Show(actual)}");
+            }
+            else if (what >= 95)
+            {
+                // An admission taken back: one that ran (settled, expired or in flight), or one that has not run yet
+                // (a later step's id, which must then refuse itself).
+                var (owner, id, key) = admitted.Count > 0 && random.Next(2) == 0
+                    ? (admitted[random.Next(admitted.Count)] is var a ? (a.User, a.Id, a.Key) : default)
+                    : (user, "r" + (step + 1 + random.Next(3)), keyId);
+                var request = new ReleaseRequest(owner, key, id, now, TimeSpan.FromMilliseconds(Pick(random, 1_000, 60_000, 600_000)));
+                var expected = await Try(() => memory.ReleaseAsync(request));
+                var actual = await Try(() => redisLedger.ReleaseAsync(request));
+                log.Add($"  release {id} {key} -> {expected}");
+                Assert.True(Equals(expected, actual), $"{context}: release {request}: memory {expected}, redis {actual}");
             }
             else
             {

@@ -45,6 +45,7 @@ public sealed class UpstreamKeyStoreOutageTests
         Assert.Equal(1, a + b);
 
         redis.Kill();
+        await RedisOutage.WaitUntilNoticedAsync(h);
 
         for (var i = 0; i < 4; i++)
         {

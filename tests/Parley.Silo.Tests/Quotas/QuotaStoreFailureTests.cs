@@ -35,6 +35,7 @@ public sealed class QuotaStoreFailureTests
         Assert.Contains("\"quotas\":\"cluster\"", await (await harness.CreateClient(null).GetAsync("health/ready")).Content.ReadAsStringAsync());
 
         redis.Kill();
+        await RedisOutage.WaitUntilNoticedAsync(harness);
 
         // In process the silo starts a window of its own: two more, then refused.
         for (var i = 0; i < 2; i++)
