@@ -65,15 +65,32 @@ public sealed class TelemetryHosts : IAsyncDisposable
         WebApplication? silo = null;
         try
         {
-            var metricsPort = FreePort.Next();
-            var settings = SiloSettings(simulator.BaseUrl, metricsPort);
-            configure?.Invoke(settings);
-            silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
+            int metricsPort;
+            for (var attempt = 1; ; attempt++)
             {
-                builder.Configuration.AddInMemoryCollection(settings);
-                builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
-            });
-            await silo.StartAsync();
+                metricsPort = FreePort.Next();
+                var settings = SiloSettings(simulator.BaseUrl, metricsPort);
+                configure?.Invoke(settings);
+                try
+                {
+                    silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
+                    {
+                        builder.Configuration.AddInMemoryCollection(settings);
+                        builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
+                    });
+                    await silo.StartAsync();
+                    break;
+                }
+                catch (Exception e) when (attempt < BindAttempts && IsAddressInUse(e))
+                {
+                    // A port picked free beforehand was taken by another process before the bind: new ports, again.
+                    if (silo is not null)
+                    {
+                        await silo.DisposeAsync();
+                    }
+                    silo = null;
+                }
+            }
             var hosts = new TelemetryHosts(simulator, silo, ApiUrl(silo, metricsPort), metricsPort, spans);
             try
             {
@@ -103,6 +120,30 @@ public sealed class TelemetryHosts : IAsyncDisposable
 
     private async Task StartFrontEndAsync()
     {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await StartFrontEndOnceAsync();
+                return;
+            }
+            catch (Exception e) when (attempt < BindAttempts && IsAddressInUse(e))
+            {
+                // As for the silo: a port picked free beforehand was taken before the bind.
+            }
+        }
+    }
+
+    /// <summary>Ports are picked free and released before the host binds them: on a shared machine another process can
+    /// take one in between. A start that fails so is tried again with new ports.</summary>
+    private const int BindAttempts = 3;
+
+    private static bool IsAddressInUse(Exception e)
+        => e is Microsoft.AspNetCore.Connections.AddressInUseException or Parley.Silo.Hosting.PortInUseException || e.InnerException is { } inner && IsAddressInUse(inner)
+            || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse };
+
+    private async Task StartFrontEndOnceAsync()
+    {
         FrontEndMetricsPort = FreePort.Next();
         var frontEnd = FrontEndApplication.Build([], builder =>
         {
@@ -115,7 +156,15 @@ public sealed class TelemetryHosts : IAsyncDisposable
                 ["Parley:Telemetry:Traces:Enabled"] = "true",
             });
         });
-        await frontEnd.StartAsync();
+        try
+        {
+            await frontEnd.StartAsync();
+        }
+        catch
+        {
+            await frontEnd.DisposeAsync();
+            throw;
+        }
         FrontEnd = frontEnd;
         FrontEndUrl = ApiUrl(frontEnd, FrontEndMetricsPort);
         var view = frontEnd.Services.GetRequiredService<ISiloView>();
