@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs (redis-server; chromium for the browser tests; a Secret Service and tmux for the CLI
-# tests) and runs every test in Cluster.sln.
+# tests; promtool for the telemetry tests) and runs every test in Cluster.sln.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +17,8 @@ command -v gnome-keyring-daemon >/dev/null 2>&1 || need_apt+=(gnome-keyring)
 command -v secret-tool >/dev/null 2>&1 || need_apt+=(libsecret-tools)
 compgen -G '/usr/lib/*/libsecret-1.so.0' >/dev/null || need_apt+=(libsecret-1-0)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
+# promtool (Debian's prometheus package): tests/Parley.Telemetry.Tests lints a real /metrics scrape with it.
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -24,6 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 redis-server --version
+promtool --version 2>&1 | sed -n 1p
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; else command -v chromium || echo "test.sh: chromium not found; the browser tests will fail" >&2; fi
 
 log="$(mktemp)"

@@ -22,7 +22,7 @@ internal sealed class SiloHttpClientFactory(IOptions<FrontEndOptions> options, I
         // A response abandoned mid-stream (the client went away) closes its connection at once, so the silo sees the
         // abort and stops its upstream call, instead of the pool reading on to reuse the connection.
         handler.MaxResponseDrainSize = 0;
-        // Trace headers pass through like any other header; the front end adds no spans of its own.
-        handler.ActivityHeadersPropagator = null;
+        // YARP's propagator stays: the client's traceparent is replaced by the front end's own span, so a chat turn is
+        // one trace from the front end through the silo.
     }
 }

@@ -10,6 +10,7 @@ using Parley.ClientApi.Health;
 using Parley.ClientApi.LoadBalancing;
 using Parley.ClientApi.Membership;
 using Parley.ClientApi.Routing;
+using Parley.ServiceDefaults;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
@@ -21,8 +22,12 @@ namespace Parley.ClientApi.Hosting;
 /// (the Orleans cluster's membership or a fixed list), routing, retries and the health probes.</summary>
 public static class FrontEndHostingExtensions
 {
+    /// <summary>The front end's <c>service.name</c> in traces, metrics and logs.</summary>
+    public const string ServiceName = "parley-frontend";
+
     public static WebApplicationBuilder AddParleyFrontEnd(this WebApplicationBuilder builder)
     {
+        builder.AddParleyServiceDefaults(ServiceName, typeof(FrontEndHostingExtensions).Assembly);
         var services = builder.Services;
         var configuration = builder.Configuration;
         var usesMembership = !string.IsNullOrWhiteSpace(configuration[$"{FrontEndRedisOptions.SectionName}:{nameof(FrontEndRedisOptions.ConnectionString)}"]);
@@ -42,6 +47,7 @@ public static class FrontEndHostingExtensions
         services.AddSingleton<IPassiveHealthCheckPolicy, SiloFailureHealthPolicy>();
         services.AddSingleton<IForwarderHttpClientFactory, SiloHttpClientFactory>();
         services.AddSingleton<ISiloView, SiloView>();
+        services.AddHostedService<SiloViewMetrics>();
 
         if (usesMembership)
         {
@@ -74,6 +80,8 @@ public static class FrontEndHostingExtensions
 
     public static WebApplication MapParleyFrontEnd(this WebApplication app)
     {
+        // The management port (Prometheus) first: nothing there is forwarded to a silo.
+        app.UseParleyServiceDefaults();
         app.MapFrontEndHealth();
         // Every other route, any method, goes to a silo: the front end has no API surface of its own.
         app.MapReverseProxy(proxy =>

@@ -43,6 +43,7 @@ public sealed partial class ConversationGrain
         await transcript.DeleteAsync(id);
         await activityIndex.RemoveAsync(id);
         LogArchived(logger, id, DateTimeOffset.FromUnixTimeMilliseconds(lastUsed));
+        metrics.ArchiveMove(ConversationMetrics.Archived);
         _working = null;
         DeactivateOnIdle();
         return true;
@@ -93,6 +94,7 @@ public sealed partial class ConversationGrain
         await archive.DeleteAsync(id);
         activityIndex.Touch(id, now);
         LogRestored(logger, id);
+        metrics.ArchiveMove(ConversationMetrics.Restored);
         return true;
     }
 

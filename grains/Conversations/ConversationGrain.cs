@@ -29,6 +29,7 @@ public sealed partial class ConversationGrain(
     IClusterMembershipService membership,
     ILocalSiloDetails localSilo,
     TimeProvider timeProvider,
+    ConversationMetrics metrics,
     ILogger<ConversationGrain> logger) : Grain, IConversationGrain
 {
     public const string GrainTypeName = "conversation";
@@ -43,6 +44,18 @@ public sealed partial class ConversationGrain(
     private bool _stateSuspect;
 
     private string Id => this.GetPrimaryKeyString();
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        metrics.Activated();
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        metrics.Deactivated();
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
 
     public async Task<ConversationInfo?> CreateAsync(string userId, IReadOnlyDictionary<string, string> metadata, IReadOnlyList<NewConversationItem> items,
         ConversationSettings settings)

@@ -18,6 +18,7 @@ public static class ConversationGrainServiceCollectionExtensions
             ? new RedisTranscriptStore(redis)
             : new MemoryTranscriptStore());
         services.TryAddSingleton<Summaries.ConversationSummaryRunner>();
+        services.TryAddSingleton<ConversationMetrics>();
         services.AddConversationContext(configureContext ?? (static _ => { }));
         services.AddConversationLifecycle();
         return services;

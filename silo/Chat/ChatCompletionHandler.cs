@@ -14,6 +14,7 @@ using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
 using Parley.Silo.Providers.Wire;
 using Parley.Silo.Routing;
+using Parley.Silo.Telemetry;
 using Parley.Silo.Policy;
 using Parley.Policy.Rules;
 
@@ -36,6 +37,7 @@ internal sealed class ChatCompletionHandler(
     ILocalSiloDetails localSilo,
     TimeProvider timeProvider,
     SiloLifecycleState lifecycle,
+    ChatTelemetry telemetry,
     ChatPolicy chatPolicy,
     ILogger<ChatCompletionHandler> logger)
 {
@@ -50,6 +52,47 @@ internal sealed class ChatCompletionHandler(
         ResponseCacheHeaders.Set(context.Response, hit: false);
         var claim = new TurnClaim();
         try
+        {
+            await HandleClaimedAsync(context, requestId, claim).ConfigureAwait(false);
+        }
+        catch (Exception e) when (Failed(claim, e))
+        {
+            // Not reached: the filter only notes the failure for the request counter; the error handling answers.
+        }
+        finally
+        {
+            if (claim is { Conversation: { } conversationId, Turn: { } turn, Stored: false })
+            {
+                ReleaseTurn(conversationId, turn, requestId);
+            }
+            Count(context, claim);
+        }
+    }
+
+    private static bool Failed(TurnClaim claim, Exception exception)
+    {
+        claim.Failure = ClusterFaults.IsTransient(exception) ? "503" : "500";
+        return false;
+    }
+
+    /// <summary>One count per request in <c>parley.chat.requests</c>: the model once validated (<c>none</c> before), the
+    /// provider that answered (<c>none</c> without an upstream answer), the status the client got (499: it left).</summary>
+    private void Count(HttpContext context, TurnClaim claim)
+    {
+        var model = claim.Model ?? ChatTelemetry.NoProvider;
+        var provider = claim.Provider ?? ChatTelemetry.NoProvider;
+        if (claim.Failure is { } failure)
+        {
+            telemetry.Request(model, provider, failure);
+            return;
+        }
+        telemetry.Request(model, provider, claim.Status ?? (context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted
+            ? ChatExchange.ClientClosedRequest
+            : context.Response.StatusCode));
+    }
+
+    private async Task HandleClaimedAsync(HttpContext context, string requestId, TurnClaim claim)
+    {
         {
             ChatExchange? exchange;
             PooledBufferWriter? upstreamBody;
@@ -66,6 +109,7 @@ internal sealed class ChatCompletionHandler(
             catch (Exception e) when (e is OperationCanceledException or IOException && context.RequestAborted.IsCancellationRequested)
             {
                 ChatLog.ClientDisconnected(logger, requestId);
+                claim.Status = ChatExchange.ClientClosedRequest;
                 return;
             }
             if (exchange is null || upstreamBody is null || routedBody is null)
@@ -81,16 +125,12 @@ internal sealed class ChatCompletionHandler(
                     chatPolicy.ReportOutput(requestId, reply);
                 }
                 claim.Stored = exchange.TurnStored;
+                claim.Status = result.Status;
+                claim.Model = exchange.Model.Id;
+                claim.Provider = exchange.CacheHit || result.Status >= 400 && exchange.Attempts == 0 ? null : exchange.Deployment?.Provider.Name;
                 await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
                 ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.ProviderName, result.Status, result.Streamed, result.Truncated,
                     result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
-            }
-        }
-        finally
-        {
-            if (claim is { Conversation: { } conversationId, Turn: { } turn, Stored: false })
-            {
-                ReleaseTurn(conversationId, turn, requestId);
             }
         }
     }
@@ -126,6 +166,7 @@ internal sealed class ChatCompletionHandler(
             await error!.WriteAsync(context).ConfigureAwait(false);
             return default;
         }
+        claim.Model = request.Model.Id;
         var caller = context.GetCaller();
         var userId = caller.UserId;
         TurnIdentity? turn = null;
@@ -158,6 +199,7 @@ internal sealed class ChatCompletionHandler(
             {
                 var counted = request.Model;
                 request = request with { Model = rule.Target };
+                claim.Model = rule.Target.Id;
                 var replan = counted.Tokens.Encoding != rule.Target.Tokens.Encoding || counted.ContextWindow != rule.Target.ContextWindow
                     || counted.LargestContextWindow != rule.Target.LargestContextWindow;
                 var targetPolicy = chatPolicy.IsEmpty ? null : await chatPolicy.ResolveAsync(caller, rule.Target.Id).ConfigureAwait(false);
@@ -271,7 +313,12 @@ internal sealed class ChatCompletionHandler(
     {
         var firstBody = body.For(exchange.Model.Primary.Model);
         var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.UserId, exchange.CarriesRedactedData);
-        if (cacheRequest is not null && await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false) is { } hit)
+        var hit = cacheRequest is null ? null : await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false);
+        if (cacheRequest is not null)
+        {
+            telemetry.CacheLookup(exchange.Model.Id, hit is not null);
+        }
+        if (hit is not null)
         {
             exchange.MarkCacheHit();
             // Replayed through the same relay as a live answer, so a hit has the same shape and stores the same turn.
@@ -279,6 +326,16 @@ internal sealed class ChatCompletionHandler(
             return await RelayAsync(exchange, cached, hit.ContentType, hit.Body.Length).ConfigureAwait(false);
         }
 
+        // The routed call is one span (parent of the upstream HTTP calls and the turn's grain calls) and one GenAI operation.
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var activity = ChatTelemetry.StartCall(exchange.Model);
+        var result = await RouteAndRelayAsync(exchange, body, cacheRequest).ConfigureAwait(false);
+        telemetry.CallEnded(activity, exchange, result, started);
+        return result;
+    }
+
+    private async Task<ChatCompletionResult> RouteAndRelayAsync(ChatExchange exchange, UpstreamBody body, CacheRequest? cacheRequest)
+    {
         RoutedCall routed;
         exchange.StartTotalTimeout();
         try
@@ -423,11 +480,16 @@ internal sealed class ChatCompletionHandler(
         ResponseCacheHeaders.Set(response, hit: false);
     }
 
-    /// <summary>The conversation turn a request planned (claiming its key at the grain), and whether it got stored.</summary>
+    /// <summary>The conversation turn a request planned (claiming its key at the grain), and whether it got stored; and
+    /// what the request counter needs (model, provider, status, or the failure the error handling answers).</summary>
     private sealed class TurnClaim
     {
         public string? Conversation { get; set; }
         public TurnIdentity? Turn { get; set; }
         public bool Stored { get; set; }
+        public string? Model { get; set; }
+        public string? Provider { get; set; }
+        public int? Status { get; set; }
+        public string? Failure { get; set; }
     }
 }

@@ -81,6 +81,9 @@ internal sealed class ChatExchange : IDisposable
     /// <summary>Content chunks relayed so far: what a stream cut before its usage chunk is settled by.</summary>
     public int StreamedChunks { get; set; }
 
+    /// <summary><see cref="System.Diagnostics.Stopwatch.GetTimestamp"/> when the first content chunk was relayed (0 before).</summary>
+    public long FirstChunkTimestamp { get; set; }
+
     /// <summary>The reply's policy filter: placeholders restored, output rules applied (null: the reply passes untouched).</summary>
     public Policy.ReplyPolicy? Reply { get; init; }
 

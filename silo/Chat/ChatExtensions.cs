@@ -16,6 +16,7 @@ public static class ChatExtensions
         builder.Services.AddSingleton<IValidateOptions<ChatLimitsOptions>, ChatLimitsOptionsValidator>();
         builder.Services.AddSingleton<PromptPlanner>();
         builder.Services.AddSingleton<ChatCompletionHandler>();
+        builder.Services.AddSingleton<Telemetry.ChatTelemetry>();
         return builder;
     }
 

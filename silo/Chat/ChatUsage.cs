@@ -30,5 +30,6 @@ public readonly record struct ChatUsage(int PromptTokens, int CompletionTokens, 
     }
 }
 
-/// <summary>What the endpoint did, for its log line (and, in a later issue, for quota reconciliation).</summary>
-public readonly record struct ChatCompletionResult(int Status, ChatUsage? Usage, bool Streamed, bool Truncated);
+/// <summary>What the endpoint did, for its log line, quota reconciliation and telemetry.</summary>
+/// <param name="FinishReason">Choice 0's finish reason as the upstream reported it (one of <see cref="FinishReasons"/>).</param>
+public readonly record struct ChatCompletionResult(int Status, ChatUsage? Usage, bool Streamed, bool Truncated, string? FinishReason = null);

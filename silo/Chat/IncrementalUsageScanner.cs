@@ -3,17 +3,22 @@ using System.Text.Json;
 
 namespace Parley.Silo.Chat;
 
-/// <summary>Finds the top-level <c>usage</c> of a chat completion JSON body while the body is being copied to the
-/// client, block by block, so the response is never buffered just to learn its token counts.</summary>
+/// <summary>Finds the top-level <c>usage</c> and the first choice's <c>finish_reason</c> of a chat completion JSON body
+/// while the body is being copied to the client, block by block, so the response is never buffered just to learn them.</summary>
 internal sealed class IncrementalUsageScanner
 {
     private const int RootPropertyDepth = 1;
     private const int UsageFieldDepth = 2;
+    // root { "choices": [ { "finish_reason": ... } ] }: the choice's fields are at depth 3.
+    private const int ChoiceFieldDepth = 3;
 
     private JsonReaderState _state;
     private bool _inUsage;
     private bool _stopped;
     private bool _found;
+    private bool _inChoices;
+    private int _choiceIndex = -1;
+    private bool _pendingFinish;
     private UsageField _pending;
     private ChatUsage _usage;
 
@@ -26,6 +31,9 @@ internal sealed class IncrementalUsageScanner
     }
 
     public ChatUsage? Usage => _found ? _usage : null;
+
+    /// <summary>choices[0].finish_reason, one of <see cref="FinishReasons"/>, once read.</summary>
+    public string? FinishReason { get; private set; }
 
     /// <summary>Scans as much of <paramref name="data"/> as forms complete tokens and returns how many bytes it
     /// consumed; the caller hands the rest back, followed by more data, on the next call. A field name and its value
@@ -42,11 +50,24 @@ internal sealed class IncrementalUsageScanner
             while (reader.Read())
             {
                 var pending = _pending;
+                var pendingFinish = _pendingFinish;
                 _pending = UsageField.None;
+                _pendingFinish = false;
                 switch (reader.TokenType)
                 {
                     case JsonTokenType.PropertyName when reader.CurrentDepth == RootPropertyDepth:
                         _inUsage = reader.ValueTextEquals("usage"u8);
+                        _inChoices = reader.ValueTextEquals("choices"u8);
+                        _choiceIndex = -1;
+                        break;
+                    case JsonTokenType.StartObject when _inChoices && reader.CurrentDepth == ChoiceFieldDepth - 1:
+                        _choiceIndex++;
+                        break;
+                    case JsonTokenType.PropertyName when _inChoices && _choiceIndex == 0 && reader.CurrentDepth == ChoiceFieldDepth:
+                        _pendingFinish = reader.ValueTextEquals("finish_reason"u8);
+                        break;
+                    case JsonTokenType.String when pendingFinish:
+                        FinishReason = FinishReasons.Read(ref reader);
                         break;
                     case JsonTokenType.PropertyName when _inUsage && reader.CurrentDepth == UsageFieldDepth:
                         _pending = reader.ValueTextEquals("prompt_tokens"u8) ? UsageField.Prompt

@@ -51,7 +51,7 @@ internal static class JsonRelay
                 }
                 if (result.IsCompleted)
                 {
-                    return new ChatCompletionResult(StatusCodes.Status200OK, scanner.Usage, Streamed: false, Truncated: false);
+                    return new ChatCompletionResult(StatusCodes.Status200OK, scanner.Usage, Streamed: false, Truncated: false, scanner.FinishReason);
                 }
             }
         }
@@ -136,7 +136,7 @@ internal static class JsonRelay
                     earlier = earlier with { Assistant = earlier.Assistant with { Utf8Json = Policy.ReplyPolicy.RestoreStored(earlier.Assistant.Utf8Json, vault, int.MaxValue) } };
                 }
                 await TurnReplay.WriteAsync(exchange.Context, earlier, stream: false, includeUsage: false, exchange.Model.Id).ConfigureAwait(false);
-                return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+                return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
             }
         }
         var response = exchange.Context.Response;
@@ -145,7 +145,7 @@ internal static class JsonRelay
         var answer = filtered is null ? body.WrittenMemory : filtered;
         response.ContentLength = answer.Length;
         await response.Body.WriteAsync(answer, exchange.Context.RequestAborted).ConfigureAwait(false);
-        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: false, Truncated: false, FinishReasons.Of(reply?.FinishReason));
     }
 
     /// <summary>choices[0].message, kept verbatim, the usage, and how the completion was answered.</summary>

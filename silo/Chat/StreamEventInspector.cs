@@ -61,6 +61,14 @@ internal static class StreamEventInspector
     /// <summary>Classifies the event and adds any usage it reports to <paramref name="usage"/>.</summary>
     public static StreamEventKind Inspect(ReadOnlySequence<byte> sseEvent, ref ChatUsage? usage)
     {
+        string? finishReason = null;
+        return Inspect(sseEvent, ref usage, ref finishReason);
+    }
+
+    /// <summary>Classifies the event, adds any usage it reports to <paramref name="usage"/> and sets
+    /// <paramref name="finishReason"/> when its first choice has one.</summary>
+    public static StreamEventKind Inspect(ReadOnlySequence<byte> sseEvent, ref ChatUsage? usage, ref string? finishReason)
+    {
         if (!TryGetData(sseEvent, out var data))
         {
             return StreamEventKind.Other;
@@ -71,7 +79,7 @@ internal static class StreamEventInspector
         }
         try
         {
-            return InspectJson(data, ref usage);
+            return InspectJson(data, ref usage, ref finishReason);
         }
         catch (JsonException)
         {
@@ -80,7 +88,7 @@ internal static class StreamEventInspector
         }
     }
 
-    private static StreamEventKind InspectJson(ReadOnlySequence<byte> json, ref ChatUsage? usage)
+    private static StreamEventKind InspectJson(ReadOnlySequence<byte> json, ref ChatUsage? usage, ref string? finishReason)
     {
         var reader = new Utf8JsonReader(json, isFinalBlock: true, state: default);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -100,6 +108,7 @@ internal static class StreamEventInspector
                     choicesEmpty = reader.TokenType == JsonTokenType.EndArray;
                     if (!choicesEmpty)
                     {
+                        ReadFinishReason(ref reader, ref finishReason);
                         SkipRestOfArray(ref reader);
                     }
                 }
@@ -139,6 +148,30 @@ internal static class StreamEventInspector
             reader.Skip();
         }
         return usage;
+    }
+
+    // The reader is on the first choice; when it is an object, reads its finish_reason and leaves the reader on the
+    // object's EndObject (which SkipRestOfArray then skips like any other element end).
+    private static void ReadFinishReason(ref Utf8JsonReader reader, ref string? finishReason)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            return;
+        }
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("finish_reason"u8))
+            {
+                reader.Read();
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    finishReason = FinishReasons.Read(ref reader);
+                }
+                continue;
+            }
+            reader.Read();
+            reader.Skip();
+        }
     }
 
     // The reader is on the first element of a non-empty array; leaves it on the array's EndArray.

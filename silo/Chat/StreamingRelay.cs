@@ -26,6 +26,7 @@ internal static class StreamingRelay
         var output = response.BodyWriter;
         var builder = exchange.ConversationId is null ? null : new AssistantMessageBuilder();
         ChatUsage? usage = null;
+        string? finishReason = null;
         var sawDone = false;
         try
         {
@@ -37,7 +38,7 @@ internal static class StreamingRelay
                 var wrote = false;
                 while (TryReadEvent(ref buffer, result.IsCompleted, out var sseEvent))
                 {
-                    switch (StreamEventInspector.Inspect(sseEvent, ref usage))
+                    switch (StreamEventInspector.Inspect(sseEvent, ref usage, ref finishReason))
                     {
                         case StreamEventKind.Done when !sawDone:
                             sawDone = true;
@@ -77,7 +78,10 @@ internal static class StreamingRelay
                             {
                                 builder.AddChunk(data);
                             }
-                            exchange.StreamedChunks++;
+                            if (exchange.StreamedChunks++ == 0)
+                            {
+                                exchange.FirstChunkTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+                            }
                             wrote = true;
                             if (exchange.Reply is { } filter && StreamEventInspector.TryGetData(sseEvent, out var chunk))
                             {
@@ -127,7 +131,7 @@ internal static class StreamingRelay
         {
             ChatLog.StreamEndedEarly(exchange.Logger, exchange.RequestId, exchange.ProviderName);
         }
-        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone);
+        return new ChatCompletionResult(StatusCodes.Status200OK, usage, Streamed: true, Truncated: !sawDone, finishReason);
     }
 
     /// <summary>The policy withholds the rest of the answer: what was sent stays, the stream ends with an error event

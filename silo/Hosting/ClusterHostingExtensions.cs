@@ -59,6 +59,8 @@ public static class ClusterHostingExtensions
                 o.TableRefreshTimeout = cluster.TableRefreshTimeout;
             });
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = cluster.GrainCallTimeout);
+            // A grain call is a span of the request that made it (when tracing is on), in the request's trace.
+            silo.AddActivityPropagation();
             silo.Configure<GrainCollectionOptions>(o =>
                 o.ClassSpecificCollectionAge[typeof(ConversationGrain).FullName!] = conversations.IdleTimeout);
             if (redis)

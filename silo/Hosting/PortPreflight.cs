@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
+using Parley.ServiceDefaults;
 
 namespace Parley.Silo.Hosting;
 
@@ -9,7 +10,7 @@ namespace Parley.Silo.Hosting;
 /// state is touched).</summary>
 public sealed class PortInUseException(string message) : Exception(message);
 
-/// <summary>Checks, before the host starts, that the HTTP addresses (<c>--urls</c>, <c>Urls</c>) and, for the embedded
+/// <summary>Checks, before the host starts, that the HTTP addresses (<c>--urls</c>, <c>Urls</c>), the metrics port and, for the embedded
 /// cluster of one, Orleans' silo and gateway ports can be bound. Kestrel and Orleans would fail too, but only after other
 /// services had started, and with a stack trace instead of a hint.</summary>
 public static class PortPreflight
@@ -24,6 +25,20 @@ public static class PortPreflight
                 throw new PortInUseException(
                     $"Port {uri.Port} ({url}) is already in use, perhaps by another Parley silo. Pick another, e.g. " +
                     $"dotnet run --project silo -- --urls http://127.0.0.1:{NextHint(uri.Port)}");
+            }
+        }
+        var metrics = configuration.GetSection(TelemetryOptions.SectionName).Get<TelemetryOptions>()?.Metrics ?? new MetricsEndpointOptions();
+        if (metrics.Enabled && metrics.Port is > 0 and < 65536)
+        {
+            foreach (var url in ManagementPort.Urls(configuration, metrics.Port))
+            {
+                if (Uri.TryCreate(url.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal),
+                        UriKind.Absolute, out var uri) && Address(uri.Host) is { } address && !IsFree(address, uri.Port))
+                {
+                    throw new PortInUseException(
+                        $"The metrics port {uri.Port} ({url}) is already in use, perhaps by another Parley silo. Pick another with " +
+                        $"Parley__Telemetry__Metrics__Port={NextHint(uri.Port).ToString(CultureInfo.InvariantCulture)}, or turn it off with Parley__Telemetry__Metrics__Enabled=false.");
+                }
             }
         }
         var cluster = configuration.GetSection(SiloClusterOptions.SectionName).Get<SiloClusterOptions>() ?? new SiloClusterOptions();

@@ -11,14 +11,20 @@ using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
 using Parley.Silo.Routing;
+using Parley.ServiceDefaults;
+using Parley.Silo.Telemetry;
 
 namespace Parley.Silo;
 
 /// <summary>The one place that composes the silo: each feature folder contributes an Add* and a Map* method.</summary>
 public static class SiloHostingExtensions
 {
+    /// <summary>The silo's <c>service.name</c> in traces, metrics and logs.</summary>
+    public const string ServiceName = "parley-silo";
+
     public static WebApplicationBuilder AddParleySilo(this WebApplicationBuilder builder)
     {
+        builder.AddParleyServiceDefaults(ServiceName, typeof(SiloHostingExtensions).Assembly);
         builder.AddParleyCluster();
         builder.AddParleyHealth();
         builder.AddParleyAuth();
@@ -29,11 +35,14 @@ public static class SiloHostingExtensions
         builder.AddParleyPolicy();
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
+        builder.AddParleyTelemetry();
         return builder;
     }
 
     public static WebApplication MapParleySilo(this WebApplication app)
     {
+        // The management port (Prometheus) first: nothing of the API, its auth or its errors applies there.
+        app.UseParleyServiceDefaults();
         app.UseParleyErrors();
         app.UseParleyAuth();
         app.MapHealth();

@@ -20,9 +20,12 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
     private readonly IUpstreamWire _wire;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Routing.RoutingMetrics? _metrics;
 
-    public HttpChatProvider(string name, ProviderOptions options, IUpstreamWire wire, UpstreamKeyPool pool, TimeProvider time, ILogger logger)
+    public HttpChatProvider(string name, ProviderOptions options, IUpstreamWire wire, UpstreamKeyPool pool, TimeProvider time, ILogger logger,
+        Routing.RoutingMetrics? metrics = null)
     {
+        _metrics = metrics;
         Name = name;
         Options = options;
         Pool = pool;
@@ -80,6 +83,10 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
                 // for the starts granted after it (see StartAllowance).
                 var outcome = _wire.ReadOutcome(response, _time.GetUtcNow(), lease.IsTrial) with { StartedAt = lease.IsPaced && !lease.IsTrial ? lease.Start : null };
                 lease.Key.LearnWindow(UpstreamAnswers.Long(response.Headers, Api.RateLimitHeaders.LimitRequests));
+                if (outcome.IsRateLimited)
+                {
+                    _metrics?.RateLimited(Name);
+                }
                 var call = new UpstreamCall(response, lease.Key.Id, lease.IsTrial, _wire, request.Stream, lease.LeaseId is null ? null : () => Pool.Release(lease.Key, lease.LeaseId));
                 last?.Dispose();
                 last = call;

@@ -101,7 +101,7 @@ internal sealed class ModelCatalog : IDisposable
         foreach (var (name, providerOptions) in catalog.Providers)
         {
             var pool = new UpstreamKeyPool(name, providerOptions, store, grains, timeProvider, poolLogger);
-            var provider = new HttpChatProvider(name, providerOptions, WireFor(providerOptions, services, timeProvider), pool, timeProvider, providerLogger);
+            var provider = new HttpChatProvider(name, providerOptions, WireFor(providerOptions, services, timeProvider), pool, timeProvider, providerLogger, metrics);
             _providers.Add(provider);
             providers.Add(name, provider);
         }

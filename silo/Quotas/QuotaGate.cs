@@ -62,7 +62,7 @@ internal sealed partial class QuotaGate(
         try
         {
             result = await admission.WaitAsync(quota.StoreTimeout, timeProvider, cancellationToken).ConfigureAwait(false);
-            status.Record(QuotaMode.Cluster, result.Admitted);
+            status.Record(QuotaMode.Cluster, result.Refusal);
         }
         catch (Exception e) when (RedisFailures.OutcomeUnknown(e) || e is OperationCanceledException)
         {
@@ -81,14 +81,14 @@ internal sealed partial class QuotaGate(
             var policy = HasMoneyBudget(userLimits) || HasMoneyBudget(keyLimits) ? quota.OnRedisFailureWithMoneyBudgets : quota.OnRedisFailure;
             if (policy == QuotaFailurePolicy.Closed)
             {
-                status.Record(QuotaMode.Refusing, admitted: false);
+                status.Record(QuotaMode.Refusing, refusal: null);
                 LogRefusingWithoutStore(logger, caller.UserId, e);
                 return QuotaDecision.StoreUnavailable;
             }
             LogDecidingInProcess(logger, caller.UserId, e);
             decidedBy = fallback;
             result = await fallback.AdmitAsync(request, cancellationToken).ConfigureAwait(false);
-            status.Record(QuotaMode.InProcess, result.Admitted);
+            status.Record(QuotaMode.InProcess, result.Refusal);
         }
         Publish(result.Alerts);
         return new QuotaDecision(result, request, decidedBy, price);

@@ -41,6 +41,7 @@ internal sealed partial class Deployment : IDeploymentEvents
         _smoothing = routing.LatencySmoothing;
         _circuit = provider.Options.Resilience.CircuitBreaker.Enabled ? new CircuitBreakerStateProvider() : null;
         _pipeline = DeploymentPipeline.Build(Name, provider.Options.Resilience, time, this, _circuit);
+        metrics.Track(this);
     }
 
     /// <summary><c>provider/upstream-model</c>.</summary>
@@ -172,21 +173,21 @@ internal sealed partial class Deployment : IDeploymentEvents
     void IDeploymentEvents.CircuitOpened(TimeSpan breakDuration)
     {
         Interlocked.Exchange(ref _openUntilTicks, (_time.GetUtcNow() + breakDuration).UtcTicks);
-        _metrics.Circuit(Name, "open");
+        _metrics.Circuit(Name, RoutingMetrics.Open);
         LogCircuitOpened(_logger, Name, breakDuration);
     }
 
     void IDeploymentEvents.CircuitHalfOpened()
     {
         Interlocked.Exchange(ref _openUntilTicks, 0);
-        _metrics.Circuit(Name, "half_open");
+        _metrics.Circuit(Name, RoutingMetrics.HalfOpen);
         LogCircuitHalfOpened(_logger, Name);
     }
 
     void IDeploymentEvents.CircuitClosed()
     {
         Interlocked.Exchange(ref _openUntilTicks, 0);
-        _metrics.Circuit(Name, "closed");
+        _metrics.Circuit(Name, RoutingMetrics.Closed);
         LogCircuitClosed(_logger, Name);
     }
 

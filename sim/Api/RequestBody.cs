@@ -33,7 +33,8 @@ internal static class RequestBody
         var error = parser.Parse(body, request);
         if (state.RecordsBodies)
         {
-            state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, invalidJson), time.GetUtcNow());
+            state.Record(context.Request.Path.Value ?? "", key, Encoding.UTF8.GetString(body), !ReferenceEquals(error, invalidJson), time.GetUtcNow(),
+                context.Request.Headers.TryGetValue("traceparent", out var traceParent) ? traceParent.ToString() : null);
         }
         context.Request.BodyReader.AdvanceTo(body.End);
         return error;

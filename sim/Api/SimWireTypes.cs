@@ -25,7 +25,7 @@ public sealed record SimStats(
 public sealed record RecordedRequestList(string Object, IReadOnlyList<RecordedRequestView> Data);
 
 /// <summary>One recorded request; <see cref="Body"/> is the JSON body as received, or a string when it was not JSON.</summary>
-public sealed record RecordedRequestView(long Sequence, DateTimeOffset ReceivedAt, string Path, string? KeyHint, JsonElement Body);
+public sealed record RecordedRequestView(long Sequence, DateTimeOffset ReceivedAt, string Path, string? KeyHint, JsonElement Body, string? TraceParent = null);
 
 /// <summary>GET and POST /sim/faults: the fault settings in force.</summary>
 public sealed record FaultSettingsView(

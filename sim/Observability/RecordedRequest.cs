@@ -5,4 +5,5 @@ namespace Parley.Sim.Observability;
 /// <param name="KeyHint">The caller's key shortened to a hint, or null when no key was sent.</param>
 /// <param name="Body">The raw body text (UTF-8 decoded).</param>
 /// <param name="IsJson">Whether the body parsed as JSON.</param>
-public sealed record RecordedRequest(long Sequence, DateTimeOffset ReceivedAt, string Path, string? KeyHint, string Body, bool IsJson);
+/// <param name="TraceParent">The W3C <c>traceparent</c> header the caller sent, if any (tests check trace propagation).</param>
+public sealed record RecordedRequest(long Sequence, DateTimeOffset ReceivedAt, string Path, string? KeyHint, string Body, bool IsJson, string? TraceParent = null);

@@ -156,6 +156,6 @@ public sealed class SimulatorState
 
     internal void CompletedSent() => Interlocked.Increment(ref _completed);
 
-    internal void Record(string path, KeyEntry? key, string body, bool isJson, DateTimeOffset receivedAt)
-        => _recorder.Add(new RecordedRequest(_recorder.NextSequence(), receivedAt, path, key?.Hint, body, isJson));
+    internal void Record(string path, KeyEntry? key, string body, bool isJson, DateTimeOffset receivedAt, string? traceParent = null)
+        => _recorder.Add(new RecordedRequest(_recorder.NextSequence(), receivedAt, path, key?.Hint, body, isJson, traceParent));
 }

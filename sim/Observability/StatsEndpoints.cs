@@ -53,6 +53,6 @@ internal sealed class StatsEndpoints(SimulatorState state, FaultControl faults, 
         {
             body = JsonSerializer.SerializeToElement(request.Body, SimJsonContext.Default.String);
         }
-        return new RecordedRequestView(request.Sequence, request.ReceivedAt, request.Path, request.KeyHint, body);
+        return new RecordedRequestView(request.Sequence, request.ReceivedAt, request.Path, request.KeyHint, body, request.TraceParent);
     }
 }

@@ -18,6 +18,7 @@ public sealed partial class ConversationSweeper(
     IGrainFactory grainFactory,
     IOptions<ConversationLifecycleOptions> options,
     TimeProvider timeProvider,
+    ConversationMetrics metrics,
     ILogger<ConversationSweeper> logger) : BackgroundService
 {
     /// <summary>Archive calls in flight at once: each activates a grain and moves its state, so keep it modest.</summary>
@@ -79,6 +80,7 @@ public sealed partial class ConversationSweeper(
             }
         }
         var purged = await archive.PurgeExpiredAsync(cancellationToken).ConfigureAwait(false);
+        metrics.ArchiveMove(ConversationMetrics.Purged, purged);
         return new ConversationSweepResult(Leased: true, archived, purged);
     }
 

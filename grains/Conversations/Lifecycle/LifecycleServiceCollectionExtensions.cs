@@ -44,6 +44,7 @@ public static class LifecycleServiceCollectionExtensions
             ? new RedisConversationArchive(redis, sp.GetRequiredService<IOptions<ConversationLifecycleOptions>>())
             : new MemoryConversationArchive(sp.GetRequiredService<IOptions<ConversationLifecycleOptions>>(), sp.GetRequiredService<TimeProvider>()));
 
+        services.TryAddSingleton<ConversationMetrics>();
         services.TryAddSingleton<ConversationSweeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ConversationSweeper>(static sp => sp.GetRequiredService<ConversationSweeper>()));
         return services;

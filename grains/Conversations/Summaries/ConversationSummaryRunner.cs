@@ -14,6 +14,7 @@ public sealed partial class ConversationSummaryRunner(
     IConversationSummarizer summarizer,
     IGrainFactory grainFactory,
     IOptions<ConversationContextOptions> options,
+    ConversationMetrics metrics,
     ILogger<ConversationSummaryRunner> logger)
 {
     /// <param name="snapshot">The system prompt, summary, model, encoding and budget as the grain had them.</param>
@@ -39,11 +40,13 @@ public sealed partial class ConversationSummaryRunner(
             var text = await summarizer.SummarizeAsync(request, CancellationToken.None).ConfigureAwait(false);
             var update = new ConversationSummaryUpdate(text, snapshot.Summary?.CoversThroughSeq ?? 0, entries[to - 1].Seq,
                 (snapshot.Summary?.SummarizedMessages ?? 0) + messages.Length);
-            await grainFactory.GetGrain<IConversationGrain>(conversationId).ApplySummaryAsync(update).ConfigureAwait(false);
+            var applied = await grainFactory.GetGrain<IConversationGrain>(conversationId).ApplySummaryAsync(update).ConfigureAwait(false);
+            metrics.Summary(applied ? ConversationMetrics.Applied : ConversationMetrics.Stale);
             return true;
         }
         catch (Exception e)
         {
+            metrics.Summary(ConversationMetrics.Failed);
             LogSummaryFailed(logger, conversationId, e);
             return false;
         }

@@ -50,11 +50,13 @@ public sealed class SiloCluster : IAsyncDisposable
         {
             var siloPort = LoopbackPorts.FreeOnAll(addresses, [cluster.HttpPort]);
             var gatewayPort = LoopbackPorts.FreeOnAll(addresses, [cluster.HttpPort, siloPort]);
+            var metricsPort = LoopbackPorts.FreeOnAll(addresses, [cluster.HttpPort, siloPort, gatewayPort]);
             var clusterId = "browser-" + Guid.NewGuid().ToString("N")[..8];
             foreach (var address in addresses)
             {
                 var url = new Uri($"http://{address}:{cluster.HttpPort}/");
                 var settings = Settings(redis, clusterId, address, siloPort, gatewayPort);
+                settings["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);
                 var silo = SiloApplication.Build(["--urls", url.ToString().TrimEnd('/')], b => b.Configuration.AddInMemoryCollection(settings));
                 cluster._silos.Add(silo);
                 cluster.Urls.Add(url);

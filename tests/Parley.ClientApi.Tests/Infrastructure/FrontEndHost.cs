@@ -51,6 +51,10 @@ public sealed class FrontEndHost : IAsyncDisposable
 
     public static async Task<FrontEndHost> StartAsync(IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
+        // No management port: these tests never scrape it, and a port picked free beforehand can be taken by another
+        // test's ephemeral bind before Kestrel binds it (tests/Parley.Telemetry.Tests scrapes a front end).
+        settings = new Dictionary<string, string?>(settings);
+        settings.TryAdd("Parley:Telemetry:Metrics:Enabled", "false");
         var app = FrontEndApplication.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");

@@ -72,6 +72,10 @@ public sealed partial class SiloProcess : IAsyncDisposable
         info.Environment["Parley__Cluster__AdvertisedAddress"] = address.ToString();
         info.Environment["Parley__Cluster__SiloPort"] = ports.Silo.ToString(System.Globalization.CultureInfo.InvariantCulture);
         info.Environment["Parley__Cluster__GatewayPort"] = ports.Gateway.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (ports.Metrics > 0)
+        {
+            info.Environment["Parley__Telemetry__Metrics__Port"] = ports.Metrics.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         // "Now listening on" says Orleans has joined (the host starts Kestrel after the silo).
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 

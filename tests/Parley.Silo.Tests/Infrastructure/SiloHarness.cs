@@ -139,6 +139,8 @@ public sealed class SiloHarness : IAsyncDisposable
         // Each test silo is a cluster of its own on loopback: its Orleans ports must not collide with another's.
         ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // So is its Prometheus endpoint's management port.
+        ["Parley:Telemetry:Metrics:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",
         [$"Parley:Providers:{ProviderName}:BaseUrl"] = simulatorBaseUrl.ToString(),
         [$"Parley:Providers:{ProviderName}:ApiKey"] = UpstreamKey,
