@@ -65,6 +65,8 @@ public class CliSilo : IAsyncLifetime
             ["Parley:Shutdown:DrainDelay"] = "00:00:00",
             ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            // Nothing here scrapes the Prometheus endpoint: no management port (its default, 9464, is one for all).
+            ["Parley:Telemetry:Metrics:Enabled"] = "false",
             [$"Parley:Providers:{Provider}:Type"] = "OpenAI",
             [$"Parley:Providers:{Provider}:BaseUrl"] = _simulator.BaseUrl.ToString(),
             [$"Parley:Providers:{Provider}:ApiKey"] = "sk-upstream-cli-test-1234567890",

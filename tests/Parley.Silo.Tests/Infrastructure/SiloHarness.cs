@@ -28,6 +28,7 @@ public sealed class SiloHarness : IAsyncDisposable
     private static readonly TimeSpan StartupProbeTimeout = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan StartupProbeInterval = TimeSpan.FromMilliseconds(10);
     private const string FixedAdminKey = "sk-parley-admin-test-0123456789abcdef";
+    private const int BindAttempts = 3;
 
     private readonly List<HttpClient> _clients = [];
 
@@ -64,26 +65,7 @@ public sealed class SiloHarness : IAsyncDisposable
         var simulator = await SimulatorHost.StartAsync(configureSimulator);
         try
         {
-            var settings = DefaultSettings(simulator.BaseUrl);
-            configure?.Invoke(settings);
-            var silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
-            {
-                builder.Configuration.AddInMemoryCollection(settings);
-                configureBuilder?.Invoke(builder);
-                // A test's manual clock drives Parley's code and grain timers; Orleans' own machinery (messaging,
-                // membership, activation management) keeps real time, as it would in production.
-                builder.Services.AddKeyedSingleton<TimeProvider>(KeyedService.AnyKey, TimeProvider.System);
-                builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, static (sp, _) => sp.GetRequiredService<TimeProvider>());
-            });
-            try
-            {
-                await silo.StartAsync();
-            }
-            catch
-            {
-                await silo.DisposeAsync();
-                throw;
-            }
+            var silo = await StartSiloAsync(simulator.BaseUrl, configure, configureBuilder);
             var address = silo.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
             var harness = new SiloHarness(silo, simulator, new Uri(address.TrimEnd('/') + "/"));
             try
@@ -103,6 +85,46 @@ public sealed class SiloHarness : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>Builds and starts the silo. Its Orleans ports are picked free beforehand (Orleans takes them from
+    /// configuration), so another process may bind one first: then it starts again on new ports.</summary>
+    private static async Task<WebApplication> StartSiloAsync(Uri simulatorBaseUrl, Action<IDictionary<string, string?>>? configure,
+        Action<WebApplicationBuilder>? configureBuilder)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var settings = DefaultSettings(simulatorBaseUrl);
+            configure?.Invoke(settings);
+            var silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
+            {
+                builder.Configuration.AddInMemoryCollection(settings);
+                configureBuilder?.Invoke(builder);
+                // A test's manual clock drives Parley's code and grain timers; Orleans' own machinery (messaging,
+                // membership, activation management) keeps real time, as it would in production.
+                builder.Services.AddKeyedSingleton<TimeProvider>(KeyedService.AnyKey, TimeProvider.System);
+                builder.Services.AddKeyedSingleton<TimeProvider>(TimeProviderNames.Grains, static (sp, _) => sp.GetRequiredService<TimeProvider>());
+            });
+            try
+            {
+                await silo.StartAsync();
+                return silo;
+            }
+            catch (Exception e)
+            {
+                await silo.DisposeAsync();
+                if (attempt >= BindAttempts || !IsAddressInUse(e))
+                {
+                    throw;
+                }
+            }
+        }
+    }
+
+    private static bool IsAddressInUse(Exception e)
+        => e is Microsoft.AspNetCore.Connections.AddressInUseException or Parley.Silo.Hosting.PortInUseException
+            || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+            || e.InnerException is { } inner && IsAddressInUse(inner)
+            || e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse);
 
     /// <summary>The silo joins membership in the background once Kestrel listens; like Kubernetes, wait for the
     /// startup probe before using it.</summary>
@@ -139,8 +161,8 @@ public sealed class SiloHarness : IAsyncDisposable
         // Each test silo is a cluster of its own on loopback: its Orleans ports must not collide with another's.
         ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        // So is its Prometheus endpoint's management port.
-        ["Parley:Telemetry:Metrics:Port"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        // Nothing here scrapes the Prometheus endpoint (tests/Parley.Telemetry.Tests does), so no management port.
+        ["Parley:Telemetry:Metrics:Enabled"] = "false",
         [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",
         [$"Parley:Providers:{ProviderName}:BaseUrl"] = simulatorBaseUrl.ToString(),
         [$"Parley:Providers:{ProviderName}:ApiKey"] = UpstreamKey,

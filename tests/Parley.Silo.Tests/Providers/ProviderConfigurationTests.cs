@@ -37,7 +37,7 @@ public sealed class ProviderConfigurationTests
             ["Parley:Simulator:ResponseTokens"] = "4",
             ["Parley:Auth:AdminKey"] = "sk-parley-admin-embedded-test-key",
             ["Parley:Auth:BootstrapUserKey"] = "sk-parley-user-embedded-test-key",
-            ["Parley:Telemetry:Metrics:Port"] = Parley.Testing.FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Parley:Telemetry:Metrics:Enabled"] = "false",
         }));
         await using (app)
         {
