@@ -135,7 +135,7 @@ internal static class PolicyBenchmark
         var metrics = new PolicyMetrics();
         var catalog = new PolicyCatalog(policyOptions, TimeProvider.System);
         // No grain is called: the assignment is cached, and a request outside a conversation numbers its own pseudonyms.
-        var assignments = new PolicyAssignmentCache(null!, policyOptions, TimeProvider.System);
+        var assignments = new PolicyAssignmentCache(null!, null!, policyOptions, TimeProvider.System);
         assignments.Put("user-1", PolicyAssignments.None);
         var input = new InputPolicy(null!, null!, policyOptions, metrics, NullLogger<InputPolicy>.Instance);
         var chat = new ChatPolicy(catalog, assignments, input, policyOptions, metrics, NullLogger<ChatPolicy>.Instance);

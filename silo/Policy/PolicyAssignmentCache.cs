@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Policy;
+using Parley.Silo.Cluster;
 
 namespace Parley.Silo.Policy;
 
 /// <summary>Each silo keeps a user's policy assignments for <see cref="PolicyOptions.AssignmentCacheTtl"/>, so a request
 /// costs no grain call; an admin change made on this silo is seen at once, on others within the TTL.</summary>
-internal sealed class PolicyAssignmentCache(IGrainFactory grains, IOptions<PolicyOptions> options, TimeProvider timeProvider)
+internal sealed class PolicyAssignmentCache(IGrainFactory grains, ClusterCalls clusterCalls, IOptions<PolicyOptions> options, TimeProvider timeProvider)
 {
     private const int MaxEntries = 100_000;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -18,7 +19,10 @@ internal sealed class PolicyAssignmentCache(IGrainFactory grains, IOptions<Polic
         {
             return entry.Assignments;
         }
-        var assignments = await grains.GetGrain<IPolicyAssignmentGrain>(userId).GetAsync().ConfigureAwait(false);
+        // A read, safe to repeat: while the grain moves off a silo that died, it is retried, not answered 503.
+        var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
+        var assignments = await clusterCalls.RunAsync(async _ => await grain.GetAsync().ConfigureAwait(false), CancellationToken.None)
+            .ConfigureAwait(false);
         Put(userId, assignments, now);
         return assignments;
     }

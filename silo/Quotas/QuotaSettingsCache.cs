@@ -1,13 +1,14 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Quotas;
+using Parley.Silo.Cluster;
 
 namespace Parley.Silo.Quotas;
 
 /// <summary>Each silo keeps a user's limits for <see cref="QuotaOptions.SettingsCacheTtl"/>, so an admission costs no
 /// storage read: one in-memory lookup here, then the ledger's one Redis script. An admin change made on this silo is
 /// seen at once; on others within the TTL (as with key revocation).</summary>
-internal sealed class QuotaSettingsCache(IGrainFactory grains, IOptions<QuotaOptions> options, TimeProvider timeProvider)
+internal sealed class QuotaSettingsCache(IGrainFactory grains, ClusterCalls clusterCalls, IOptions<QuotaOptions> options, TimeProvider timeProvider)
 {
     // Bounds memory under a flood of distinct users; a full cache is simply emptied (entries are cheap to re-read).
     private const int MaxEntries = 100_000;
@@ -20,7 +21,10 @@ internal sealed class QuotaSettingsCache(IGrainFactory grains, IOptions<QuotaOpt
         {
             return entry.Settings;
         }
-        var settings = await grains.GetGrain<IUserGrain>(userId).GetSettingsAsync().ConfigureAwait(false);
+        // A read, safe to repeat: while the user's grain moves off a silo that died, it is retried, not answered 503.
+        var grain = grains.GetGrain<IUserGrain>(userId);
+        var settings = await clusterCalls.RunAsync(async _ => await grain.GetSettingsAsync().ConfigureAwait(false), CancellationToken.None)
+            .ConfigureAwait(false);
         Put(userId, settings, now);
         return settings;
     }
