@@ -18,7 +18,8 @@ public enum SiloDisruption
 /// streaming every other turn and retrying a failed turn with its key, while one silo after another is taken down every
 /// <see cref="Interval"/> and started again. Then every conversation is read back and checked against what its client
 /// was acknowledged.</summary>
-public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, TimeSpan duration, TimeSpan interval, SiloDisruption disruption)
+public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, TimeSpan duration, TimeSpan interval, SiloDisruption disruption,
+    int minDisruptions = 0)
 {
     private const int MaxAttemptsPerTurn = 100;
     private const int MaxStartAttempts = 3;
@@ -27,6 +28,7 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
     private readonly ConcurrentQueue<string> _events = new();
     private long _turns;
     private long _firstAttemptFailures;
+    private int _disruptions;
     private long _retries;
     private long _status500;
     private long _replays;
@@ -54,11 +56,13 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             conversations.Add(new ChaosTurnClient(http, (await Http.ReadSuccessJsonAsync(created)).GetProperty("id").GetString()!));
         }
 
-        using var stop = new CancellationTokenSource(duration);
+        using var stop = new CancellationTokenSource();
         var acknowledged = new List<(string Text, string Answer)>[Clients];
         var running = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, Clients).Select(i => Task.Run(() => ClientLoopAsync(i, conversations[i], acknowledged, stop.Token))).ToList();
-        var disruptions = await DisruptAsync(stop.Token);
+        var disrupting = DisruptAsync(stop.Token);
+        await StopAsync(stop, running);
+        var disruptions = await disrupting;
         await Task.WhenAll(workers);
         var elapsed = running.Elapsed;
 
@@ -142,9 +146,21 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
 
     /// <summary>Every interval, takes the next silo that is up down (0, 1, 2, 0, …) and starts it again at once, in the
     /// background: a slow restart does not slow the cadence. A silo is never taken down while it is the only one up.</summary>
+    /// <summary>Ends the run after its duration, or later if fewer than <c>minDisruptions</c> silos have been taken down
+    /// by then (on a slow machine a restart may outlast the interval, and rounds are skipped while only one silo is up),
+    /// but never later than three times the duration.</summary>
+    private async Task StopAsync(CancellationTokenSource stop, Stopwatch running)
+    {
+        await Task.Delay(duration);
+        while (Volatile.Read(ref _disruptions) < minDisruptions && running.Elapsed < 3 * duration)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(250));
+        }
+        await stop.CancelAsync();
+    }
+
     private async Task<int> DisruptAsync(CancellationToken stop)
     {
-        var count = 0;
         var next = 0;
         var restarts = new Task?[TestCluster.SiloCount];
         var rejoined = new TaskCompletionSource?[TestCluster.SiloCount];
@@ -178,11 +194,11 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             var back = rejoined[victim] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var previous = restarts[victim] ?? Task.CompletedTask;
             restarts[victim] = DisruptAndRestartAsync(victim, previous, back);
-            count++;
+            Interlocked.Increment(ref _disruptions);
             next = (victim + 1) % TestCluster.SiloCount;
         }
         await Task.WhenAll(restarts.Where(r => r is not null)!);
-        return count;
+        return Volatile.Read(ref _disruptions);
     }
 
     private async Task DisruptAndRestartAsync(int index, Task previousRestart, TaskCompletionSource rejoined)
