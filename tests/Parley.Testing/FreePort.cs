@@ -16,4 +16,26 @@ public static class FreePort
         listener.Stop();
         return port;
     }
+
+    /// <summary><paramref name="count"/> distinct free ports (each held until all are chosen, so none repeats).</summary>
+    public static int[] Next(int count)
+    {
+        var listeners = new TcpListener[count];
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                listeners[i] = new TcpListener(IPAddress.Loopback, 0);
+                listeners[i].Start();
+            }
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            foreach (var listener in listeners)
+            {
+                listener?.Stop();
+            }
+        }
+    }
 }

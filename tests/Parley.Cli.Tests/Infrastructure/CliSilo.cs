@@ -54,6 +54,7 @@ public class CliSilo : IAsyncLifetime
             options.RecordedRequests = 5000;
             ConfigureSimulator(options);
         });
+        var orleansPorts = FreePort.Next(2);
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Logging:LogLevel:Default"] = "Warning",
@@ -63,8 +64,8 @@ public class CliSilo : IAsyncLifetime
             ["Parley:Redis:ConnectionString"] = "",
             ["Parley:Shutdown:GracePeriod"] = "00:00:02",
             ["Parley:Shutdown:DrainDelay"] = "00:00:00",
-            ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
             // Nothing here scrapes the Prometheus endpoint: no management port (its default, 9464, is one for all).
             ["Parley:Telemetry:Metrics:Enabled"] = "false",
             [$"Parley:Providers:{Provider}:Type"] = "OpenAI",

@@ -147,7 +147,9 @@ public sealed class SiloHarness : IAsyncDisposable
         }
     }
 
-    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl) => new(StringComparer.OrdinalIgnoreCase)
+    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl) => DefaultSettings(simulatorBaseUrl, FreePort.Next(2));
+
+    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl, int[] orleansPorts) => new(StringComparer.OrdinalIgnoreCase)
     {
         ["Logging:LogLevel:Default"] = "Warning",
         // Orleans reports a lost Redis (the outage tests take it away on purpose) at every membership refresh.
@@ -159,8 +161,8 @@ public sealed class SiloHarness : IAsyncDisposable
         // No front end polls these silos' readiness; the drain tests set their own delay.
         ["Parley:Shutdown:DrainDelay"] = "00:00:00",
         // Each test silo is a cluster of its own on loopback: its Orleans ports must not collide with another's.
-        ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
         // Nothing here scrapes the Prometheus endpoint (tests/Parley.Telemetry.Tests does), so no management port.
         ["Parley:Telemetry:Metrics:Enabled"] = "false",
         [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",

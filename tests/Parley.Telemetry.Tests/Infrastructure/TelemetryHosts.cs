@@ -173,6 +173,7 @@ public sealed class TelemetryHosts : IAsyncDisposable
 
     private static Dictionary<string, string?> SiloSettings(Uri simulator, int metricsPort)
     {
+        var orleansPorts = FreePort.Next(2);
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Logging:LogLevel:Default"] = "Warning",
@@ -182,8 +183,8 @@ public sealed class TelemetryHosts : IAsyncDisposable
             ["Parley:Redis:ConnectionString"] = "",
             ["Parley:Shutdown:GracePeriod"] = "00:00:05",
             ["Parley:Shutdown:DrainDelay"] = "00:00:00",
-            ["Parley:Cluster:SiloPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
-            ["Parley:Cluster:GatewayPort"] = FreePort.Next().ToString(CultureInfo.InvariantCulture),
+            ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(CultureInfo.InvariantCulture),
+            ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(CultureInfo.InvariantCulture),
             ["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
             ["Parley:Telemetry:Traces:Enabled"] = "true",
         };
