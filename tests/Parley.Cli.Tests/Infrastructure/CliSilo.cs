@@ -54,32 +54,12 @@ public class CliSilo : IAsyncLifetime
             options.RecordedRequests = 5000;
             ConfigureSimulator(options);
         });
-        var orleansPorts = FreePort.Next(2);
-        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Orleans"] = "Error",
-            ["Parley:Auth:AdminKey"] = AdminKey,
-            ["Parley:Simulator:Enabled"] = "false",
-            ["Parley:Redis:ConnectionString"] = "",
-            ["Parley:Shutdown:GracePeriod"] = "00:00:02",
-            ["Parley:Shutdown:DrainDelay"] = "00:00:00",
-            ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
-            // Nothing here scrapes the Prometheus endpoint: no management port (its default, 9464, is one for all).
-            ["Parley:Telemetry:Metrics:Enabled"] = "false",
-            [$"Parley:Providers:{Provider}:Type"] = "OpenAI",
-            [$"Parley:Providers:{Provider}:BaseUrl"] = _simulator.BaseUrl.ToString(),
-            [$"Parley:Providers:{Provider}:ApiKey"] = "sk-upstream-cli-test-1234567890",
-            [$"Parley:Providers:{Provider}:Resilience:FirstByteTimeout"] = "00:00:30",
-            [$"Parley:Providers:{Provider}:Resilience:StallTimeout"] = "00:00:30",
-            // The CLI's own retries are under test: the silo passes upstream failures straight through.
-            [$"Parley:Providers:{Provider}:Resilience:Retry:MaxRetries"] = "0",
-            [$"Parley:Providers:{Provider}:Resilience:CircuitBreaker:Enabled"] = "false",
-            [$"Parley:Providers:{Provider}:Pool:ErrorsBeforeCooldown"] = "100000",
-            [$"Parley:Models:{Model}:Provider"] = Provider,
-            [$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel,
-        };
+        var settings = TestSiloSettings.Create(AdminKey, TimeSpan.FromSeconds(2));
+        TestSiloSettings.AddSimulatorProvider(settings, Provider, _simulator.BaseUrl, "sk-upstream-cli-test-1234567890");
+        // The CLI's own retries are under test: the silo passes upstream failures straight through.
+        settings[$"Parley:Providers:{Provider}:Resilience:CircuitBreaker:Enabled"] = "false";
+        settings[$"Parley:Models:{Model}:Provider"] = Provider;
+        settings[$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel;
         Configure(settings);
         _silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(settings));
         await _silo.StartAsync();

@@ -147,42 +147,22 @@ public sealed class SiloHarness : IAsyncDisposable
         }
     }
 
-    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl) => DefaultSettings(simulatorBaseUrl, FreePort.Next(2));
-
-    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl, int[] orleansPorts) => new(StringComparer.OrdinalIgnoreCase)
+    private static Dictionary<string, string?> DefaultSettings(Uri simulatorBaseUrl)
     {
-        ["Logging:LogLevel:Default"] = "Warning",
-        // Orleans reports a lost Redis (the outage tests take it away on purpose) at every membership refresh.
-        ["Logging:LogLevel:Orleans"] = "Error",
-        ["Parley:Auth:AdminKey"] = FixedAdminKey,
-        ["Parley:Simulator:Enabled"] = "false",
-        ["Parley:Redis:ConnectionString"] = "",
-        ["Parley:Shutdown:GracePeriod"] = "00:00:05",
-        // No front end polls these silos' readiness; the drain tests set their own delay.
-        ["Parley:Shutdown:DrainDelay"] = "00:00:00",
-        // Each test silo is a cluster of its own on loopback: its Orleans ports must not collide with another's.
-        ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(System.Globalization.CultureInfo.InvariantCulture),
-        // Nothing here scrapes the Prometheus endpoint (tests/Parley.Telemetry.Tests does), so no management port.
-        ["Parley:Telemetry:Metrics:Enabled"] = "false",
-        [$"Parley:Providers:{ProviderName}:Type"] = "OpenAI",
-        [$"Parley:Providers:{ProviderName}:BaseUrl"] = simulatorBaseUrl.ToString(),
-        [$"Parley:Providers:{ProviderName}:ApiKey"] = UpstreamKey,
-        [$"Parley:Providers:{ProviderName}:Resilience:FirstByteTimeout"] = "00:00:30",
-        [$"Parley:Providers:{ProviderName}:Resilience:StallTimeout"] = "00:00:30",
-        // Most tests force one upstream fault and check how it is answered; the resilience tests turn these on.
-        [$"Parley:Providers:{ProviderName}:Resilience:Retry:MaxRetries"] = "0",
-        [$"Parley:Providers:{ProviderName}:Resilience:CircuitBreaker:Enabled"] = "false",
-        [$"Parley:Providers:{ProviderName}:ForwardHeaders:0"] = SimHeaders.Fault,
-        [$"Parley:Providers:{ProviderName}:ForwardHeaders:1"] = SimHeaders.RetryAfter,
-        [$"Parley:Providers:{ProviderName}:ForwardHeaders:2"] = SimHeaders.CutAfterChunks,
-        [$"Parley:Providers:{ProviderName}:ForwardHeaders:3"] = SimHeaders.ResponseTokens,
-        // Tests inject upstream faults on purpose; only the tests of key cool-downs want the key to cool down.
-        [$"Parley:Providers:{ProviderName}:Pool:ErrorsBeforeCooldown"] = "100000",
-        [$"Parley:Models:{Model}:Provider"] = ProviderName,
-        [$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel,
-        [$"Parley:Models:{OtherModel}:Provider"] = ProviderName,
-    };
+        var settings = TestSiloSettings.Create(FixedAdminKey, TimeSpan.FromSeconds(5));
+        TestSiloSettings.AddSimulatorProvider(settings, ProviderName, simulatorBaseUrl, UpstreamKey);
+        // Most tests force one upstream fault and check how it is answered; the resilience tests turn retries and the
+        // breaker on, and only the tests of key cool-downs want the key to cool down.
+        settings[$"Parley:Providers:{ProviderName}:Resilience:CircuitBreaker:Enabled"] = "false";
+        settings[$"Parley:Providers:{ProviderName}:ForwardHeaders:0"] = SimHeaders.Fault;
+        settings[$"Parley:Providers:{ProviderName}:ForwardHeaders:1"] = SimHeaders.RetryAfter;
+        settings[$"Parley:Providers:{ProviderName}:ForwardHeaders:2"] = SimHeaders.CutAfterChunks;
+        settings[$"Parley:Providers:{ProviderName}:ForwardHeaders:3"] = SimHeaders.ResponseTokens;
+        settings[$"Parley:Models:{Model}:Provider"] = ProviderName;
+        settings[$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel;
+        settings[$"Parley:Models:{OtherModel}:Provider"] = ProviderName;
+        return settings;
+    }
 
     /// <summary>Settings for a silo on <paramref name="redis"/> that a test will take Redis away from: short Redis and
     /// store timeouts, and keys and limits read before the outage trusted through it.</summary>

@@ -173,30 +173,13 @@ public sealed class TelemetryHosts : IAsyncDisposable
 
     private static Dictionary<string, string?> SiloSettings(Uri simulator, int metricsPort)
     {
-        var orleansPorts = FreePort.Next(2);
-        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
-        {
-            ["Logging:LogLevel:Default"] = "Warning",
-            ["Logging:LogLevel:Orleans"] = "Error",
-            ["Parley:Auth:AdminKey"] = AdminKey,
-            ["Parley:Simulator:Enabled"] = "false",
-            ["Parley:Redis:ConnectionString"] = "",
-            ["Parley:Shutdown:GracePeriod"] = "00:00:05",
-            ["Parley:Shutdown:DrainDelay"] = "00:00:00",
-            ["Parley:Cluster:SiloPort"] = orleansPorts[0].ToString(CultureInfo.InvariantCulture),
-            ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(CultureInfo.InvariantCulture),
-            ["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture),
-            ["Parley:Telemetry:Traces:Enabled"] = "true",
-        };
+        var settings = TestSiloSettings.Create(AdminKey, TimeSpan.FromSeconds(5));
+        settings["Parley:Telemetry:Metrics:Enabled"] = "true";
+        settings["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+        settings["Parley:Telemetry:Traces:Enabled"] = "true";
         foreach (var (provider, key, model) in new[] { (Provider, UpstreamKey, Model), (LimitedProvider, LimitedUpstreamKey, LimitedModel) })
         {
-            settings[$"Parley:Providers:{provider}:Type"] = "OpenAI";
-            settings[$"Parley:Providers:{provider}:BaseUrl"] = simulator.ToString();
-            settings[$"Parley:Providers:{provider}:ApiKey"] = key;
-            settings[$"Parley:Providers:{provider}:Resilience:FirstByteTimeout"] = "00:00:30";
-            settings[$"Parley:Providers:{provider}:Resilience:StallTimeout"] = "00:00:30";
-            settings[$"Parley:Providers:{provider}:Resilience:Retry:MaxRetries"] = "0";
-            settings[$"Parley:Providers:{provider}:Pool:ErrorsBeforeCooldown"] = "100000";
+            TestSiloSettings.AddSimulatorProvider(settings, provider, simulator, key);
             settings[$"Parley:Providers:{provider}:ForwardHeaders:0"] = SimHeaders.Fault;
             settings[$"Parley:Providers:{provider}:ForwardHeaders:1"] = SimHeaders.RetryAfter;
             settings[$"Parley:Providers:{provider}:ForwardHeaders:2"] = SimHeaders.ResponseTokens;
