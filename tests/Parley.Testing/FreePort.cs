@@ -17,6 +17,14 @@ public static class FreePort
         return port;
     }
 
+    /// <summary>Whether a server failed to start because a port picked here was bound by another process first (then it
+    /// may start again on new ports).</summary>
+    public static bool WasTaken(Exception e)
+        => e is Microsoft.AspNetCore.Connections.AddressInUseException
+            || e is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+            || e.InnerException is { } inner && WasTaken(inner)
+            || e is AggregateException aggregate && aggregate.InnerExceptions.Any(WasTaken);
+
     /// <summary><paramref name="count"/> distinct free ports (each held until all are chosen, so none repeats).</summary>
     public static int[] Next(int count)
     {

@@ -112,19 +112,13 @@ public sealed class SiloHarness : IAsyncDisposable
             catch (Exception e)
             {
                 await silo.DisposeAsync();
-                if (attempt >= BindAttempts || !IsAddressInUse(e))
+                if (attempt >= BindAttempts || !(e is Parley.Silo.Hosting.PortInUseException || FreePort.WasTaken(e)))
                 {
                     throw;
                 }
             }
         }
     }
-
-    private static bool IsAddressInUse(Exception e)
-        => e is Microsoft.AspNetCore.Connections.AddressInUseException or Parley.Silo.Hosting.PortInUseException
-            || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
-            || e.InnerException is { } inner && IsAddressInUse(inner)
-            || e is AggregateException aggregate && aggregate.InnerExceptions.Any(IsAddressInUse);
 
     /// <summary>The silo joins membership in the background once Kestrel listens; like Kubernetes, wait for the
     /// startup probe before using it.</summary>

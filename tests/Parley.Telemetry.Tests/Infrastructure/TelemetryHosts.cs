@@ -138,9 +138,7 @@ public sealed class TelemetryHosts : IAsyncDisposable
     /// take one in between. A start that fails so is tried again with new ports.</summary>
     private const int BindAttempts = 3;
 
-    private static bool IsAddressInUse(Exception e)
-        => e is Microsoft.AspNetCore.Connections.AddressInUseException or Parley.Silo.Hosting.PortInUseException || e.InnerException is { } inner && IsAddressInUse(inner)
-            || e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse };
+    private static bool IsAddressInUse(Exception e) => e is Parley.Silo.Hosting.PortInUseException || FreePort.WasTaken(e);
 
     private async Task StartFrontEndOnceAsync()
     {
