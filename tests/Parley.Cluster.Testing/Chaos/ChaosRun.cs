@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Parley.ClientApi.Health;
 using Parley.Cluster.Testing.Infrastructure;
 
 namespace Parley.Cluster.Testing.Chaos;
@@ -144,10 +145,8 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         }
     }
 
-    /// <summary>Every interval, takes the next silo that is up down (0, 1, 2, 0, …) and starts it again at once, in the
-    /// background: a slow restart does not slow the cadence. A silo is never taken down while it is the only one up.</summary>
     /// <summary>Ends the run after its duration, or later if fewer than <c>minDisruptions</c> silos have been taken down
-    /// by then (on a slow machine a restart may outlast the interval, and rounds are skipped while only one silo is up),
+    /// by then (on a slow machine a restart may outlast the interval, and rounds are skipped while only one silo serves),
     /// but never later than three times the duration.</summary>
     private async Task StopAsync(CancellationTokenSource stop, Stopwatch running)
     {
@@ -159,11 +158,12 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         await stop.CancelAsync();
     }
 
+    /// <summary>Every interval, takes the next silo that serves down (0, 1, 2, 0, …) and starts it again at once, in the
+    /// background: a slow restart does not slow the cadence. A silo is never taken down while it is the only one serving.</summary>
     private async Task<int> DisruptAsync(CancellationToken stop)
     {
         var next = 0;
         var restarts = new Task?[TestCluster.SiloCount];
-        var rejoined = new TaskCompletionSource?[TestCluster.SiloCount];
         var started = Stopwatch.StartNew();
         for (var round = 1; ; round++)
         {
@@ -181,19 +181,20 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             {
                 break;
             }
-            // Up: never taken down, or back in the cluster (joined and listening, even if still warming up).
+            // Serving: never taken down or back and ready, and in the front end's rotation. A silo that has joined but is
+            // still warming up, or that the front end has not seen yet, serves no one: taking down the last silo that
+            // does would leave the cluster with none, which no gateway survives without errors.
+            var routed = cluster.FrontEndView;
             var up = Enumerable.Range(0, TestCluster.SiloCount)
-                .Where(i => restarts[i] is null or { IsCompleted: true } || rejoined[i]!.Task.IsCompleted).ToList();
+                .Where(i => (restarts[i] is null or { IsCompleted: true }) && IsRouted(routed, cluster.Silos[i].Url)).ToList();
             if (up.Count < 2)
             {
-                _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} skipped: only one silo is up");
+                _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} skipped: fewer than two silos serve");
                 continue;
             }
             var victim = up.Contains(next) ? next : up[0];
             _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} {disruption} silo {victim} ({cluster.Silos[victim].Url})");
-            var back = rejoined[victim] = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var previous = restarts[victim] ?? Task.CompletedTask;
-            restarts[victim] = DisruptAndRestartAsync(victim, previous, back);
+            restarts[victim] = DisruptAndRestartAsync(victim);
             Interlocked.Increment(ref _disruptions);
             next = (victim + 1) % TestCluster.SiloCount;
         }
@@ -201,10 +202,8 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         return Volatile.Read(ref _disruptions);
     }
 
-    private async Task DisruptAndRestartAsync(int index, Task previousRestart, TaskCompletionSource rejoined)
+    private async Task DisruptAndRestartAsync(int index)
     {
-        // A silo taken down as soon as it rejoined may still be confirming its readiness: let that finish first.
-        await previousRestart;
         var silo = cluster.Silos[index];
         if (disruption == SiloDisruption.Kill)
         {
@@ -221,11 +220,7 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         {
             try
             {
-                await cluster.RestartAsync(index, () =>
-                {
-                    _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} rejoined");
-                    rejoined.TrySetResult();
-                });
+                await cluster.RestartAsync(index, () => _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} silo {index} rejoined"));
                 break;
             }
             catch (InvalidOperationException e) when (attempt < MaxStartAttempts)
@@ -238,6 +233,18 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
         {
             await File.WriteAllTextAsync(Path.Combine(dump, $"silo-{index}-{DateTime.UtcNow:HHmmss}.log"), cluster.Silos[index].Output);
         }
+    }
+
+    private static bool IsRouted(IReadOnlyList<SiloState> routed, string url)
+    {
+        foreach (var silo in routed)
+        {
+            if (silo.IsHealthy && string.Equals(silo.Address.TrimEnd('/'), url, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static string FirstLine(string text) => text.Split('\n', 2)[0];
