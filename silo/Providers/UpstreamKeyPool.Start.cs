@@ -115,9 +115,15 @@ internal sealed partial class UpstreamKeyPool
     {
         for (var wait = until - _time.GetUtcNow(); wait > TimeSpan.Zero; wait = until - _time.GetUtcNow())
         {
-            await Task.Delay(wait, _time, cancellationToken).ConfigureAwait(false);
+            await Task.Delay(WholeMilliseconds(wait), _time, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>A wait rounded up to a whole millisecond: <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/>
+    /// counts in whole milliseconds and completes at once below one, which would turn a sub-millisecond wait into a
+    /// busy loop on the clock.</summary>
+    private static TimeSpan WholeMilliseconds(TimeSpan wait)
+        => TimeSpan.FromMilliseconds(Math.Ceiling(wait.TotalMilliseconds));
 
     private TimeSpan ConfirmLead()
     {

@@ -94,7 +94,7 @@ internal sealed partial class UpstreamKeyPool
     /// <exception cref="UpstreamCapacityException">No key can start by <paramref name="deadline"/>.</exception>
     public async ValueTask<KeyLease> AcquireAsync(int tokenCost, DateTimeOffset deadline, ulong skip, CancellationToken cancellationToken)
     {
-        var (offered, positions) = Offer(tokenCost, skip);
+        var (offered, positions, spaced) = Offer(tokenCost, skip);
         if (offered.Length == 0)
         {
             throw Capacity(DateTimeOffset.MaxValue, _time.GetUtcNow());
@@ -106,7 +106,8 @@ internal sealed partial class UpstreamKeyPool
             var now = _time.GetUtcNow();
             // Planned from when the answer will be back, not from when it is asked: a start granted "now" and answered
             // one round trip later would be missed by that round trip (and, on a busy machine, by more than the margin).
-            var request = new PoolPacingRequest(now + PlanningLead(), deadline, offered, leaseId, _options.ConcurrencyLeaseTtl, _trialTtl);
+            // Keys with no spacing have no start to miss: their calls go as soon as the answer is back.
+            var request = new PoolPacingRequest(spaced ? now + PlanningLead() : now, deadline, offered, leaseId, _options.ConcurrencyLeaseTtl, _trialTtl);
             PoolPacingResult result;
             try
             {
@@ -149,7 +150,7 @@ internal sealed partial class UpstreamKeyPool
             if (result.Status is PacingStatus.Blocked or PacingStatus.Cooling && result.At <= deadline)
             {
                 // Every key rests (a 429's Retry-After, a cool-down) but one is back within the wait: ask again then.
-                await Task.Delay(result.At - now, _time, cancellationToken).ConfigureAwait(false);
+                await DelayUntilAsync(result.At, cancellationToken).ConfigureAwait(false);
                 continue;
             }
             if (result.Status != PacingStatus.Busy)
@@ -173,7 +174,9 @@ internal sealed partial class UpstreamKeyPool
         }
     }
 
-    private (PoolKeyPacing[] Offered, int[] Positions) Offer(int tokenCost, ulong skip)
+    /// <summary>The keys not skipped, with their spacing for this call; <c>Spaced</c> when any of them spaces its starts
+    /// (a request or token limit per minute).</summary>
+    private (PoolKeyPacing[] Offered, int[] Positions, bool Spaced) Offer(int tokenCost, ulong skip)
     {
         var count = 0;
         for (var i = 0; i < Keys.Count; i++)
@@ -183,6 +186,7 @@ internal sealed partial class UpstreamKeyPool
         var offered = new PoolKeyPacing[count];
         var positions = new int[count];
         var at = 0;
+        var spaced = false;
         for (var i = 0; i < Keys.Count; i++)
         {
             if ((skip & (1UL << i)) != 0)
@@ -195,8 +199,9 @@ internal sealed partial class UpstreamKeyPool
                 : TimeSpan.Zero;
             offered[at] = new PoolKeyPacing(key.GrainKey, key.RequestSpacing, tokenSpacing, key.Options.MaxConcurrent ?? 0, key.Options.Weight);
             positions[at++] = i;
+            spaced |= key.RequestSpacing > TimeSpan.Zero || tokenSpacing > TimeSpan.Zero;
         }
-        return (offered, positions);
+        return (offered, positions, spaced);
     }
 
     private async ValueTask<PoolPacingResult> AskStoreAsync(PoolPacingRequest request, TimeSpan untilDeadline, CancellationToken cancellationToken)
