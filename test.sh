@@ -19,6 +19,8 @@ compgen -G '/usr/lib/*/libsecret-1.so.0' >/dev/null || need_apt+=(libsecret-1-0)
 command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 # promtool (Debian's prometheus package): tests/Parley.Telemetry.Tests lints a real /metrics scrape with it.
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+# locust (Debian's python3-locust): tests/Parley.Cluster.Tests runs bench/locust/locustfile.py against the cluster.
+command -v locust >/dev/null 2>&1 || need_apt+=(python3-locust)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
