@@ -14,6 +14,9 @@ public interface IBatchGrain : IGrainWithStringKey
     /// <summary>Asks the batch to stop: no new line is sent, the lines in flight finish, the rest are reported as
     /// cancelled. Null for a missing batch; a finished batch is returned unchanged.</summary>
     Task<BatchInfo?> CancelAsync(string userId);
+
+    /// <summary>For operators: the batch whoever owns it, and the silo its activation lives on (Orleans' identity of it).</summary>
+    Task<(BatchInfo? Batch, string Silo)> InspectAsync();
 }
 
 /// <summary>What <c>POST /v1/batches</c> asked for, validated by the silo.</summary>

@@ -114,6 +114,8 @@ public sealed partial class BatchGrain(
         return ToInfo();
     }
 
+    public Task<(BatchInfo? Batch, string Silo)> InspectAsync() => Task.FromResult((Exists ? ToInfo() : null, RuntimeIdentity));
+
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
         // Being activated is the point: OnActivateAsync started the timer. A finished batch needs no more wake-ups.

@@ -44,5 +44,8 @@ public static class BatchExtensions
         return silo;
     }
 
+    /// <summary>Operator routes under /admin.</summary>
+    public static RouteGroupBuilder MapBatchAdmin(this RouteGroupBuilder admin) => BatchAdminEndpoints.Map(admin);
+
     public static RouteGroupBuilder MapBatches(this RouteGroupBuilder group) => BatchEndpoints.Map(FileEndpoints.Map(group));
 }
