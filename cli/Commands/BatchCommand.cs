@@ -6,7 +6,7 @@ using Parley.Cli.Hosting;
 namespace Parley.Cli.Commands;
 
 /// <summary><c>parley batch IN.jsonl -o OUT.jsonl</c>: runs an OpenAI-format batch file from this machine, paced and
-/// resumable (docs/cli.md). Submitting to the server's Batch API (`--remote`) waits for the server's /v1/batches.</summary>
+/// resumable (docs/cli.md); or, with <c>--remote</c>, submits it to the server's Batch API and follows it.</summary>
 public static class BatchCommand
 {
     public static Command Create(CliContext context)
@@ -20,9 +20,10 @@ public static class BatchCommand
         var model = new Option<string>("--model", "-m") { Description = "The model for lines whose body has none." };
         var restart = new Option<bool>("--restart") { Description = "Ignore the journal of an earlier run and start over (empties the output files)." };
         var retryFailed = new Option<bool>("--retry-failed") { Description = "On resume, send again the lines that failed in an earlier run." };
+        var remote = new Option<bool>("--remote") { Description = "Submit the file to the server's Batch API (/v1/batches), follow it, and download its output and error files; the server paces it." };
         var command = new Command("batch", "Run a batch file of chat completion requests from this machine: paced, retried, resumable.")
         {
-            input, output, errors, qps, concurrency, retries, model, restart, retryFailed,
+            input, output, errors, qps, concurrency, retries, model, restart, retryFailed, remote,
         };
         CommandRunner.SetAction(command, context, (scope, cancellationToken) =>
         {
@@ -33,6 +34,14 @@ public static class BatchCommand
             {
                 throw CliException.Usage("--concurrency must be at least 1, --qps above 0 and --max-retries not negative.");
             }
+            if (scope.Get(remote))
+            {
+                if (settings.Qps is not null || scope.Get(restart) || scope.Get(retryFailed))
+                {
+                    throw CliException.Usage("--qps, --restart and --retry-failed apply to local runs; the server paces a --remote batch (Parley:Batch).");
+                }
+                return RunRemoteAsync(scope, scope.Get(input), outputPath, errorPath, scope.Get(model), cancellationToken);
+            }
             return RunAsync(scope, scope.Get(input), outputPath, errorPath, settings, scope.Get(model), scope.Get(restart), scope.Get(retryFailed),
                 cancellationToken);
         });
@@ -41,6 +50,18 @@ public static class BatchCommand
 
     public static string DefaultErrorPath(string outputPath)
         => (outputPath.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? outputPath[..^".jsonl".Length] : outputPath) + ".errors.jsonl";
+
+    private static async Task<int> RunRemoteAsync(CommandScope scope, string inputPath, string outputPath, string errorPath, string? model,
+        CancellationToken cancellationToken)
+    {
+        if (!File.Exists(inputPath))
+        {
+            throw CliException.Usage($"no such input file: {inputPath}");
+        }
+        var defaultModel = BatchInput.AnyLineWithoutModel(inputPath) ? await ModelChoice.ResolveAsync(scope, model, cancellationToken).ConfigureAwait(false) : model;
+        var lines = await BatchInput.ReadAsync(inputPath, defaultModel, cancellationToken).ConfigureAwait(false);
+        return await RemoteBatch.RunAsync(scope, lines, inputPath, outputPath, errorPath, cancellationToken).ConfigureAwait(false);
+    }
 
     private static async Task<int> RunAsync(CommandScope scope, string inputPath, string outputPath, string errorPath, BatchSettings settings,
         string? model, bool restart, bool retryFailed, CancellationToken cancellationToken)

@@ -26,6 +26,7 @@ public static class GrainStorageSiloBuilderExtensions
             json.TypeInfoResolverChain.Insert(0, ConversationStateJsonContext.Default);
             json.TypeInfoResolverChain.Insert(0, UserQuotaStateJsonContext.Default);
             json.TypeInfoResolverChain.Insert(0, Policy.PolicyAssignmentStateJsonContext.Default);
+            json.TypeInfoResolverChain.Insert(0, Batches.BatchStateJsonContext.Default);
         });
         if (!redis)
         {

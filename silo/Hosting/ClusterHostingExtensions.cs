@@ -11,6 +11,7 @@ using Orleans.Hosting;
 using Parley.Grains;
 using Parley.Grains.Conversations;
 using Parley.Grains.Redis;
+using Parley.Silo.Batches;
 using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using StackExchange.Redis;
@@ -74,6 +75,7 @@ public static class ClusterHostingExtensions
                     (o.ConfigurationOptions, o.CreateMultiplexer) = connection.ForOrleans<RedisGrainDirectoryOptions>()));
             }
             silo.AddParleyGrainStorage(redis);
+            silo.AddParleyReminders(redis, configuration);
             if (cluster.Kubernetes)
             {
                 silo.UseKubernetesHosting();

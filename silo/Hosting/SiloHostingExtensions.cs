@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Parley.Silo.Admin;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
+using Parley.Silo.Batches;
 using Parley.Silo.Cache;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
@@ -31,6 +32,7 @@ public static class SiloHostingExtensions
         builder.AddParleyProviders();
         builder.AddParleyChat();
         builder.AddParleyConversations();
+        builder.AddParleyBatches();
         builder.AddParleyResponseCache();
         builder.AddParleyPolicy();
         builder.AddParleyQuotas();
@@ -50,8 +52,9 @@ public static class SiloHostingExtensions
         v1.MapModels();
         v1.MapChatCompletions();
         v1.MapConversations();
+        v1.MapBatches();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin();
         app.MapParleyDashboard();
         return app;
     }

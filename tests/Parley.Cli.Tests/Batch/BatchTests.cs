@@ -71,6 +71,38 @@ public sealed class BatchTests(BatchSilo silo) : IClassFixture<BatchSilo>, IAsyn
     }
 
     [Fact]
+    public async Task With_remote_the_file_runs_on_the_servers_Batch_API_and_its_output_is_downloaded_every_line_once()
+    {
+        var input = BatchFiles.Write(_directory, 20, i => i == 7 ? "no-such-model" : CliSilo.Model);
+
+        var result = await _cli.RunAsync(["batch", input, "-o", Output, "--remote", "--json"]);
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        var summary = JsonDocument.Parse(result.Output).RootElement;
+        Assert.True(summary.GetProperty("remote").GetBoolean());
+        Assert.StartsWith("batch_", summary.GetProperty("batch_id").GetString(), StringComparison.Ordinal);
+        Assert.Equal(("completed", 20, 19, 1), (summary.GetProperty("status").GetString(), summary.GetProperty("total").GetInt32(),
+            summary.GetProperty("done").GetInt32(), summary.GetProperty("failed").GetInt32()));
+        var lines = BatchFiles.ReadLines(Output);
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(BatchFiles.CustomId), lines.Select(l => l.GetProperty("custom_id").GetString()!));
+        Assert.All(lines, l => Assert.Equal(200, l.GetProperty("response").GetProperty("status_code").GetInt32()));
+        var failed = Assert.Single(BatchFiles.ReadLines(Errors));
+        Assert.Equal((BatchFiles.CustomId(7), 404), (failed.GetProperty("custom_id").GetString(), failed.GetProperty("response").GetProperty("status_code").GetInt32()));
+        Assert.Equal(Enumerable.Range(0, 20).Where(i => i != 7).Select(BatchFiles.Marker).Order(), silo.UpstreamUserMessages().Order());
+    }
+
+    [Fact]
+    public async Task Remote_refuses_the_local_only_options()
+    {
+        var input = BatchFiles.Write(_directory, 2);
+
+        var result = await _cli.RunAsync(["batch", input, "-o", Output, "--remote", "--qps", "5"]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--qps, --restart and --retry-failed apply to local runs", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Interrupted_with_ctrl_c_and_resumed_no_line_is_sent_twice()
     {
         const int total = 300;
