@@ -14,6 +14,9 @@ public interface IDocumentJobGrain : IGrainWithStringKey
     /// Null for a missing job; a finished job is returned unchanged.</summary>
     Task<DocumentJobInfo?> CancelAsync(string userId);
 
+    /// <summary>For operators: the job whoever owns it, and the silo its activation lives on (Orleans' identity of it).</summary>
+    Task<(DocumentJobInfo? Job, string Silo)> InspectAsync();
+
     /// <summary>The job's own run reports how it ended (called by the run, not by clients).</summary>
     Task FinishRunAsync(DocumentRunOutcome outcome);
 }

@@ -118,6 +118,8 @@ public sealed partial class DocumentJobGrain(
         return ToInfo();
     }
 
+    public Task<(DocumentJobInfo? Job, string Silo)> InspectAsync() => Task.FromResult((Exists ? ToInfo() : null, RuntimeIdentity));
+
     public async Task FinishRunAsync(DocumentRunOutcome outcome)
     {
         if (_run is null || outcome.Run != _run.Run)

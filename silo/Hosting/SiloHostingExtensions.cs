@@ -56,7 +56,7 @@ public static class SiloHostingExtensions
         v1.MapBatches();
         v1.MapDocumentJobs();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin();
         app.MapParleyDashboard();
         return app;
     }
