@@ -29,4 +29,7 @@ public static class FilePurposes
 {
     public const string Batch = "batch";
     public const string BatchOutput = "batch_output";
+
+    /// <summary>A long document's text, stored by <c>POST /v1/document_jobs</c> for its job.</summary>
+    public const string UserData = "user_data";
 }

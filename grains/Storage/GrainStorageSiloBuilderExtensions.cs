@@ -27,6 +27,7 @@ public static class GrainStorageSiloBuilderExtensions
             json.TypeInfoResolverChain.Insert(0, UserQuotaStateJsonContext.Default);
             json.TypeInfoResolverChain.Insert(0, Policy.PolicyAssignmentStateJsonContext.Default);
             json.TypeInfoResolverChain.Insert(0, Batches.BatchStateJsonContext.Default);
+            json.TypeInfoResolverChain.Insert(0, Documents.DocumentJobStateJsonContext.Default);
         });
         if (!redis)
         {

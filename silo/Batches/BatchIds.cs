@@ -15,7 +15,8 @@ internal static class BatchIds
 
     public static bool IsBatch(string? id) => Is(id, BatchPrefix);
 
-    private static bool Is(string? id, string prefix)
+    /// <summary>Whether <paramref name="id"/> is <paramref name="prefix"/> followed by 32 lower-case hex digits.</summary>
+    public static bool Is(string? id, string prefix)
         => id is not null && id.Length == prefix.Length + 32 && id.StartsWith(prefix, StringComparison.Ordinal)
             && id.AsSpan(prefix.Length).IndexOfAnyExcept("0123456789abcdef") < 0;
 }

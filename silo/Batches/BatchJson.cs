@@ -96,18 +96,22 @@ internal static class BatchJson
         writer.WriteNumber("completed", batch.RequestCounts.Completed);
         writer.WriteNumber("failed", batch.RequestCounts.Failed);
         writer.WriteEndObject();
-        if (batch.Metadata is { } metadata)
-        {
-            writer.WriteStartObject("metadata");
-            foreach (var (key, value) in metadata)
-            {
-                writer.WriteString(key, value);
-            }
-            writer.WriteEndObject();
-        }
-        else
+        Metadata(writer, batch.Metadata);
+        writer.WriteEndObject();
+    }
+
+    /// <summary><c>"metadata"</c>: the object's key-value pairs, or null.</summary>
+    public static void Metadata(Utf8JsonWriter writer, IReadOnlyDictionary<string, string>? metadata)
+    {
+        if (metadata is null)
         {
             writer.WriteNull("metadata");
+            return;
+        }
+        writer.WriteStartObject("metadata");
+        foreach (var (key, value) in metadata)
+        {
+            writer.WriteString(key, value);
         }
         writer.WriteEndObject();
     }
@@ -129,7 +133,7 @@ internal static class BatchJson
         writer.WriteEndObject();
     }
 
-    private static void Time(Utf8JsonWriter writer, string name, long? value)
+    public static void Time(Utf8JsonWriter writer, string name, long? value)
     {
         if (value is { } v)
         {

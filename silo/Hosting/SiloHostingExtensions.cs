@@ -7,6 +7,7 @@ using Parley.Silo.Cache;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
+using Parley.Silo.Documents;
 using Parley.Silo.Health;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
@@ -53,8 +54,9 @@ public static class SiloHostingExtensions
         v1.MapChatCompletions();
         v1.MapConversations();
         v1.MapBatches();
+        v1.MapDocumentJobs();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin();
         app.MapParleyDashboard();
         return app;
     }
