@@ -20,7 +20,7 @@ public sealed class RenderedManifests
 
     public string Yaml { get; }
 
-    /// <summary>The rendered YAML on disk (in the temporary folder; one file per test run).</summary>
+    /// <summary>The rendered YAML on disk, beside the test assembly (rewritten by every run).</summary>
     public string File { get; }
 
     public IReadOnlyList<object> Objects { get; }
@@ -48,7 +48,7 @@ public sealed class RenderedManifests
     {
         var result = await KustomizeAsync(Repository.PathOf("k8s"));
         Assert.True(result.ExitCode == 0, $"kubectl kustomize k8s (exit {result.ExitCode}):\n{result.Output}");
-        var file = Path.Combine(Path.GetTempPath(), $"parley-k8s-{Environment.ProcessId}.yaml");
+        var file = Path.Combine(AppContext.BaseDirectory, "rendered-k8s.yaml");
         await System.IO.File.WriteAllTextAsync(file, result.StandardOutput);
         return new RenderedManifests(result.StandardOutput, file, LoadStrict(result.StandardOutput));
     }
