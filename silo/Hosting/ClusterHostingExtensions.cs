@@ -20,9 +20,6 @@ namespace Parley.Silo;
 
 public static class ClusterHostingExtensions
 {
-    // Orleans' own stop (deactivating grains, persisting, leaving membership) after the drain.
-    private static readonly TimeSpan OrleansStopBudget = TimeSpan.FromSeconds(15);
-
     /// <summary>The silo's Orleans runtime. With Parley:Redis:ConnectionString set: Orleans' Redis membership, Redis
     /// grain storage and Redis grain directory, all over the process's one Redis connection. Without: a cluster of one on
     /// loopback with in-memory storage, so <c>dotnet run --project silo</c> needs nothing else.</summary>
@@ -90,7 +87,7 @@ public static class ClusterHostingExtensions
         // The host's stop budget covers the drain (readiness fails and the silo keeps serving for DrainDelay, then
         // in-flight requests get GracePeriod) and then Orleans' own stop.
         services.AddOptions<HostOptions>().Configure<IOptions<ShutdownOptions>>((host, shutdown)
-            => host.ShutdownTimeout = shutdown.Value.DrainDelay + shutdown.Value.GracePeriod + OrleansStopBudget);
+            => host.ShutdownTimeout = shutdown.Value.ShutdownTimeout);
         services.AddHostedService<Hosting.StartupBanner>();
         return builder;
     }

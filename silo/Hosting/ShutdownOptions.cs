@@ -11,12 +11,20 @@ public sealed class ShutdownOptions
     public static readonly TimeSpan DefaultDrainDelay = TimeSpan.FromSeconds(3);
     public static readonly TimeSpan DefaultGracePeriod = TimeSpan.FromSeconds(30);
 
+    /// <summary>Orleans' own stop after the drain: deactivating grains, persisting, leaving membership.</summary>
+    public static readonly TimeSpan OrleansStopBudget = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a stopping silo keeps accepting requests after its readiness fails: longer than the front end's
     /// health-check interval (1 s) plus one probe, so no request is sent to a silo that no longer listens.</summary>
     public TimeSpan DrainDelay { get; set; } = DefaultDrainDelay;
 
     /// <summary>How long in-flight requests (long streams included) may still run once the silo stops accepting new ones.</summary>
     public TimeSpan GracePeriod { get; set; } = DefaultGracePeriod;
+
+    /// <summary>The host's stop budget (its <c>ShutdownTimeout</c>): the drain, the grace period, then Orleans' stop. A
+    /// supervisor must wait longer than this between SIGTERM and SIGKILL (Kubernetes' terminationGracePeriodSeconds,
+    /// systemd's TimeoutStopSec, compose's stop_grace_period).</summary>
+    public TimeSpan ShutdownTimeout => DrainDelay + GracePeriod + OrleansStopBudget;
 }
 
 internal sealed class ShutdownOptionsValidator : IValidateOptions<ShutdownOptions>
