@@ -33,7 +33,7 @@ internal sealed partial class OidcUsers(IIdentityStore store, TimeProvider time,
         {
             return OidcCallerResult.MissingUserClaim;
         }
-        var userId = UserIdFor(issuer, subject);
+        var userId = OidcUserIds.For(issuer, subject);
         var isAdmin = !string.IsNullOrEmpty(_options.AdminClaimValue)
             && principal.FindAll(_options.AdminClaimType).Any(c => string.Equals(c.Value, _options.AdminClaimValue, StringComparison.Ordinal));
         var caller = new Caller(userId, KeyId: "", isAdmin);
@@ -89,17 +89,22 @@ internal sealed partial class OidcUsers(IIdentityStore store, TimeProvider time,
         }
     }
 
-    /// <summary>The Parley user id of the person <paramref name="subject"/> at <paramref name="issuer"/>.</summary>
-    public static string UserIdFor(string issuer, string subject)
-    {
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes("parley-oidc-user\n" + OidcOptions.NormalizeIssuer(issuer) + "\n" + subject));
-        return "user_" + Convert.ToHexStringLower(digest.AsSpan(0, 12));
-    }
-
     private static string Truncate(string name) => name.Length <= MaxNameLength ? name : name[..MaxNameLength];
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Information, Message = "Provisioned user {UserId} ({Name}) on its first OIDC token")]
     private static partial void LogProvisioned(ILogger logger, string userId, string name);
+}
+
+/// <summary>How a person at an issuer is named in Parley.</summary>
+public static class OidcUserIds
+{
+    /// <summary><c>user_</c> and 24 hex digits of SHA-256 over the issuer (without a trailing slash) and the user claim's
+    /// value: stable, the same on every silo, and shaped like any other user id.</summary>
+    public static string For(string issuer, string subject)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes("parley-oidc-user\n" + OidcOptions.NormalizeIssuer(issuer) + "\n" + subject));
+        return "user_" + Convert.ToHexStringLower(digest.AsSpan(0, 12));
+    }
 }
 
 /// <summary>A resolved caller, or why there is none.</summary>

@@ -21,7 +21,7 @@ public sealed class OidcAuthTests(OidcFixture fixture) : IClassFixture<OidcFixtu
     public async Task A_token_from_the_issuer_is_its_user_provisioned_on_first_use()
     {
         var token = await Issuer.ClientCredentialsTokenAsync(TestIssuer.UserClientId);
-        var expectedUser = OidcUsers.UserIdFor(Issuer.Url.AbsoluteUri, TestIssuer.UserClientId);
+        var expectedUser = OidcUserIds.For(Issuer.Url.AbsoluteUri, TestIssuer.UserClientId);
 
         using var usage = await Silo.Client(token).GetAsync("v1/usage");
         Assert.Equal(HttpStatusCode.OK, usage.StatusCode);
@@ -52,7 +52,7 @@ public sealed class OidcAuthTests(OidcFixture fixture) : IClassFixture<OidcFixtu
         Assert.Equal("This endpoint requires the Parley admin key.", error.GetProperty("message").GetString());
 
         // On the public API an admin is its own user, under its own quotas: one request a minute means one.
-        var adminUser = OidcUsers.UserIdFor(Issuer.Url.AbsoluteUri, TestIssuer.AdminClientId);
+        var adminUser = OidcUserIds.For(Issuer.Url.AbsoluteUri, TestIssuer.AdminClientId);
         using (var put = await Silo.Client(Silo.Harness.AdminKey).PutAsync($"admin/users/{adminUser}/limits", Http.Json("""{"requests_per_minute":1}""")))
         {
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
@@ -101,7 +101,7 @@ public sealed class OidcAuthTests(OidcFixture fixture) : IClassFixture<OidcFixtu
         {
             Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
         }
-        var userId = OidcUsers.UserIdFor(Issuer.Url.AbsoluteUri, "carol");
+        var userId = OidcUserIds.For(Issuer.Url.AbsoluteUri, "carol");
         using (var disable = await Silo.Client(Silo.Harness.AdminKey).DeleteAsync($"admin/users/{userId}"))
         {
             Assert.Equal(HttpStatusCode.OK, disable.StatusCode);
