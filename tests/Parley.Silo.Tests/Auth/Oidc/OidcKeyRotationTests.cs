@@ -70,10 +70,12 @@ public sealed class OidcKeyRotationTests
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
         await using var silo = await OidcSilo.StartAsync(clock);
-        var issuedAround = DateTimeOffset.UtcNow;
+        var before = DateTimeOffset.UtcNow;
         var token = await silo.Issuer.ClientCredentialsTokenAsync(TestIssuer.UserClientId);
+        var after = DateTimeOffset.UtcNow;
         var exp = ReadExpiry(token);
-        Assert.InRange(exp - issuedAround, silo.Issuer.AccessTokenLifetime - TimeSpan.FromSeconds(5), silo.Issuer.AccessTokenLifetime + TimeSpan.FromSeconds(5));
+        // exp has whole seconds; the issuer stamped it between before and after.
+        Assert.InRange(exp, before + silo.Issuer.AccessTokenLifetime - TimeSpan.FromSeconds(1), after + silo.Issuer.AccessTokenLifetime);
 
         clock.SetUtcNow(exp + OidcOptions.DefaultClockSkew - TimeSpan.FromSeconds(1));
         await AssertOkAsync(silo, token);
