@@ -49,7 +49,7 @@ public sealed class Profile
     [JsonPropertyName("server")]
     public string Server { get; set; } = "";
 
-    /// <summary>"api_key" (a virtual key), the only kind so far.</summary>
+    /// <summary>"api_key" (a virtual key) or "oidc" (tokens from an OpenID Connect issuer, renewed with a refresh token).</summary>
     [JsonPropertyName("credential")]
     public string Credential { get; set; } = CredentialKinds.ApiKey;
 
@@ -65,6 +65,16 @@ public sealed class Profile
     [JsonPropertyName("key_hint")]
     public string? KeyHint { get; set; }
 
+    /// <summary>For "oidc": the issuer the tokens come from (not a secret).</summary>
+    [JsonPropertyName("issuer")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Issuer { get; set; }
+
+    /// <summary>For "oidc": the OAuth client id the CLI signs in as (a public client: no secret).</summary>
+    [JsonPropertyName("client_id")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ClientId { get; set; }
+
     /// <summary>Default model for chat, ask, batch lines without one, summarize and map.</summary>
     [JsonPropertyName("model")]
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
@@ -74,6 +84,7 @@ public sealed class Profile
 public static class CredentialKinds
 {
     public const string ApiKey = "api_key";
+    public const string Oidc = "oidc";
 }
 
 [JsonSourceGenerationOptions(WriteIndented = true)]

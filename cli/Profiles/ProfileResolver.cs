@@ -40,6 +40,10 @@ public sealed record ActiveProfile(string Name, Profile Profile, string Secret)
             throw new CliException(ExitCodes.AuthError,
                 $"profile '{name}' has no stored credential ({profile.SecretStore}); run `parley login --profile {name}` again.", "not_logged_in");
         }
+        if (profile.Credential == CredentialKinds.Oidc)
+        {
+            secret = Oidc.OidcSession.AccessToken(context, name, profile, secret);
+        }
         return new ActiveProfile(name, profile, secret);
     }
 

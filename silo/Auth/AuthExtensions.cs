@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
 using Parley.Grains.Redis;
+using Parley.Silo.Auth.Oidc;
 using Parley.Silo.Auth.Revocation;
 using Parley.Silo.Auth.Store;
 
@@ -12,7 +14,7 @@ namespace Parley.Silo.Auth;
 
 public static class AuthExtensions
 {
-    /// <summary>Virtual-key authentication. The identity store follows the cluster's choice: Redis when
+    /// <summary>Virtual-key authentication, and JWTs from an OIDC issuer when Parley:Auth:Oidc:Authority is set. The identity store follows the cluster's choice: Redis when
     /// Parley:Redis:ConnectionString is set (the connection registered by AddParleyCluster), else in memory.</summary>
     public static WebApplicationBuilder AddParleyAuth(this WebApplicationBuilder builder)
     {
@@ -38,6 +40,15 @@ public static class AuthExtensions
         services.TryAddSingleton<IdentityManager>();
         services.TryAddSingleton<IBootstrapAnnouncer, ConsoleBootstrapAnnouncer>();
         services.AddHostedService<AuthBootstrapper>();
+
+        // One policy scheme for every bearer credential: a JWT-shaped token goes to the OIDC scheme (when configured),
+        // anything else to the virtual-key scheme.
+        var oidcEnabled = (builder.Configuration.GetSection(OidcOptions.SectionName).Get<OidcOptions>() ?? new OidcOptions()).Enabled;
+        services.AddAuthentication()
+            .AddPolicyScheme(ParleyBearer.Scheme, displayName: null, o => o.ForwardDefaultSelector = context =>
+                oidcEnabled && ParleyBearer.Token(context.Request) is { } token && ParleyBearer.LooksLikeJwt(token) ? ParleyBearer.JwtScheme : ParleyBearer.KeyScheme)
+            .AddScheme<AuthenticationSchemeOptions, VirtualKeyAuthenticationHandler>(ParleyBearer.KeyScheme, displayName: null, static _ => { })
+            .AddParleyOidc(builder.Configuration);
         return builder;
     }
 

@@ -36,7 +36,7 @@ internal static class QuotaEndpoints
     private static async Task<IResult> GetOwnUsageAsync(HttpContext context, QuotaUsageReader reader)
     {
         var caller = context.GetCaller();
-        return await reader.ReadAsync(caller.UserId, caller.KeyId, context.RequestAborted);
+        return await reader.ReadAsync(caller.UserId, caller.KeyId.Length == 0 ? null : caller.KeyId, context.RequestAborted);
     }
 
     private static async Task<IResult> GetUserUsageAsync(string userId, HttpContext context, IIdentityStore identities, QuotaUsageReader reader)

@@ -28,7 +28,7 @@ public static class AdminSessionExtensions
 
         services.AddAuthentication()
             .AddPolicyScheme(AdminSessions.Scheme, displayName: null, static o => o.ForwardDefaultSelector = static context =>
-                context.Request.Headers.Authorization.Count > 0 ? AdminSessions.KeyScheme : AdminSessions.CookieScheme)
+                context.Request.Headers.Authorization.Count > 0 ? ParleyBearer.Scheme : AdminSessions.CookieScheme)
             .AddCookie(AdminSessions.CookieScheme, static o =>
             {
                 o.Cookie.Name = AdminSessions.CookieName;
@@ -43,8 +43,7 @@ public static class AdminSessionExtensions
                 o.LogoutPath = AdminSessions.SignOutPath;
                 o.ReturnUrlParameter = AdminSessions.ReturnUrlParameter;
                 o.EventsType = typeof(AdminCookieEvents);
-            })
-            .AddScheme<AuthenticationSchemeOptions, AdminKeyAuthenticationHandler>(AdminSessions.KeyScheme, displayName: null, static _ => { });
+            });
         services.AddOptions<CookieAuthenticationOptions>(AdminSessions.CookieScheme)
             .Configure<IOptions<AdminSessionOptions>, TimeProvider>(static (o, sessions, time) =>
             {

@@ -7,12 +7,11 @@ public static class AdminSessions
     /// <summary>The policy: an admin, by session cookie or by <c>Authorization: Bearer &lt;admin key&gt;</c>.</summary>
     public const string PolicyName = "ParleyAdmin";
 
-    /// <summary>Forwards to <see cref="KeyScheme"/> when the request has an Authorization header, else to <see cref="CookieScheme"/>.</summary>
+    /// <summary>Forwards to <see cref="ParleyBearer.Scheme"/> (a virtual key or a JWT) when the request has an Authorization
+    /// header, else to <see cref="CookieScheme"/>.</summary>
     public const string Scheme = "ParleyAdmin";
 
     public const string CookieScheme = "ParleyAdminCookie";
-
-    public const string KeyScheme = "ParleyAdminKey";
 
     public const string CookieName = "parley_admin";
 
