@@ -7,6 +7,7 @@ using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using Parley.Silo.Health;
+using Parley.Silo.OperatorConsole;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
@@ -35,6 +36,7 @@ public static class SiloHostingExtensions
         builder.AddParleyPolicy();
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
+        builder.AddParleyConsole();
         builder.AddParleyTelemetry();
         return builder;
     }
@@ -53,6 +55,7 @@ public static class SiloHostingExtensions
         v1.MapQuotas();
         app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin();
         app.MapParleyDashboard();
+        app.MapParleyConsole();
         return app;
     }
 }
