@@ -22,9 +22,10 @@ internal static partial class ConsoleEndpoints
     public static RouteGroupBuilder Map(IEndpointRouteBuilder app)
     {
         var console = app.MapGroup(ConsoleOptions.Path).RequireAuthorization(AdminSessions.PolicyName).AddEndpointFilter(ApplyHeadersAsync);
-        // The page's assets are relative to it, so it lives at /console/.
-        console.MapGet("", static (HttpContext context) => Results.Redirect(context.Request.PathBase + ConsoleOptions.Path + "/"));
-        console.MapGet("/", static (HttpContext context) => ConsoleAssets.Serve(ConsoleAssets.Page, context));
+        // The page's assets are relative to it, so it lives at /console/ (routing matches both with and without the slash).
+        console.MapGet("/", static (HttpContext context) => context.Request.Path.Value!.EndsWith('/')
+            ? ConsoleAssets.Serve(ConsoleAssets.Page, context)
+            : Results.Redirect(context.Request.PathBase + ConsoleOptions.Path + "/"));
         console.MapGet("/" + ConsoleAssets.Script, static (HttpContext context) => ConsoleAssets.Serve(ConsoleAssets.Script, context));
         console.MapGet("/" + ConsoleAssets.StyleSheet, static (HttpContext context) => ConsoleAssets.Serve(ConsoleAssets.StyleSheet, context));
 
