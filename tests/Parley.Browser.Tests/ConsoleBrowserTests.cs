@@ -49,6 +49,11 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 
         using var admin = cluster.CreateClient(1, SiloCluster.AdminKey);
         var (userId, userKey) = await CreateUserAsync(admin, "console-operator-view");
+        // Only a user with a limit is metered (an unlimited one costs no Redis round trip per request).
+        using (var limited = await admin.PutAsync($"admin/users/{userId}/limits", Json("""{"requests_per_minute":1000,"tokens_per_day":1000000}""")))
+        {
+            limited.EnsureSuccessStatusCode();
+        }
         using var viaOther = cluster.CreateClient(1, userKey);
         using var viaPageSilo = cluster.CreateClient(0, userKey);
         var conversation = await StartConversationAsync(viaOther);
@@ -108,7 +113,7 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         await Assertions.Expect(requests).ToHaveTextAsync("6");
         var tokensToday = await ReadUsageAsync(admin, userId, "tokens_today");
         Assert.True(tokensToday > tokens);
-        await Assertions.Expect(userRow.Locator("td[data-field='tokens_today'] .used")).ToHaveTextAsync(tokensToday.ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("en-US")));
+        await Assertions.Expect(userRow.Locator("td[data-field='tokens_today'] .used")).ToHaveTextAsync(tokensToday.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         // Two calls went through this page's silo: its own view of the deployment has a latency now.
         await Assertions.Expect(deployment.Locator("td[data-field='latency_ms']")).Not.ToHaveTextAsync("0");
         Assert.Equal("no reload", await page.EvaluateAsync<string>("() => window.parleyTestMarker"));

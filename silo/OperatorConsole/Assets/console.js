@@ -93,6 +93,8 @@ function renderUsers(users) {
     if (user.disabled) who.appendChild(el("span", "disabled", { class: "badge bad" }));
     const u = user.usage || {};
     const l = user.limits;
+    // Admission skips the ledger for a user without any limit: nothing is counted for it.
+    if (!Object.values(l).some(v => v !== null)) who.appendChild(el("span", "not metered", { class: "badge", title: "No limit applies, so no usage is counted" }));
     usageCell(row, u.requests_last_minute, l.requests_per_minute, "requests_last_minute", number);
     usageCell(row, u.tokens_last_minute, l.tokens_per_minute, "tokens_last_minute", number);
     usageCell(row, u.concurrent_requests, l.concurrent_requests, "concurrent_requests", number);
