@@ -16,6 +16,9 @@ public static class ConsoleExtensions
         services.AddOptions<ConsoleOptions>().BindConfiguration(ConsoleOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleOptions>, ConsoleOptionsValidator>());
         services.TryAddSingleton<ConsoleSnapshotReader>();
+        // Each silo answers for its own router; the console asks them all.
+        services.AddGrainService<RoutingViewService>();
+        services.TryAddSingleton<ClusterRoutingViews>();
         return builder;
     }
 

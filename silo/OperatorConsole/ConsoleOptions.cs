@@ -11,6 +11,7 @@ public sealed class ConsoleOptions
     public static readonly TimeSpan DefaultRefreshInterval = TimeSpan.FromSeconds(2);
     public const int DefaultMaxUsers = 200;
     public const int DefaultRecentConversations = 25;
+    public static readonly TimeSpan DefaultSiloTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>Off: no <c>/console</c> routes (the sign-in page stays while the dashboard is on).</summary>
     public bool Enabled { get; set; } = true;
@@ -23,6 +24,10 @@ public sealed class ConsoleOptions
 
     /// <summary>How many of the most recently used conversations a snapshot lists.</summary>
     public int RecentConversations { get; set; } = DefaultRecentConversations;
+
+    /// <summary>How long a snapshot waits for another silo's view of the deployments (a silo past it is shown as not
+    /// answering).</summary>
+    public TimeSpan SiloTimeout { get; set; } = DefaultSiloTimeout;
 }
 
 internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
@@ -33,6 +38,10 @@ internal sealed class ConsoleOptionsValidator : IValidateOptions<ConsoleOptions>
         if (options.RefreshInterval < TimeSpan.FromMilliseconds(250) || options.RefreshInterval > TimeSpan.FromMinutes(5))
         {
             failures.Add($"{ConsoleOptions.SectionName}:RefreshInterval must be between 250 ms and 5 minutes.");
+        }
+        if (options.SiloTimeout < TimeSpan.FromMilliseconds(100) || options.SiloTimeout > TimeSpan.FromSeconds(30))
+        {
+            failures.Add($"{ConsoleOptions.SectionName}:SiloTimeout must be between 100 ms and 30 seconds.");
         }
         if (options.MaxUsers is < 1 or > 10_000)
         {

@@ -2,13 +2,15 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Parley.GrainInterfaces.Conversations;
+using Parley.GrainInterfaces.Routing;
 using Parley.Silo.Quotas;
 using Parley.Silo.Routing;
 
 namespace Parley.Silo.OperatorConsole;
 
 /// <summary>Everything the console page shows, read in one request. Users, upstream keys and conversations are the
-/// cluster's (Redis and grains); <see cref="Deployments"/> is what the silo that answered (<see cref="Silo"/>) knows.</summary>
+/// cluster's (Redis and grains); <see cref="Deployments"/> is the model groups and what the silo that answered
+/// (<see cref="Silo"/>) knows of each deployment, <see cref="DeploymentsBySilo"/> every active silo's view.</summary>
 public sealed record ConsoleSnapshot(
     DateTimeOffset GeneratedAt,
     string Silo,
@@ -16,11 +18,17 @@ public sealed record ConsoleSnapshot(
     ConsoleUsers Users,
     IReadOnlyList<ConsoleUpstreamKey> UpstreamKeys,
     DeploymentList Deployments,
+    IReadOnlyList<SiloDeployments> DeploymentsBySilo,
     ConsoleConversations Conversations)
 {
     [JsonPropertyOrder(-1)]
     public string Object => "console.snapshot";
 }
+
+/// <summary>One active silo's view of the deployments (circuits, latency and calls in flight are per silo).</summary>
+/// <param name="Local">The silo that answered the snapshot.</param>
+/// <param name="Data">Null when the silo did not answer in time (<paramref name="Error"/>).</param>
+public sealed record SiloDeployments(string Silo, bool Local, IReadOnlyList<DeploymentView>? Data, string? Error);
 
 /// <param name="Total">Users in the store; <see cref="Data"/> holds at most Parley:Console:MaxUsers of them.</param>
 /// <param name="Error">Set when usage could not be read (Redis unreachable): the users are listed without it.</param>

@@ -27,6 +27,7 @@ internal sealed partial class ConsoleSnapshotReader(
     IUpstreamKeyStore upstreamKeys,
     IConversationActivityIndex activity,
     IGrainFactory grains,
+    ClusterRoutingViews routingViews,
     ILocalSiloDetails localSilo,
     TimeProvider time,
     IOptions<ConsoleOptions> options,
@@ -47,8 +48,9 @@ internal sealed partial class ConsoleSnapshotReader(
         var users = ReadUsersAsync(cancellationToken);
         var keys = ReadUpstreamKeysAsync(now, cancellationToken);
         var conversations = ReadConversationsAsync(now, cancellationToken);
+        var bySilo = routingViews.ReadAsync(cancellationToken);
         var deployments = RoutingAdminEndpoints.Describe(catalog, now);
-        return new ConsoleSnapshot(now, Silo, RefreshMs, await users, await keys, deployments, await conversations);
+        return new ConsoleSnapshot(now, Silo, RefreshMs, await users, await keys, deployments, await bySilo, await conversations);
     }
 
     private async Task<ConsoleUsers> ReadUsersAsync(CancellationToken cancellationToken)

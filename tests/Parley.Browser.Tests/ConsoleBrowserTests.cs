@@ -100,8 +100,13 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         var userRow = page.Locator($"tr[data-user-id='{userId}']");
         var requests = userRow.Locator("td[data-field='requests_last_minute'] .used");
         await Assertions.Expect(requests).ToHaveTextAsync("1");
+        // One row per active silo for each deployment; this page's silo has made no call yet, the other one has.
         var deployment = page.Locator("tr[data-deployment='sim/sim-small']");
-        await Assertions.Expect(deployment.Locator("td[data-field='latency_ms']")).ToHaveTextAsync("0");
+        await Assertions.Expect(deployment).ToHaveCountAsync(Silos);
+        var local = page.Locator("tr[data-deployment='sim/sim-small'][data-local='true']");
+        var remote = page.Locator("tr[data-deployment='sim/sim-small'][data-local='false']");
+        await Assertions.Expect(local.Locator("td[data-field='latency_ms']")).ToHaveTextAsync("0");
+        await Assertions.Expect(remote.Locator("td[data-field='latency_ms']")).Not.ToHaveTextAsync("0");
         await page.EvaluateAsync("() => { window.parleyTestMarker = 'no reload'; }");
         await ScreenshotAsync(page, "console-before-traffic.png");
 
@@ -115,7 +120,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         Assert.True(tokensToday > tokens);
         await Assertions.Expect(userRow.Locator("td[data-field='tokens_today'] .used")).ToHaveTextAsync(tokensToday.ToString("N0", System.Globalization.CultureInfo.InvariantCulture));
         // Two calls went through this page's silo: its own view of the deployment has a latency now.
-        await Assertions.Expect(deployment.Locator("td[data-field='latency_ms']")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(local.Locator("td[data-field='latency_ms']")).Not.ToHaveTextAsync("0");
+        await Assertions.Expect(deployment.Locator("td[data-field='circuit']")).ToHaveTextAsync(["closed", "closed"]);
         Assert.Equal("no reload", await page.EvaluateAsync<string>("() => window.parleyTestMarker"));
         output.WriteLine($"The page counted 6 requests and {tokensToday} tokens {total.Elapsed.TotalSeconds:F1} s after the start");
 

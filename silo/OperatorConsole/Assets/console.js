@@ -195,8 +195,7 @@ async function enableKey(key, button) {
 
 // --- deployments ---------------------------------------------------------------------------------------------------
 
-function renderDeployments(deployments) {
-  $("deployments-silo").textContent = snapshot.silo;
+function renderDeployments(deployments, bySilo) {
   const members = new Map();
   for (const model of deployments.models) {
     for (const m of model.deployments) {
@@ -207,16 +206,26 @@ function renderDeployments(deployments) {
   const body = $("deployments-table").tBodies[0];
   body.replaceChildren();
   for (const d of deployments.data) {
-    const row = el("tr", null, { "data-deployment": d.id });
-    cell(row, d.id, "id");
-    cell(row, d.type, "type");
-    const circuit = cell(row, "", "circuit");
-    circuit.appendChild(el("span", d.circuit, { class: "badge " + (d.circuit === "closed" ? "good" : d.circuit === "open" ? "bad" : "warn") }));
-    cell(row, d.open_until ? clock(d.open_until) : "–", "open_until");
-    cell(row, Number(d.latency_ms).toLocaleString("en-US", { maximumFractionDigits: 1 }), "latency_ms");
-    cell(row, number(d.in_flight), "in_flight");
-    cell(row, (members.get(d.id) || []).join(", "), "models");
-    body.appendChild(row);
+    let first = true;
+    for (const silo of bySilo) {
+      const row = el("tr", null, { "data-deployment": d.id, "data-silo": silo.silo, "data-local": String(silo.local), class: first ? "group" : null });
+      cell(row, first ? d.id : "", "id");
+      cell(row, first ? `${d.type} · ${(members.get(d.id) || []).join(", ")}` : "", "models");
+      const name = cell(row, silo.silo, "silo");
+      if (silo.local) name.appendChild(el("span", "this page's", { class: "badge" }));
+      const view = silo.data ? silo.data.find(v => v.id === d.id) : null;
+      if (!view) {
+        cell(row, silo.error || "–", "circuit", { colspan: "4", class: silo.error ? "error" : null });
+      } else {
+        const circuit = cell(row, "", "circuit");
+        circuit.appendChild(el("span", view.circuit, { class: "badge " + (view.circuit === "closed" ? "good" : view.circuit === "open" ? "bad" : "warn") }));
+        cell(row, view.open_until ? clock(view.open_until) : "–", "open_until");
+        cell(row, Number(view.latency_ms).toLocaleString("en-US", { maximumFractionDigits: 1 }), "latency_ms");
+        cell(row, number(view.in_flight), "in_flight");
+      }
+      body.appendChild(row);
+      first = false;
+    }
   }
 }
 
@@ -294,7 +303,7 @@ async function refresh() {
     $("silo").textContent = `· answered by silo ${snapshot.silo}`;
     renderUsers(snapshot.users);
     renderKeys(snapshot.upstream_keys);
-    renderDeployments(snapshot.deployments);
+    renderDeployments(snapshot.deployments, snapshot.deployments_by_silo);
     renderConversations(snapshot.conversations);
     $("live").textContent = `live · updated ${clock(snapshot.generated_at)}`;
     $("live").className = "live";

@@ -255,7 +255,17 @@ public sealed class ConsoleApiTests(ConsoleFixture fixture) : IClassFixture<Cons
         Assert.True(deployment.GetProperty("latency_ms").GetDouble() > 0);
         Assert.Equal(0, deployment.GetProperty("in_flight").GetInt32());
         Assert.Equal("closed", deployment.GetProperty("circuit").GetString());
-        Assert.Equal(snapshot.GetProperty("silo").GetString(), Harness.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString());
+        var silo = Harness.Services.GetRequiredService<Orleans.Runtime.ILocalSiloDetails>().SiloAddress.ToString();
+        Assert.Equal(silo, snapshot.GetProperty("silo").GetString());
+        // A cluster of one: its own view is the only one.
+        var view = Assert.Single(snapshot.GetProperty("deployments_by_silo").EnumerateArray());
+        Assert.Equal(silo, view.GetProperty("silo").GetString());
+        Assert.True(view.GetProperty("local").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, view.GetProperty("error").ValueKind);
+        var seen = view.GetProperty("data").EnumerateArray().Single(d => d.GetProperty("id").GetString() == deployment.GetProperty("id").GetString());
+        Assert.Equal(deployment.GetProperty("latency_ms").GetDouble(), seen.GetProperty("latency_ms").GetDouble());
+        Assert.Equal("closed", seen.GetProperty("circuit").GetString());
+        Assert.Equal(0, seen.GetProperty("in_flight").GetInt32());
 
         var conversations = snapshot.GetProperty("conversations");
         Assert.Equal(30 * 60, conversations.GetProperty("active_window_seconds").GetDouble());

@@ -12,6 +12,7 @@ public sealed class ConsoleOptionsTests
     [InlineData("RefreshInterval", "00:00:00.100")]
     [InlineData("RefreshInterval", "00:10:00")]
     [InlineData("MaxUsers", "0")]
+    [InlineData("SiloTimeout", "00:01:00")]
     [InlineData("RecentConversations", "501")]
     public async Task A_bad_value_stops_the_silo_naming_the_setting(string name, string value)
     {
