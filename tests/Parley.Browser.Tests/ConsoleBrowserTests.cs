@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text;
@@ -65,28 +64,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         page.SetDefaultTimeout((float)UiTimeout.TotalMilliseconds);
         Assertions.SetDefaultExpectTimeout((float)UiTimeout.TotalMilliseconds);
         var site = cluster.Urls[0];
-        var offSite = new ConcurrentQueue<string>();
-        await page.RouteAsync("**/*", async route =>
-        {
-            var url = new Uri(route.Request.Url);
-            if (url.Scheme is "http" or "https" && url.Authority != site.Authority)
-            {
-                offSite.Enqueue(route.Request.Url);
-                await route.AbortAsync();
-                return;
-            }
-            await route.ContinueAsync();
-        });
-        var pageErrors = new ConcurrentQueue<string>();
-        page.PageError += (_, error) => pageErrors.Enqueue(error);
-        // A Content-Security-Policy violation is reported on the console as an error.
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error")
-            {
-                pageErrors.Enqueue(message.Text);
-            }
-        };
+        // Nothing from elsewhere, no script error, no Content-Security-Policy violation (reported on the console).
+        var watch = await PageWatch.StartAsync(page, site, consoleErrors: true);
 
         // Signed out, the console sends the browser to the sign-in page and back.
         await page.GotoAsync(new Uri(site, "console").ToString());
@@ -170,8 +149,8 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
 
         var screenshot = await ScreenshotAsync(page, "console.png");
         Assert.Equal("no reload", await page.EvaluateAsync<string>("() => window.parleyTestMarker"));
-        Assert.Empty(offSite);
-        Assert.Empty(pageErrors);
+        Assert.Empty(watch.OffSiteRequests);
+        Assert.Empty(watch.Errors);
         output.WriteLine($"Screenshot: {screenshot}");
         output.WriteLine($"Done in {total.Elapsed.TotalSeconds:F1} s");
     }
@@ -226,13 +205,5 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
     private static string Fingerprint(string secret)
         => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..12];
 
-    private async Task<string> ScreenshotAsync(IPage page, string name)
-    {
-        var directory = Path.Combine(AppContext.BaseDirectory, "TestResults");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine($"Saved {path}");
-        return path;
-    }
+    private Task<string> ScreenshotAsync(IPage page, string name) => PageWatch.ScreenshotAsync(page, name, output);
 }
