@@ -22,6 +22,10 @@ public interface IUpstreamKeyStore
 
     Task<UpstreamKeyHealth> GetHealthAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default);
 
+    /// <summary>The key's schedule as it stands (next starts, what was learnt, slots in flight at
+    /// <paramref name="now"/>), for operators; reserves nothing.</summary>
+    Task<UpstreamKeySchedule> GetScheduleAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default);
+
     /// <summary>No call starts before <paramref name="notBefore"/> (the schedule only ever moves later): later
     /// acquisitions start after it, and starts granted before it no longer stand (<see cref="ConfirmStartAsync"/>).</summary>
     Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default);

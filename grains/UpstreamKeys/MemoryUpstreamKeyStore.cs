@@ -90,6 +90,18 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
         }
     }
 
+    public Task<UpstreamKeySchedule> GetScheduleAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var (pool, record) = Find(key);
+        lock (pool)
+        {
+            return Task.FromResult(new UpstreamKeySchedule(Known(record.NextRequestAt), Known(record.NextTokenAt), Known(record.HeldUntil),
+                record.Allowance, record.Leases.Count(l => l.ExpiresAt > now)));
+        }
+
+        static DateTimeOffset? Known(DateTimeOffset time) => time == DateTimeOffset.MinValue ? null : time;
+    }
+
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
         => Update(key, r =>
         {

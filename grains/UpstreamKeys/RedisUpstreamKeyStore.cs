@@ -145,6 +145,22 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
             fields[5]);
     }
 
+    public async Task<UpstreamKeySchedule> GetScheduleAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
+        var keys = KeysOf(key);
+        var fieldsTask = db.HashGetAsync(keys[0], ["rt", "tt", "hu", "wa", "wu", "wr"]);
+        var leasesTask = db.SortedSetLengthAsync(keys[1], now.ToUnixTimeMilliseconds(), double.PositiveInfinity, Exclude.Start);
+        var fields = await fieldsTask.ConfigureAwait(false);
+        var inFlight = await leasesTask.ConfigureAwait(false);
+        var window = fields[3].IsNull || fields[4].IsNull || fields[5].IsNull
+            ? (StartAllowance?)null
+            : new StartAllowance(Time((long)fields[3]), Time((long)fields[4]), (long)fields[5]);
+        return new UpstreamKeySchedule(Optional(fields[0]), Optional(fields[1]), Optional(fields[2]), window, (int)inFlight);
+
+        static DateTimeOffset? Optional(RedisValue value) => value.IsNull ? null : Time((long)value);
+    }
+
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore)], cancellationToken);
 

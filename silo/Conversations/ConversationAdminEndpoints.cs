@@ -18,7 +18,7 @@ internal static class ConversationAdminEndpoints
 
     /// <summary>What the next prompt is built from: pinned system prompt, summary, the items that fit the last
     /// turn's budget, and their token counts. The transcript itself is <c>GET /v1/conversations/{id}/items</c>.</summary>
-    private static async Task<IResult> GetWorkingContextAsync(string conversationId, IGrainFactory grains)
+    internal static async Task<IResult> GetWorkingContextAsync(string conversationId, IGrainFactory grains)
     {
         var context = await grains.GetGrain<IConversationGrain>(conversationId).GetWorkingContextAsync();
         return context is null

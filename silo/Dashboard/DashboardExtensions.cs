@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Dashboard;
 using Parley.Silo.Auth.Sessions;
+using Parley.Silo.OperatorConsole;
 
 namespace Parley.Silo.Dashboard;
 
@@ -20,7 +21,8 @@ public static class DashboardExtensions
         var services = builder.Services;
         services.AddOptions<SiloDashboardOptions>().BindConfiguration(SiloDashboardOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SiloDashboardOptions>, SiloDashboardOptionsValidator>());
-        if (Read(builder.Configuration).Enabled)
+        // The sign-in serves the dashboard and Parley's console alike; its settings stay in this section.
+        if (Read(builder.Configuration).Enabled || ConsoleExtensions.IsConsoleEnabled(builder.Configuration))
         {
             builder.AddParleyAdminSessions(SiloDashboardOptions.SectionName);
         }
@@ -49,11 +51,16 @@ public static class DashboardExtensions
 
     public static WebApplication MapParleyDashboard(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<SiloDashboardOptions>>().Value.Enabled)
+        var dashboard = app.Services.GetRequiredService<IOptions<SiloDashboardOptions>>().Value.Enabled;
+        var console = app.Services.GetRequiredService<IOptions<ConsoleOptions>>().Value.Enabled;
+        if (dashboard || console)
+        {
+            app.MapParleyAdminSessions(defaultReturnUrl: (dashboard ? SiloDashboardOptions.Path : ConsoleOptions.Path) + "/");
+        }
+        if (!dashboard)
         {
             return app;
         }
-        app.MapParleyAdminSessions(defaultReturnUrl: SiloDashboardOptions.Path + "/");
         app.MapOrleansDashboard(SiloDashboardOptions.Path).RequireAuthorization(AdminSessions.PolicyName);
         return app;
     }

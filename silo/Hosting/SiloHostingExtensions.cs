@@ -9,6 +9,7 @@ using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using Parley.Silo.Documents;
 using Parley.Silo.Health;
+using Parley.Silo.OperatorConsole;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
@@ -38,6 +39,7 @@ public static class SiloHostingExtensions
         builder.AddParleyPolicy();
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
+        builder.AddParleyConsole();
         builder.AddParleyTelemetry();
         return builder;
     }
@@ -58,6 +60,7 @@ public static class SiloHostingExtensions
         v1.MapQuotas();
         app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin();
         app.MapParleyDashboard();
+        app.MapParleyConsole();
         return app;
     }
 }

@@ -35,7 +35,8 @@ public static class UpstreamKeyAdminEndpoints
         return Results.Json(new UpstreamKeyList(keys), UpstreamKeyAdminJsonContext.Default.UpstreamKeyList);
     }
 
-    private static async Task<IResult> EnableAsync(string provider, string keyId, ModelCatalog catalog)
+    /// <summary>Also the console's re-enable action.</summary>
+    internal static async Task<IResult> EnableAsync(string provider, string keyId, ModelCatalog catalog)
     {
         var pool = catalog.KeyPools.FirstOrDefault(p => p.Provider == provider);
         var key = pool?.Keys.FirstOrDefault(k => k.Id == keyId);

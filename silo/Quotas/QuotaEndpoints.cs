@@ -59,7 +59,8 @@ internal static class QuotaEndpoints
         return Limits(userId, await grains.GetGrain<IUserGrain>(userId).GetSettingsAsync(), options.Value);
     }
 
-    private static async Task<IResult> SetUserLimitsAsync(string userId, HttpContext context, IIdentityStore identities, IGrainFactory grains,
+    /// <summary>Also the console's action (same validation, same grain call, same cache update).</summary>
+    internal static async Task<IResult> SetUserLimitsAsync(string userId, HttpContext context, IIdentityStore identities, IGrainFactory grains,
         QuotaSettingsCache cache, IOptions<QuotaOptions> options, IOptions<ChatLimitsOptions> bodyLimits)
     {
         var (limits, error) = await ReadLimitsAsync(context, bodyLimits.Value);
@@ -116,21 +117,27 @@ internal sealed class QuotaUsageReader(IQuotaLedger ledger, QuotaSettingsCache s
 {
     public async Task<IResult> ReadAsync(string userId, string? keyId, CancellationToken cancellationToken)
     {
-        var userSettings = await settings.GetAsync(userId);
-        var now = timeProvider.GetUtcNow();
         try
         {
-            var usage = await ledger.GetUsageAsync(userId, null, now, cancellationToken);
-            var keyLimits = keyId is null ? null : userSettings.ForKey(keyId) is { IsEmpty: false } own ? own : null;
-            var keyUsage = keyLimits is null ? null : await ledger.GetUsageAsync(userId, keyId, now, cancellationToken);
-            var resource = new UsageResource(userId, keyId, usage.Day, usage.Month, LimitsResource.From(userSettings.User.Or(options.Value.Defaults.ToLimits())),
-                UsageNumbers.From(usage), keyLimits is null ? null : LimitsResource.From(keyLimits), keyUsage is null ? null : UsageNumbers.From(keyUsage));
-            return Results.Json(resource, QuotaJsonContext.Relaxed.UsageResource);
+            return Results.Json(await ReadResourceAsync(userId, keyId, cancellationToken), QuotaJsonContext.Relaxed.UsageResource);
         }
         catch (Exception e) when (RedisFailures.IsUnavailable(e))
         {
             return ApiErrors.Result(StatusCodes.Status503ServiceUnavailable, "Usage cannot be read right now (the quota store is unreachable); retry shortly.",
                 OpenAIErrorTypes.Server, QuotaResponses.QuotaUnavailableCode);
         }
+    }
+
+    /// <summary>The user's usage against its effective limits (and the key's, when <paramref name="keyId"/> has limits of
+    /// its own). Throws what the ledger throws when Redis is unreachable.</summary>
+    public async Task<UsageResource> ReadResourceAsync(string userId, string? keyId, CancellationToken cancellationToken)
+    {
+        var userSettings = await settings.GetAsync(userId);
+        var now = timeProvider.GetUtcNow();
+        var usage = await ledger.GetUsageAsync(userId, null, now, cancellationToken);
+        var keyLimits = keyId is null ? null : userSettings.ForKey(keyId) is { IsEmpty: false } own ? own : null;
+        var keyUsage = keyLimits is null ? null : await ledger.GetUsageAsync(userId, keyId, now, cancellationToken);
+        return new UsageResource(userId, keyId, usage.Day, usage.Month, LimitsResource.From(userSettings.User.Or(options.Value.Defaults.ToLimits())),
+            UsageNumbers.From(usage), keyLimits is null ? null : LimitsResource.From(keyLimits), keyUsage is null ? null : UsageNumbers.From(keyUsage));
     }
 }

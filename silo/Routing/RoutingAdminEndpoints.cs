@@ -17,15 +17,20 @@ public static class RoutingAdminEndpoints
         {
             var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
             var time = context.RequestServices.GetRequiredService<TimeProvider>();
-            var now = time.GetUtcNow();
-            var deployments = catalog.Deployments.Select(d => new DeploymentResource(d.Name, d.Provider.Name, d.Provider.Options.Type, d.Model.Name, d.Region,
-                CircuitName(d.Circuit), d.IsOpen(now) ? d.OpenUntil : null, Math.Round(d.LatencyMs, 3), d.InFlight)).ToList();
-            var models = catalog.Models.Select(m => new ModelGroupResource(m.Id, m.Strategy == RoutingStrategy.Weighted ? "weighted" : "latency_aware",
-                m.ContextWindow, m.ContentPolicyFallback?.Id,
-                [.. m.Members.Select(x => new GroupMemberResource(x.Deployment.Name, x.Weight, x.Priority, x.ContextWindow))])).ToList();
-            return Results.Json(new DeploymentList(deployments, models), RoutingAdminJsonContext.Default.DeploymentList);
+            return Results.Json(Describe(catalog, time.GetUtcNow()), RoutingAdminJsonContext.Default.DeploymentList);
         });
         return admin;
+    }
+
+    /// <summary>Every deployment as this silo knows it at <paramref name="now"/>, and every model group (also the console's).</summary>
+    internal static DeploymentList Describe(ModelCatalog catalog, DateTimeOffset now)
+    {
+        var deployments = catalog.Deployments.Select(d => new DeploymentResource(d.Name, d.Provider.Name, d.Provider.Options.Type, d.Model.Name, d.Region,
+            CircuitName(d.Circuit), d.IsOpen(now) ? d.OpenUntil : null, Math.Round(d.LatencyMs, 3), d.InFlight)).ToList();
+        var models = catalog.Models.Select(m => new ModelGroupResource(m.Id, m.Strategy == RoutingStrategy.Weighted ? "weighted" : "latency_aware",
+            m.ContextWindow, m.ContentPolicyFallback?.Id,
+            [.. m.Members.Select(x => new GroupMemberResource(x.Deployment.Name, x.Weight, x.Priority, x.ContextWindow))])).ToList();
+        return new DeploymentList(deployments, models);
     }
 
     private static string CircuitName(CircuitState state) => state switch

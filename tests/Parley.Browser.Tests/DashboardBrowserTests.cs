@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
@@ -40,21 +39,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout((float)UiTimeout.TotalMilliseconds);
         var site = cluster.Urls[0];
-        var offSite = new ConcurrentQueue<string>();
-        // Anything not from the silo would need the internet: record it and refuse it, so the page must render without.
-        await page.RouteAsync("**/*", async route =>
-        {
-            var url = new Uri(route.Request.Url);
-            if (url.Scheme is "http" or "https" && url.Authority != site.Authority)
-            {
-                offSite.Enqueue(route.Request.Url);
-                await route.AbortAsync();
-                return;
-            }
-            await route.ContinueAsync();
-        });
-        var pageErrors = new ConcurrentQueue<string>();
-        page.PageError += (_, error) => pageErrors.Enqueue(error);
+        var watch = await PageWatch.StartAsync(page, site);
 
         // Opening the dashboard without a session lands on the sign-in page, which will send the browser back.
         await page.GotoAsync(new Uri(site, "dashboard").ToString());
@@ -117,8 +102,8 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal(SameSiteAttribute.Strict, session.SameSite);
         await AssertOtherSiloAcceptsAsync(cluster.Urls[1], session.Value);
 
-        Assert.Empty(offSite);
-        Assert.Empty(pageErrors);
+        Assert.Empty(watch.OffSiteRequests);
+        Assert.Empty(watch.Errors);
 
         // Signing out ends the session: the dashboard asks for the key again.
         await page.GotoAsync(new Uri(site, "admin/sign-out").ToString());
@@ -168,13 +153,5 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal(Silos, json.RootElement.GetProperty("totalActiveHostCount").GetInt32());
     }
 
-    private async Task<string> ScreenshotAsync(IPage page, string name)
-    {
-        var directory = Path.Combine(AppContext.BaseDirectory, "TestResults");
-        Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, name);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine($"Saved {path}");
-        return path;
-    }
+    private Task<string> ScreenshotAsync(IPage page, string name) => PageWatch.ScreenshotAsync(page, name, output);
 }

@@ -15,8 +15,15 @@ public interface IConversationActivityIndex
     /// least recently used first.</summary>
     Task<IReadOnlyList<string>> GetIdleAsync(DateTimeOffset idleSince, int limit, CancellationToken cancellationToken = default);
 
+    /// <summary>Up to <paramref name="limit"/> conversations with their last use, most recently used first (for the
+    /// operators' console).</summary>
+    Task<IReadOnlyList<ConversationActivity>> GetRecentAsync(int limit, CancellationToken cancellationToken = default);
+
     /// <summary>Takes the cluster-wide sweep lease for <paramref name="lease"/> so that one silo sweeps at a time;
     /// false if another owner holds it. The lease is held by one owner until it expires; the holder renews it by
     /// calling again.</summary>
     Task<bool> TryLeaseSweepAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A conversation and when it was last used (as the index has it, to the millisecond).</summary>
+public readonly record struct ConversationActivity(string ConversationId, DateTimeOffset LastUsed);

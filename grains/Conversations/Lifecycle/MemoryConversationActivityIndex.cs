@@ -63,6 +63,24 @@ public sealed class MemoryConversationActivityIndex(TimeProvider timeProvider) :
         return Task.FromResult<IReadOnlyList<string>>(ids);
     }
 
+    public Task<IReadOnlyList<ConversationActivity>> GetRecentAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var recent = new List<ConversationActivity>(Math.Min(limit, 64));
+        lock (_lock)
+        {
+            foreach (var entry in _byTime.Reverse())
+            {
+                if (recent.Count == limit)
+                {
+                    break;
+                }
+                recent.Add(new ConversationActivity(entry.Id, DateTimeOffset.FromUnixTimeMilliseconds(entry.UnixMs)));
+            }
+        }
+        return Task.FromResult<IReadOnlyList<ConversationActivity>>(recent);
+    }
+
     public Task<bool> TryLeaseSweepAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

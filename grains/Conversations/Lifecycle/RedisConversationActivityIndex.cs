@@ -78,6 +78,20 @@ public sealed partial class RedisConversationActivityIndex(IRedisConnection conn
         return ids;
     }
 
+    public async Task<IReadOnlyList<ConversationActivity>> GetRecentAsync(int limit, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
+        // ZRANGE key 0 <limit-1> REV WITHSCORES: most recently used first.
+        var entries = await db.SortedSetRangeByRankWithScoresAsync(_indexKey, 0, limit - 1, Order.Descending).ConfigureAwait(false);
+        var recent = new ConversationActivity[entries.Length];
+        for (var i = 0; i < entries.Length; i++)
+        {
+            recent[i] = new ConversationActivity(entries[i].Element!, DateTimeOffset.FromUnixTimeMilliseconds((long)entries[i].Score));
+        }
+        return recent;
+    }
+
     public async Task<bool> TryLeaseSweepAsync(string owner, TimeSpan lease, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(owner);

@@ -57,11 +57,13 @@ public static class AdminSessionExtensions
         services.AddAntiforgery(static o =>
         {
             o.Cookie.Name = AdminSessions.AntiforgeryCookieName;
-            o.Cookie.Path = "/admin";
+            // The sign-in forms under /admin and the console's actions under /console.
+            o.Cookie.Path = "/";
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             o.FormFieldName = AdminSessions.AntiforgeryFieldName;
-            o.HeaderName = null;
+            // Read first when present; a form without it is read for the field.
+            o.HeaderName = AdminSessions.AntiforgeryHeaderName;
         });
         return builder;
     }

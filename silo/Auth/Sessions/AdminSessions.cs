@@ -19,6 +19,10 @@ public static class AdminSessions
 
     public const string AntiforgeryFieldName = "__RequestVerificationToken";
 
+    /// <summary>The header that carries the antiforgery token of a script's change (the console's actions); forms post
+    /// it as <see cref="AntiforgeryFieldName"/>.</summary>
+    public const string AntiforgeryHeaderName = "X-Parley-Antiforgery";
+
     /// <summary>The role claim of an admin (a user key authenticates without it, and is refused).</summary>
     public const string AdminRole = "parley-admin";
 

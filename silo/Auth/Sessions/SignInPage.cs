@@ -29,7 +29,7 @@ internal static class SignInPage
     public static Task WriteSignInAsync(HttpContext context, AntiforgeryTokenSet tokens, string returnUrl, int status, string? error = null, string? note = null)
     {
         var body = new StringBuilder(2048);
-        body.Append("<h1>Parley</h1><p>Sign in with the admin key to open the operators' pages (the Orleans Dashboard).</p>");
+        body.Append("<h1>Parley</h1><p>Sign in with the admin key to open the operators' pages (Parley's console and the Orleans Dashboard).</p>");
         AppendMessages(body, error, note);
         body.Append("<form method=\"post\" action=\"").Append(Encode(context.Request.PathBase + AdminSessions.SignInPath)).Append("\">");
         AppendToken(body, tokens);

@@ -41,7 +41,9 @@ public sealed class SiloCluster : IAsyncDisposable
         return client;
     }
 
-    public static async Task<SiloCluster> StartAsync(int siloCount)
+    /// <summary>Starts <paramref name="siloCount"/> silos; <paramref name="configure"/> may add or override any setting
+    /// (the same for every silo).</summary>
+    public static async Task<SiloCluster> StartAsync(int siloCount, Action<IDictionary<string, string?>>? configure = null)
     {
         var redis = await RedisServer.StartAsync();
         var addresses = Enumerable.Range(0, siloCount).Select(LoopbackPorts.SiloAddress).ToList();
@@ -57,6 +59,7 @@ public sealed class SiloCluster : IAsyncDisposable
                 var url = new Uri($"http://{address}:{cluster.HttpPort}/");
                 var settings = Settings(redis, clusterId, address, siloPort, gatewayPort);
                 settings["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);
+                configure?.Invoke(settings);
                 var silo = SiloApplication.Build(["--urls", url.ToString().TrimEnd('/')], b => b.Configuration.AddInMemoryCollection(settings));
                 cluster._silos.Add(silo);
                 cluster.Urls.Add(url);

@@ -43,6 +43,36 @@ public abstract class ActivityIndexContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Recent_conversations_come_most_recently_used_first_with_their_last_use_up_to_the_limit()
+    {
+        Index.Touch("c", T0.AddMinutes(3));
+        Index.Touch("a", T0.AddMinutes(1));
+        Index.Touch("d", T0.AddMinutes(10).AddTicks(9_000));
+        Index.Touch("b", T0.AddMinutes(2));
+        // A late touch never moves one back.
+        Index.Touch("c", T0);
+
+        await WaitForRecentAsync(4);
+        Assert.Equal(
+            [new ConversationActivity("d", T0.AddMinutes(10)), new ConversationActivity("c", T0.AddMinutes(3)), new ConversationActivity("b", T0.AddMinutes(2))],
+            await Index.GetRecentAsync(3));
+        Assert.Equal(["d", "c", "b", "a"], (await Index.GetRecentAsync(100)).Select(r => r.ConversationId));
+
+        await Index.RemoveAsync("d");
+        Assert.Equal(["c", "b", "a"], (await Index.GetRecentAsync(100)).Select(r => r.ConversationId));
+    }
+
+    // Touches are fire-and-forget on Redis: wait (bounded) until they have all landed.
+    private async Task WaitForRecentAsync(int count)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while ((await Index.GetRecentAsync(100)).Count < count && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+    }
+
+    [Fact]
     public async Task The_cut_off_is_inclusive_and_counts_whole_milliseconds()
     {
         Index.Touch("exact", T0.AddMinutes(1));

@@ -43,6 +43,21 @@ public sealed partial class BrowserClient : IDisposable
     public Task<HttpResponseMessage> PostFormAsync(string path, IEnumerable<KeyValuePair<string, string>> fields)
         => SendAsync(new HttpRequestMessage(HttpMethod.Post, path) { Content = new FormUrlEncodedContent(fields) }, PageAccept);
 
+    /// <summary>What a page's script does: a request with a JSON body (or none), extra headers, asking for JSON.</summary>
+    public Task<HttpResponseMessage> SendJsonAsync(HttpMethod method, string path, string? json = null, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
+        }
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.Add(name, value);
+        }
+        return SendAsync(request, "application/json");
+    }
+
     /// <summary>Opens a form page and returns its antiforgery token.</summary>
     public async Task<string> GetFormTokenAsync(string path)
     {

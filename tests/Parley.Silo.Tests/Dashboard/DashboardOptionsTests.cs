@@ -11,12 +11,36 @@ namespace Parley.Silo.Tests.Dashboard;
 public sealed class DashboardOptionsTests
 {
     [Fact]
-    public async Task Disabled_there_is_no_dashboard_and_no_sign_in_page()
+    public async Task Disabled_there_is_no_dashboard_and_the_sign_in_stays_for_the_console()
     {
         await using var harness = await SiloHarness.StartAsync(s => s["Parley:Dashboard:Enabled"] = "false");
         var admin = harness.CreateClient(harness.AdminKey);
 
-        foreach (var path in new[] { "dashboard/", "dashboard/DashboardCounters", "admin/sign-in" })
+        foreach (var path in new[] { "dashboard/", "dashboard/DashboardCounters" })
+        {
+            using var response = await admin.GetAsync(path);
+            await response.AssertErrorAsync(HttpStatusCode.NotFound, "unknown_url");
+        }
+        using var browser = new BrowserClient(harness.SiloUrl);
+        // Straight to the sign-in page, an admin lands on the console.
+        using var signedIn = await browser.SignInAsync(harness.AdminKey);
+        Assert.Equal(HttpStatusCode.SeeOther, signedIn.StatusCode);
+        Assert.Equal("/console/", signedIn.Location());
+        using var console = await browser.OpenPageAsync("console/");
+        Assert.Equal(HttpStatusCode.OK, console.StatusCode);
+    }
+
+    [Fact]
+    public async Task With_the_console_disabled_too_there_is_no_sign_in_page()
+    {
+        await using var harness = await SiloHarness.StartAsync(s =>
+        {
+            s["Parley:Dashboard:Enabled"] = "false";
+            s["Parley:Console:Enabled"] = "false";
+        });
+        var admin = harness.CreateClient(harness.AdminKey);
+
+        foreach (var path in new[] { "dashboard/", "dashboard/DashboardCounters", "admin/sign-in", "console/", "console/api/snapshot" })
         {
             using var response = await admin.GetAsync(path);
             await response.AssertErrorAsync(HttpStatusCode.NotFound, "unknown_url");

@@ -166,6 +166,9 @@ public sealed class UpstreamKeyPoolStartTests
         public Task<UpstreamKeyHealth> GetHealthAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default)
             => inner.GetHealthAsync(key, now, cancellationToken);
 
+        public Task<UpstreamKeySchedule> GetScheduleAsync(string key, DateTimeOffset now, CancellationToken cancellationToken = default)
+            => inner.GetScheduleAsync(key, now, cancellationToken);
+
         public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
             => inner.DelayAsync(key, notBefore, cancellationToken);
 
