@@ -12,16 +12,17 @@ public sealed class LocustTests(ClusterFixture fixture) : IClassFixture<ClusterF
     private static readonly string LocustFile = Path.Combine(AppContext.BaseDirectory, "bench", "locust", "locustfile.py");
 
     [Fact]
-    public async Task The_locust_file_drives_chat_and_conversations_without_a_failure()
+    public async Task The_locust_file_drives_chat_conversations_and_batches_without_a_failure()
     {
         var csv = Path.Combine(Path.GetTempPath(), "parley-locust-" + Guid.NewGuid().ToString("N"));
         var (exitCode, output) = await RunLocustAsync(fixture.Cluster.FrontEndUrl, fixture.Key, csv,
-            ["--headless", "-u", "8", "-r", "8", "-t", "12s", "ChatUser", "ConversationUser"]);
+            ["--headless", "-u", "10", "-r", "10", "-t", "15s"]);
         try
         {
             Assert.True(exitCode == 0, $"locust exited with {exitCode}:\n{output}");
             var stats = ReadStats(csv + "_stats.csv");
-            foreach (var name in new[] { "chat", "chat (stream)", "TTFT", "stream total", "conversation create", "conversation turn" })
+            foreach (var name in new[] { "chat", "chat (stream)", "TTFT", "stream total", "conversation create", "conversation turn", "files upload",
+                "batches create", "batches retrieve", "files content", "batch completed" })
             {
                 Assert.True(stats.TryGetValue(name, out var row), $"no '{name}' in locust's statistics:\n{output}");
                 Assert.True(row.Requests > 0, $"'{name}': no request");
@@ -53,6 +54,9 @@ public sealed class LocustTests(ClusterFixture fixture) : IClassFixture<ClusterF
         }
         info.Environment["PARLEY_KEY"] = key;
         info.Environment["PARLEY_MODEL"] = TestCluster.Model;
+        // Small batches polled often, so that at least one completes within the run.
+        info.Environment["PARLEY_BATCH_LINES"] = "5";
+        info.Environment["PARLEY_BATCH_POLL_SECONDS"] = "0.25";
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
