@@ -320,7 +320,7 @@ public sealed partial class BatchGrain
         var content = BatchOutput.File(lines);
         var now = time.GetUtcNow();
         await files.SaveAsync(new StoredFile(id, state.State.OwnerUserId, $"{Id}_{kind}.jsonl", FilePurposes.BatchOutput, content.Length,
-            now.ToUnixTimeSeconds(), now.ToUnixTimeMilliseconds()), content);
+            now.ToUnixTimeSeconds(), FileSequence.Next(now)), content);
         return id;
     }
 

@@ -22,8 +22,30 @@ public interface IBatchFileStore
 
 /// <summary>A stored file's metadata (OpenAI's File object without its constant fields).</summary>
 /// <param name="CreatedAt">Unix seconds.</param>
-/// <param name="Sequence">Orders files created in the same second (Unix milliseconds at creation).</param>
+/// <param name="Sequence">Orders a user's files: <see cref="FileSequence.Next"/> at creation.</param>
 public sealed record StoredFile(string Id, string UserId, string Filename, string Purpose, long Bytes, long CreatedAt, long Sequence);
+
+/// <summary>The order of files: Unix time in microseconds at creation, strictly increasing within a process, so that two
+/// files made in the same millisecond (an upload and the next) still list in the order they were made. (Across silos,
+/// files made within the same microsecond order by id.)</summary>
+public static class FileSequence
+{
+    private static long s_last;
+
+    public static long Next(DateTimeOffset now)
+    {
+        var candidate = now.ToUnixTimeMilliseconds() * 1000;
+        while (true)
+        {
+            var last = Volatile.Read(ref s_last);
+            var next = Math.Max(candidate, last + 1);
+            if (Interlocked.CompareExchange(ref s_last, next, last) == last)
+            {
+                return next;
+            }
+        }
+    }
+}
 
 public static class FilePurposes
 {

@@ -100,7 +100,7 @@ internal static class FileEndpoints
         }
         var now = time.GetUtcNow();
         var file = new StoredFile(BatchIds.NewFile(), context.GetCaller().UserId, filename, purpose, content.Length, now.ToUnixTimeSeconds(),
-            now.ToUnixTimeMilliseconds());
+            FileSequence.Next(now));
         await store.SaveAsync(file, content);
         return BatchJson.Json(w => BatchJson.File(w, file));
     }

@@ -103,7 +103,7 @@ internal static class DocumentJobEndpoints
         var now = time.GetUtcNow();
         var text = Encoding.UTF8.GetBytes(request.Input!);
         var file = new StoredFile(BatchIds.NewFile(), caller.UserId, InputFilename, FilePurposes.UserData, text.Length, now.ToUnixTimeSeconds(),
-            now.ToUnixTimeMilliseconds());
+            FileSequence.Next(now));
         await files.SaveAsync(file, text);
         while (true)
         {
