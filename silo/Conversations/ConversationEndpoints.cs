@@ -8,6 +8,7 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 
@@ -201,9 +202,13 @@ internal static class ConversationEndpoints
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
-    private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    // A deletion deactivates the conversation's grain, so calls queued behind it (concurrent deletions, say) are
+    // forwarded and may be rejected as if the cluster changed; both deletions are safe to repeat, so they ride it out.
+    private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        return await grains.GetGrain<IConversationGrain>(conversationId).DeleteAsync(context.GetCaller().UserId)
+        var userId = context.GetCaller().UserId;
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        return await clusterCalls.RunAsync(async _ => await grain.DeleteAsync(userId), context.RequestAborted)
             ? Results.Json(new ConversationDeletedResource(conversationId), ConversationJsonContext.Relaxed.ConversationDeletedResource)
             : NotFound(conversationId);
     }
@@ -274,9 +279,11 @@ internal static class ConversationEndpoints
         };
     }
 
-    private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var result = await grains.GetGrain<IConversationGrain>(conversationId).DeleteItemAsync(context.GetCaller().UserId, itemId);
+        var userId = context.GetCaller().UserId;
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        var result = await clusterCalls.RunAsync(async _ => await grain.DeleteItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Conversation(result.Conversation!),

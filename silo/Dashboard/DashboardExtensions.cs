@@ -54,6 +54,7 @@ public static class DashboardExtensions
             return app;
         }
         app.MapParleyAdminSessions(defaultReturnUrl: SiloDashboardOptions.Path + "/");
+        app.UseDashboardAddressGuard(SiloDashboardOptions.Path);
         app.MapOrleansDashboard(SiloDashboardOptions.Path).RequireAuthorization(AdminSessions.PolicyName);
         return app;
     }
