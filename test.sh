@@ -21,6 +21,10 @@ command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # locust (Debian's python3-locust): tests/Parley.Cluster.Tests runs bench/locust/locustfile.py against the cluster.
 command -v locust >/dev/null 2>&1 || need_apt+=(python3-locust)
+# Node.js and npm: tests/Parley.Silo.Tests/OpenApi lints the silo's OpenAPI document with @redocly/cli (npm, pinned in
+# tests/openapi-tools/package-lock.json).
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
@@ -30,6 +34,11 @@ fi
 redis-server --version
 promtool --version 2>&1 | sed -n 1p
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; else command -v chromium || echo "test.sh: chromium not found; the browser tests will fail" >&2; fi
+
+if [ ! -d tests/openapi-tools/node_modules ]; then
+  echo "test.sh: installing tests/openapi-tools with npm ci"
+  (cd tests/openapi-tools && npm ci --no-audit --no-fund >/dev/null)
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

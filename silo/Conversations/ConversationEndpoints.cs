@@ -125,9 +125,10 @@ internal static class ConversationEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var info = await grains.GetGrain<IConversationGrain>(conversationId).GetAsync(context.GetCaller().UserId);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var info = await clusterCalls.RunAsync(async _ => await grain.GetAsync(userId), context.RequestAborted);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -202,8 +203,8 @@ internal static class ConversationEndpoints
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
-    // A deletion deactivates the conversation's grain, so calls queued behind it (concurrent deletions, say) are
-    // forwarded and may be rejected as if the cluster changed; both deletions are safe to repeat, so they ride it out.
+    // A deletion deactivates the conversation's grain, so calls queued behind it (a concurrent read or deletion) are
+    // forwarded and may be rejected as if the cluster changed; reads and deletions are safe to repeat, so they ride it out.
     private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var userId = context.GetCaller().UserId;
@@ -213,14 +214,15 @@ internal static class ConversationEndpoints
             : NotFound(conversationId);
     }
 
-    private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var (query, error) = ParseListQuery(context.Request.Query);
         if (error is not null)
         {
             return error.ToResult();
         }
-        var page = await grains.GetGrain<IConversationGrain>(conversationId).ListItemsAsync(context.GetCaller().UserId, query!);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var page = await clusterCalls.RunAsync(async _ => await grain.ListItemsAsync(userId, query!), context.RequestAborted);
         return page.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemListResource.From(page.Data, page.HasMore), ConversationJsonContext.Relaxed.ItemListResource),
@@ -268,9 +270,10 @@ internal static class ConversationEndpoints
             : Results.Json(ItemListResource.From(created, hasMore: false), ConversationJsonContext.Relaxed.ItemListResource);
     }
 
-    private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var result = await grains.GetGrain<IConversationGrain>(conversationId).GetItemAsync(context.GetCaller().UserId, itemId);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var result = await clusterCalls.RunAsync(async _ => await grain.GetItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemResource.From(result.Item!), ConversationJsonContext.Relaxed.ItemResource),

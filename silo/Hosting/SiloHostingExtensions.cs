@@ -7,6 +7,7 @@ using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using Parley.Silo.Health;
+using Parley.Silo.OpenApi;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
@@ -36,6 +37,7 @@ public static class SiloHostingExtensions
         builder.AddParleyQuotas();
         builder.AddParleyDashboard();
         builder.AddParleyTelemetry();
+        builder.AddParleyOpenApi();
         return builder;
     }
 
@@ -53,6 +55,7 @@ public static class SiloHostingExtensions
         v1.MapQuotas();
         app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin();
         app.MapParleyDashboard();
+        app.MapParleyOpenApi();
         return app;
     }
 }
