@@ -140,12 +140,13 @@ internal static class ChatRequestValidator
         }
         // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as at OpenAI.
         var replyLimit = maxCompletionTokens ?? maxTokens;
-        if (replyLimit is { } requested && TooLarge(requested, catalogModel.LargestContextWindow) is { } bound)
+        if (replyLimit > MaxReplyTokens)
         {
-            // As OpenAI answers it: a reply limit no deployment's window can hold is the client's mistake (400), not a
-            // want of capacity (429), and never reaches token arithmetic that could overflow.
+            // A reply limit beyond any context window is the client's mistake (400), not a want of capacity (429), and
+            // never reaches token arithmetic that could overflow. Below it, a prompt plus its reply that no deployment's
+            // window holds is context_length_exceeded, as at OpenAI.
             var name = maxCompletionTokens is null ? "max_tokens" : "max_completion_tokens";
-            error = InputErrors.InvalidValue(name, $"{name} is too large: {requested}. This model supports at most {bound} completion tokens, whereas you provided {requested}.");
+            error = InputErrors.InvalidValue(name, $"{name} is too large: {replyLimit}. This model supports at most {MaxReplyTokens} completion tokens, whereas you provided {replyLimit}.");
             return false;
         }
         request = new ChatRequest(catalogModel, modelName, hasTools, stream, includeUsage, conversationId, messagesValue,
@@ -154,15 +155,9 @@ internal static class ChatRequestValidator
         return true;
     }
 
-    /// <summary>The largest reply limit Parley passes on: less than the model's largest context window when it is known,
-    /// else <see cref="MaxReplyTokens"/> (so that a prompt plus its reply always fits a 32-bit count).</summary>
+    /// <summary>The largest reply limit Parley passes on, far above any model's window, so that a prompt plus its reply
+    /// always fits a 32-bit count.</summary>
     public const int MaxReplyTokens = int.MaxValue / 2;
-
-    private static long? TooLarge(long requested, int? largestWindow)
-    {
-        var bound = largestWindow is { } window ? Math.Min(window - 1L, MaxReplyTokens) : MaxReplyTokens;
-        return requested > bound ? bound : null;
-    }
 
     private static bool TryValidateMessages(JsonElement messages, out ApiError? error)
     {
