@@ -23,7 +23,8 @@ command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # locust (Debian's python3-locust): tests/Parley.Cluster.Tests runs bench/locust/locustfile.py against the cluster.
 command -v locust >/dev/null 2>&1 || need_apt+=(python3-locust)
 # tests/Parley.Deploy.Tests: `kubectl kustomize k8s` (any kubectl with its built-in kustomize; Debian's is
-# kubernetes-client), Node.js and npm for the schema validators, systemd-analyze for the units.
+# kubernetes-client), Node.js and npm for the schema validators (and for tests/Parley.Silo.Tests/OpenApi: @redocly/cli,
+# Portman and Newman, pinned in tests/openapi-tools/package-lock.json), systemd-analyze for the units.
 command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
@@ -46,6 +47,11 @@ promtool --version 2>&1 | sed -n 1p
 kubectl version --client 2>&1 | sed -n 1p
 echo "node $(node --version)"
 if [ -x /usr/bin/chromium ]; then /usr/bin/chromium --version 2>/dev/null; else command -v chromium || echo "test.sh: chromium not found; the browser tests will fail" >&2; fi
+
+if [ ! -d tests/openapi-tools/node_modules ]; then
+  echo "test.sh: installing tests/openapi-tools with npm ci"
+  (cd tests/openapi-tools && npm ci --no-audit --no-fund >/dev/null)
+fi
 
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT

@@ -10,7 +10,8 @@ namespace Parley.Silo.Api;
 /// <summary>Makes the answers no endpoint wrote itself OpenAI-shaped too: an unknown route or method; a grain call that
 /// failed because the cluster is changing (a silo died or is leaving, its grains are moving) or Redis did not answer,
 /// which is 503 with <c>Retry-After</c>; and any other unexpected exception (a 500 with a generic message, never a
-/// stack trace or an HTML page).</summary>
+/// stack trace or an HTML page). Input the client broke (see <see cref="ClientFaults"/>) is a 4xx here, whichever
+/// endpoint or middleware met it.</summary>
 public static partial class ApiErrorHandling
 {
     public static WebApplication UseParleyErrors(this WebApplication app)
@@ -21,6 +22,13 @@ public static partial class ApiErrorHandling
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
                 var logger = context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(ApiErrorHandling));
+                if (ClientFaults.Classify(exception) is { } clientFault)
+                {
+                    // Hostile or broken input that escaped an endpoint's own checks: the client's fault, never a 500,
+                    // and logged without a stack trace (it says nothing about the server).
+                    LogClientFault(logger, context.Request.Method, context.Request.Path.Value ?? "", exception!.GetType().Name, clientFault.Status);
+                    return clientFault.WriteAsync(context);
+                }
                 if (exception is not null && ClusterFaults.IsTransient(exception))
                 {
                     LogClusterUnavailable(logger, context.Request.Method, context.Request.Path.Value ?? "", exception.GetType().Name, exception.Message);
@@ -55,6 +63,9 @@ public static partial class ApiErrorHandling
 
     [LoggerMessage(2, LogLevel.Warning, "{Method} {Path} answered 503: the cluster was unavailable ({Fault}: {Reason}).")]
     private static partial void LogClusterUnavailable(ILogger logger, string method, string path, string fault, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "{Method} {Path} answered {Status}: the request could not be read ({Fault}).")]
+    private static partial void LogClientFault(ILogger logger, string method, string path, string fault, int status);
 
     [LoggerMessage(1, LogLevel.Error, "Unhandled exception for {Method} {Path}.")]
     private static partial void LogUnhandled(ILogger logger, string method, string path, Exception? exception);

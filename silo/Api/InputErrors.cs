@@ -14,12 +14,25 @@ internal static class InputErrors
     public const string UnknownParameterCode = "unknown_parameter";
     public const string RequestTooLargeCode = "request_too_large";
     public const string EmptyArrayCode = "empty_array";
+    public const string InvalidEncodingCode = "invalid_encoding";
+    public const string InvalidBodyCode = "invalid_body";
 
     public static ApiError TooLarge(long maxBytes)
         => new(StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the limit of {maxBytes} bytes.", OpenAIErrorTypes.InvalidRequest, null, RequestTooLargeCode);
 
     public static ApiError MalformedJson(JsonException exception)
         => BadRequest($"We could not parse the JSON body of your request: {exception.Message} (The body must be a JSON object.)", null, InvalidJsonCode);
+
+    /// <summary>A body that is not valid UTF-8, or holds an escape that is not valid UTF-16.</summary>
+    public static ApiError InvalidText(string message)
+        => BadRequest(message, null, InvalidEncodingCode);
+
+    /// <summary>A body whose HTTP framing Kestrel refused (a malformed chunk, a body cut short, too slow, too large).</summary>
+    public static ApiError UnreadableBody(BadHttpRequestException exception)
+        => exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? new(StatusCodes.Status413PayloadTooLarge, "The request body is larger than the server accepts.", OpenAIErrorTypes.InvalidRequest, null, RequestTooLargeCode)
+            : new(exception.StatusCode is >= 400 and < 500 ? exception.StatusCode : StatusCodes.Status400BadRequest,
+                $"The request body could not be read: {exception.Message}", OpenAIErrorTypes.InvalidRequest, null, InvalidBodyCode);
 
     public static ApiError NotAnObject(JsonValueKind actual)
         => BadRequest($"The request body must be a JSON object, but got {Describe(actual)}.", null, InvalidTypeCode);

@@ -53,10 +53,30 @@ internal readonly record struct JsonBody(PooledBufferWriter? Buffer, JsonDocumen
 /// anything but one JSON object, in OpenAI's shape, for every API.</summary>
 internal static class JsonBodyReader
 {
+    /// <summary>How every request body is parsed: the default depth limit (64; deeper nesting is refused, never
+    /// recursed into), and a property named twice refused rather than resolved. Parley reads a body once and forwards
+    /// it upstream; with duplicates its checks (policy, model, conversation) could see one value and the upstream's parser
+    /// another.</summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
+
     /// <param name="allowEmpty">Whether an empty body is an absent one (optional bodies) rather than malformed JSON.</param>
     public static async Task<JsonBody> ReadObjectAsync(HttpContext context, long maxBytes, bool allowEmpty = true)
     {
-        var buffer = await RequestBodyReader.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        PooledBufferWriter? buffer;
+        try
+        {
+            buffer = await RequestBodyReader.ReadAsync(context.Request, maxBytes, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e)
+        {
+            // Kestrel refused the body's framing: a malformed chunk, a body shorter than its Content-Length, a client
+            // too slow to send it. Its status (400, 408, 413) with OpenAI's shape.
+            return new JsonBody(null, null, InputErrors.UnreadableBody(e));
+        }
+        catch (IOException e) when (!context.RequestAborted.IsCancellationRequested && ClientFaults.Classify(e) is { } fault)
+        {
+            return new JsonBody(null, null, fault);
+        }
         if (buffer is null)
         {
             return new JsonBody(null, null, InputErrors.TooLarge(maxBytes));
@@ -66,11 +86,16 @@ internal static class JsonBodyReader
             buffer.Dispose();
             return default;
         }
+        if (JsonTextValidator.Validate(buffer.WrittenSpan, DocumentOptions) is { } invalidText)
+        {
+            buffer.Dispose();
+            return new JsonBody(null, null, InputErrors.InvalidText(invalidText));
+        }
         JsonDocument document;
         try
         {
             // Parsed in place, without a copy of the body; Parse also refuses anything after the value.
-            document = JsonDocument.Parse(buffer.WrittenMemory);
+            document = JsonDocument.Parse(buffer.WrittenMemory, DocumentOptions);
         }
         catch (JsonException e)
         {

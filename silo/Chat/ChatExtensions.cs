@@ -23,7 +23,8 @@ public static class ChatExtensions
     public static RouteGroupBuilder MapChatCompletions(this RouteGroupBuilder group)
     {
         // A plain RequestDelegate: no parameter binding, the handler reads the body itself within its size limit.
-        group.MapPost("/chat/completions", static context => context.RequestServices.GetRequiredService<ChatCompletionHandler>().HandleAsync(context));
+        // A route handler, not a RequestDelegate (endpoints of the latter are left out of the OpenAPI document).
+        group.MapPost("/chat/completions", static (HttpContext context, ChatCompletionHandler handler) => handler.HandleAsync(context));
         return group;
     }
 }

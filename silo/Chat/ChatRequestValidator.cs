@@ -140,11 +140,24 @@ internal static class ChatRequestValidator
         }
         // max_completion_tokens supersedes the deprecated max_tokens when both are sent, as at OpenAI.
         var replyLimit = maxCompletionTokens ?? maxTokens;
+        if (replyLimit > MaxReplyTokens)
+        {
+            // A reply limit beyond any context window is the client's mistake (400), not a want of capacity (429), and
+            // never reaches token arithmetic that could overflow. Below it, a prompt plus its reply that no deployment's
+            // window holds is context_length_exceeded, as at OpenAI.
+            var name = maxCompletionTokens is null ? "max_tokens" : "max_completion_tokens";
+            error = InputErrors.InvalidValue(name, $"{name} is too large: {replyLimit}. This model supports at most {MaxReplyTokens} completion tokens, whereas you provided {replyLimit}.");
+            return false;
+        }
         request = new ChatRequest(catalogModel, modelName, hasTools, stream, includeUsage, conversationId, messagesValue,
             replyLimit is { } limit ? (int)Math.Min(limit, int.MaxValue) : null);
         error = null;
         return true;
     }
+
+    /// <summary>The largest reply limit Parley passes on, far above any model's window, so that a prompt plus its reply
+    /// always fits a 32-bit count.</summary>
+    public const int MaxReplyTokens = int.MaxValue / 2;
 
     private static bool TryValidateMessages(JsonElement messages, out ApiError? error)
     {
@@ -216,6 +229,12 @@ internal static class ChatRequestValidator
                 if (item.ValueKind != JsonValueKind.Object)
                 {
                     error = InputErrors.WrongType($"messages[{index}].content[{part}]", "an object", item.ValueKind);
+                    return false;
+                }
+                // A part's type is what every reader of it (token counts, policy, translators) switches on.
+                if (item.TryGetProperty("type"u8, out var type) && type.ValueKind != JsonValueKind.String)
+                {
+                    error = InputErrors.WrongType($"messages[{index}].content[{part}].type", "a string", type.ValueKind);
                     return false;
                 }
                 part++;

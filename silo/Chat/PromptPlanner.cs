@@ -32,7 +32,7 @@ internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCa
         {
             // A single request is refused here only when the count is exact and no deployment's window can hold it; else
             // routing picks a deployment that can, or the upstream judges.
-            if (!tokens.IsEstimate && model.LargestContextWindow is { } window && newMessages + (request.MaxReplyTokens ?? 0) > window)
+            if (!tokens.IsEstimate && model.LargestContextWindow is { } window && (long)newMessages + (request.MaxReplyTokens ?? 0) > window)
             {
                 return new(default, null, ContextLengthExceeded(window, newMessages, request.MaxReplyTokens));
             }
@@ -76,14 +76,16 @@ internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCa
     {
         var window = request.Model.ContextWindow ?? options.DefaultContextWindow;
         var reservation = request.MaxReplyTokens ?? Math.Min(options.DefaultReplyReservation, window / 4);
-        var budget = window - reservation;
+        // Never below zero: a reply limit at or above the window (the model's window unknown, the default assumed) leaves
+        // no room for a prompt, which is answered as a turn too long for its budget, not as a negative count.
+        var budget = Math.Max(0, window - reservation);
         return request.Model.Tokens.IsEstimate ? (int)(budget * (1 - options.EstimateMargin)) : budget;
     }
 
     // Worded as OpenAI words it, so clients that parse the message keep working.
     private static ApiError ContextLengthExceeded(int window, int promptTokens, int? maxReplyTokens)
         => maxReplyTokens is { } reply
-            ? ContextError($"This model's maximum context length is {window} tokens. However, you requested {promptTokens + reply} tokens ({promptTokens} in the messages, {reply} in the completion). Please reduce the length of the messages or completion.")
+            ? ContextError($"This model's maximum context length is {window} tokens. However, you requested {(long)promptTokens + reply} tokens ({promptTokens} in the messages, {reply} in the completion). Please reduce the length of the messages or completion.")
             : ContextError($"This model's maximum context length is {window} tokens. However, your messages resulted in {promptTokens} tokens. Please reduce the length of the messages.");
 
     private static ApiError ConversationTooLong(string model, int neededTokens, int budget)

@@ -8,6 +8,7 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 
@@ -124,9 +125,10 @@ internal static class ConversationEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var info = await grains.GetGrain<IConversationGrain>(conversationId).GetAsync(context.GetCaller().UserId);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var info = await clusterCalls.RunAsync(async _ => await grain.GetAsync(userId), context.RequestAborted);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -201,21 +203,26 @@ internal static class ConversationEndpoints
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
-    private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    // A deletion deactivates the conversation's grain, so calls queued behind it (a concurrent read or deletion) are
+    // forwarded and may be rejected as if the cluster changed; reads and deletions are safe to repeat, so they ride it out.
+    private static async Task<IResult> DeleteAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        return await grains.GetGrain<IConversationGrain>(conversationId).DeleteAsync(context.GetCaller().UserId)
+        var userId = context.GetCaller().UserId;
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        return await clusterCalls.RunAsync(async _ => await grain.DeleteAsync(userId), context.RequestAborted)
             ? Results.Json(new ConversationDeletedResource(conversationId), ConversationJsonContext.Relaxed.ConversationDeletedResource)
             : NotFound(conversationId);
     }
 
-    private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> ListItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var (query, error) = ParseListQuery(context.Request.Query);
         if (error is not null)
         {
             return error.ToResult();
         }
-        var page = await grains.GetGrain<IConversationGrain>(conversationId).ListItemsAsync(context.GetCaller().UserId, query!);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var page = await clusterCalls.RunAsync(async _ => await grain.ListItemsAsync(userId, query!), context.RequestAborted);
         return page.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemListResource.From(page.Data, page.HasMore), ConversationJsonContext.Relaxed.ItemListResource),
@@ -263,9 +270,10 @@ internal static class ConversationEndpoints
             : Results.Json(ItemListResource.From(created, hasMore: false), ConversationJsonContext.Relaxed.ItemListResource);
     }
 
-    private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var result = await grains.GetGrain<IConversationGrain>(conversationId).GetItemAsync(context.GetCaller().UserId, itemId);
+        var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
+        var result = await clusterCalls.RunAsync(async _ => await grain.GetItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemResource.From(result.Item!), ConversationJsonContext.Relaxed.ItemResource),
@@ -274,9 +282,11 @@ internal static class ConversationEndpoints
         };
     }
 
-    private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains)
+    private static async Task<IResult> DeleteItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var result = await grains.GetGrain<IConversationGrain>(conversationId).DeleteItemAsync(context.GetCaller().UserId, itemId);
+        var userId = context.GetCaller().UserId;
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        var result = await clusterCalls.RunAsync(async _ => await grain.DeleteItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Conversation(result.Conversation!),

@@ -61,6 +61,7 @@ public static class DashboardExtensions
         {
             return app;
         }
+        app.UseDashboardAddressGuard(SiloDashboardOptions.Path);
         app.MapOrleansDashboard(SiloDashboardOptions.Path).RequireAuthorization(AdminSessions.PolicyName);
         return app;
     }

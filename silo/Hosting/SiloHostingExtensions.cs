@@ -9,6 +9,7 @@ using Parley.Silo.Conversations;
 using Parley.Silo.Dashboard;
 using Parley.Silo.Documents;
 using Parley.Silo.Health;
+using Parley.Silo.OpenApi;
 using Parley.Silo.OperatorConsole;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
@@ -41,6 +42,7 @@ public static class SiloHostingExtensions
         builder.AddParleyDashboard();
         builder.AddParleyConsole();
         builder.AddParleyTelemetry();
+        builder.AddParleyOpenApi();
         return builder;
     }
 
@@ -61,6 +63,7 @@ public static class SiloHostingExtensions
         app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin();
         app.MapParleyDashboard();
         app.MapParleyConsole();
+        app.MapParleyOpenApi();
         return app;
     }
 }

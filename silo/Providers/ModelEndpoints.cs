@@ -15,9 +15,9 @@ public static class ModelEndpoints
 
     public static RouteGroupBuilder MapModels(this RouteGroupBuilder group)
     {
-        group.MapGet("/models", static context =>
+        // Route handlers, not RequestDelegates (endpoints of the latter are left out of the OpenAPI document).
+        group.MapGet("/models", static (HttpContext context, ModelCatalog catalog) =>
         {
-            var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
             var routed = catalog.Rules.Virtual;
             var data = new ModelInfo[catalog.Models.Count + routed.Count];
             for (var i = 0; i < catalog.Models.Count; i++)
@@ -32,10 +32,8 @@ public static class ModelEndpoints
             }
             return context.Response.WriteAsJsonAsync(new ModelList(data), ProviderJsonContext.Default.ModelList, cancellationToken: context.RequestAborted);
         });
-        group.MapGet("/models/{id}", static context =>
+        group.MapGet("/models/{id}", static (string id, HttpContext context, ModelCatalog catalog) =>
         {
-            var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
-            var id = (string)context.Request.RouteValues["id"]!;
             if (!catalog.TryGetModel(id, out var model))
             {
                 if (catalog.Rules.TryGetDefault(id, out var target))

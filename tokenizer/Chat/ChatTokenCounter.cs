@@ -154,7 +154,7 @@ public sealed class ChatTokenCounter
                 foreach (var part in content.EnumerateArray())
                 {
                     if (part.ValueKind == JsonValueKind.Object
-                        && part.TryGetProperty("type"u8, out var type) && type.ValueEquals("text"u8)
+                        && part.TryGetProperty("type"u8, out var type) && type.ValueKind == JsonValueKind.String && type.ValueEquals("text"u8)
                         && part.TryGetProperty("text"u8, out var text) && text.ValueKind == JsonValueKind.String)
                     {
                         buffer.AppendJsonString(text);

@@ -134,7 +134,7 @@ internal static class SignInEndpoints
                 return await context.Request.ReadFormAsync(context.RequestAborted);
             }
         }
-        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException)
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or AntiforgeryValidationException or IOException)
         {
             // Too large or malformed: answered like a form without a token.
         }
