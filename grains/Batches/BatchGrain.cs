@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Parley.Grains.Reminders;
 using Parley.GrainInterfaces.Batches;
 
 namespace Parley.Grains.Batches;
@@ -156,13 +157,7 @@ public sealed partial class BatchGrain(
         };
     }
 
-    private async Task StopReminderAsync()
-    {
-        if (await this.GetReminder(ReminderName) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task StopReminderAsync() => this.StopReminderAsync(ReminderName);
 
     [LoggerMessage(EventId = 9001, Level = LogLevel.Information, Message = "Batch {BatchId} created from file {FileId}")]
     private static partial void LogCreated(ILogger logger, string batchId, string fileId);

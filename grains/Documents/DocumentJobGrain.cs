@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Parley.Grains.Reminders;
 using Parley.GrainInterfaces.Documents;
 using Parley.Grains.Batches;
 
@@ -250,13 +251,7 @@ public sealed partial class DocumentJobGrain(
         _timer = null;
     }
 
-    private async Task StopReminderAsync()
-    {
-        if (await this.GetReminder(ReminderName) is { } reminder)
-        {
-            await this.UnregisterReminder(reminder);
-        }
-    }
+    private Task StopReminderAsync() => this.StopReminderAsync(ReminderName);
 
     private DocumentJobInfo ToInfo()
     {

@@ -16,14 +16,7 @@ internal static class BatchAdminEndpoints
             {
                 return ApiErrors.NotFound($"No batch found with id '{batchId}'.", BatchEndpoints.NotFoundCode);
             }
-            return BatchJson.Json(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("silo", silo);
-                w.WritePropertyName("batch");
-                BatchJson.Batch(w, batch);
-                w.WriteEndObject();
-            });
+            return BatchJson.Inspection(silo, "batch", batch, BatchJson.Batch);
         });
         return admin;
     }

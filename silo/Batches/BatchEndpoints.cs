@@ -119,7 +119,19 @@ internal static class BatchEndpoints
             : NotFound(batchId);
 
     /// <summary>after (a batch id), limit (1-100, default 20); newest first, as OpenAI lists them.</summary>
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
+    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
+    {
+        var userId = context.GetCaller().UserId;
+        return ListPageAsync(context, index, userId, BatchIds.IsBatch, "a batch id", id => grains.GetGrain<IBatchGrain>(id).GetAsync(userId),
+            b => b.Id, BatchJson.Batch);
+    }
+
+    /// <summary>One page of a user's grains from an index of the batch log (<paramref name="indexOwner"/>): the query's
+    /// after (<paramref name="idKind"/>) and limit (1-100, default 20) validated, newest first, in OpenAI's list envelope;
+    /// ids the grain no longer answers for are left out.</summary>
+    internal static async Task<IResult> ListPageAsync<T>(HttpContext context, IBatchProgressStore index, string indexOwner, Func<string?, bool> isId,
+        string idKind, Func<string, Task<T?>> get, Func<T, string> id, Action<Utf8JsonWriter, T> write)
+        where T : class
     {
         var query = context.Request.Query;
         var limit = DefaultListLimit;
@@ -129,18 +141,17 @@ internal static class BatchEndpoints
             return InputErrors.InvalidValue("limit", $"Invalid 'limit': expected an integer from 1 to {MaxListLimit}.").ToResult();
         }
         var after = query.TryGetValue("after", out var afterValues) ? afterValues.ToString() : null;
-        if (after is not null && !BatchIds.IsBatch(after))
+        if (after is not null && !isId(after))
         {
-            return InputErrors.InvalidValue("after", "Invalid 'after': expected a batch id.").ToResult();
+            return InputErrors.InvalidValue("after", $"Invalid 'after': expected {idKind}.").ToResult();
         }
-        var userId = context.GetCaller().UserId;
-        var ids = await index.ListAsync(userId, after, limit + 1);
-        var infos = await Task.WhenAll(ids.Take(limit).Select(id => grains.GetGrain<IBatchGrain>(id).GetAsync(userId)));
-        var page = infos.Where(i => i is not null).Select(i => i!).ToList();
-        return BatchJson.Json(w => BatchJson.List(w, page, b => b.Id, BatchJson.Batch, ids.Count > limit));
+        var ids = await index.ListAsync(indexOwner, after, limit + 1);
+        var items = await Task.WhenAll(ids.Take(limit).Select(get));
+        var page = items.Where(i => i is not null).Select(i => i!).ToList();
+        return BatchJson.Json(w => BatchJson.List(w, page, id, write, ids.Count > limit));
     }
 
-    private static (string?, ApiError?) ReadString(JsonProperty property)
+    internal static (string?, ApiError?) ReadString(JsonProperty property)
         => property.Value.ValueKind == JsonValueKind.String
             ? (property.Value.GetString(), null)
             : (null, InputErrors.WrongType(property.Name, "a string", property.Value.ValueKind));

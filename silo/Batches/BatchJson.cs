@@ -100,6 +100,16 @@ internal static class BatchJson
         writer.WriteEndObject();
     }
 
+    /// <summary>An operator's view of a grain: <c>{"silo":…,"<paramref name="name"/>":{…}}</c>.</summary>
+    public static IResult Inspection<T>(string silo, string name, T item, Action<Utf8JsonWriter, T> write) => Json(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("silo", silo);
+        w.WritePropertyName(name);
+        write(w, item);
+        w.WriteEndObject();
+    });
+
     /// <summary><c>"metadata"</c>: the object's key-value pairs, or null.</summary>
     public static void Metadata(Utf8JsonWriter writer, IReadOnlyDictionary<string, string>? metadata)
     {

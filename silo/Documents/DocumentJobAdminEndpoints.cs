@@ -16,14 +16,7 @@ internal static class DocumentJobAdminEndpoints
             {
                 return ApiErrors.NotFound($"No document job found with id '{jobId}'.", DocumentJobEndpoints.NotFoundCode);
             }
-            return BatchJson.Json(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("silo", silo);
-                w.WritePropertyName("job");
-                DocumentJobJson.Job(w, job);
-                w.WriteEndObject();
-            });
+            return BatchJson.Inspection(silo, "job", job, DocumentJobJson.Job);
         });
         return admin;
     }

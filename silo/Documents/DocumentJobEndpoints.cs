@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
@@ -140,17 +139,17 @@ internal static class DocumentJobEndpoints
             switch (property.Name)
             {
                 case "model":
-                    (request.Model, error) = ReadString(property);
+                    (request.Model, error) = BatchEndpoints.ReadString(property);
                     break;
                 case "input":
-                    (request.Input, error) = ReadString(property);
+                    (request.Input, error) = BatchEndpoints.ReadString(property);
                     if (error is null && string.IsNullOrWhiteSpace(request.Input))
                     {
                         error = InputErrors.InvalidValue("input", "Invalid 'input': the document is empty.");
                     }
                     break;
                 case "task":
-                    (var task, error) = ReadString(property);
+                    (var task, error) = BatchEndpoints.ReadString(property);
                     if (error is null && task is not (DocumentJobTasks.Summarize or DocumentJobTasks.Map))
                     {
                         error = InputErrors.InvalidValue("task", $"Invalid 'task': '{task}'. Expected '{DocumentJobTasks.Summarize}' or '{DocumentJobTasks.Map}'.");
@@ -225,35 +224,16 @@ internal static class DocumentJobEndpoints
             : NotFound(jobId);
 
     /// <summary>after (a job id), limit (1-100, default 20); newest first.</summary>
-    private static async Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
+    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
     {
-        var query = context.Request.Query;
-        var limit = BatchEndpoints.DefaultListLimit;
-        if (query.TryGetValue("limit", out var limitValues) && (limitValues.Count != 1
-            || !int.TryParse(limitValues[0], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > BatchEndpoints.MaxListLimit))
-        {
-            return InputErrors.InvalidValue("limit", $"Invalid 'limit': expected an integer from 1 to {BatchEndpoints.MaxListLimit}.").ToResult();
-        }
-        var after = query.TryGetValue("after", out var afterValues) ? afterValues.ToString() : null;
-        if (after is not null && !DocumentJobIds.Is(after))
-        {
-            return InputErrors.InvalidValue("after", "Invalid 'after': expected a document job id.").ToResult();
-        }
         var userId = context.GetCaller().UserId;
-        var ids = await index.ListAsync(DocumentJobGrain.IndexOwner(userId), after, limit + 1);
-        var infos = await Task.WhenAll(ids.Take(limit).Select(id => grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId)));
-        var page = infos.Where(i => i is not null).Select(i => i!).ToList();
-        return BatchJson.Json(w => BatchJson.List(w, page, j => j.Id, DocumentJobJson.Job, ids.Count > limit));
+        return BatchEndpoints.ListPageAsync(context, index, DocumentJobGrain.IndexOwner(userId), DocumentJobIds.Is, "a document job id",
+            id => grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId), j => j.Id, DocumentJobJson.Job);
     }
-
-    private static (string?, ApiError?) ReadString(JsonProperty property)
-        => property.Value.ValueKind == JsonValueKind.String
-            ? (property.Value.GetString(), null)
-            : (null, InputErrors.WrongType(property.Name, "a string", property.Value.ValueKind));
 
     private static (string?, ApiError?) ReadInstruction(JsonProperty property)
     {
-        var (value, error) = ReadString(property);
+        var (value, error) = BatchEndpoints.ReadString(property);
         return error is null && string.IsNullOrWhiteSpace(value)
             ? (null, InputErrors.InvalidValue(property.Name, $"Invalid '{property.Name}': it must not be empty."))
             : (value, error);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Parley.Cluster.Testing.Infrastructure;
+using Parley.Testing;
 
 namespace Parley.Cluster.Tests;
 
@@ -41,7 +42,7 @@ public sealed class LocustTests(ClusterFixture fixture) : IClassFixture<ClusterF
 
     private static async Task<(int ExitCode, string Output)> RunLocustAsync(string host, string key, string csv, IEnumerable<string> arguments)
     {
-        var info = new ProcessStartInfo(LocustPath())
+        var info = new ProcessStartInfo(Executables.Find("locust", "python3-locust"))
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,19 +64,6 @@ public sealed class LocustTests(ClusterFixture fixture) : IClassFixture<ClusterF
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, (await stdout) + (await stderr));
-    }
-
-    private static string LocustPath()
-    {
-        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator).Append("/usr/bin"))
-        {
-            var candidate = Path.Combine(dir, "locust");
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("locust was not found on PATH: install Debian's 'python3-locust' package (./test.sh installs it).");
     }
 
     /// <summary>Locust's <c>_stats.csv</c>: Type, Name, Request Count, Failure Count, … per row.</summary>

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Parley.Testing;
 
 namespace Parley.Telemetry.Tests.Infrastructure;
 
@@ -6,21 +7,7 @@ namespace Parley.Telemetry.Tests.Infrastructure;
 /// promtool fails the test that needs it, loudly: these checks are never skipped.</summary>
 public static class Promtool
 {
-    public static string Path
-    {
-        get
-        {
-            foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(System.IO.Path.PathSeparator).Append("/usr/bin"))
-            {
-                var candidate = System.IO.Path.Combine(dir, "promtool");
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-            throw new InvalidOperationException("promtool was not found on PATH: install Debian's 'prometheus' package (./test.sh installs it).");
-        }
-    }
+    public static string Path => Executables.Find("promtool", "prometheus");
 
     /// <summary>Runs promtool with <paramref name="arguments"/> (and <paramref name="input"/> on stdin) and returns its
     /// exit code and everything it printed.</summary>
