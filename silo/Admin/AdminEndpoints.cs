@@ -7,6 +7,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Admin;
 
@@ -21,13 +22,13 @@ public static class AdminEndpoints
 
     public static RouteGroupBuilder MapAdminApi(this RouteGroupBuilder group)
     {
-        group.MapPost("/users", CreateUserAsync);
-        group.MapGet("/users", ListUsersAsync);
-        group.MapGet("/users/{userId}", GetUserAsync);
-        group.MapDelete("/users/{userId}", DeleteUserAsync);
-        group.MapPost("/users/{userId}/keys", CreateKeyAsync);
-        group.MapGet("/users/{userId}/keys", ListKeysAsync);
-        group.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync);
+        group.MapPost("/users", CreateUserAsync).AcceptsJson<CreateUserRequest>().Produces<UserResource>(StatusCodes.Status201Created);
+        group.MapGet("/users", ListUsersAsync).Produces<AdminList<UserResource>>();
+        group.MapGet("/users/{userId}", GetUserAsync).Produces<UserResource>();
+        group.MapDelete("/users/{userId}", DeleteUserAsync).Produces<UserResource>();
+        group.MapPost("/users/{userId}/keys", CreateKeyAsync).AcceptsJson<CreateKeyRequest>(optional: true).Produces<ApiKeyResource>(StatusCodes.Status201Created);
+        group.MapGet("/users/{userId}/keys", ListKeysAsync).Produces<AdminList<ApiKeyResource>>();
+        group.MapPost("/keys/{keyId}/revoke", RevokeKeyAsync).NoRequestBody().Produces<ApiKeyResource>();
         return group;
     }
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -13,6 +14,7 @@ public sealed record UserResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("user")]
     public string Object => "user";
 
     public static UserResource From(UserRecord user) => new(user.Id, user.Name, user.CreatedAt, user.Disabled);
@@ -31,6 +33,7 @@ public sealed record ApiKeyResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("api_key")]
     public string Object => "api_key";
 
     public static ApiKeyResource From(ApiKeyRecord key, string? secret = null)
@@ -41,6 +44,7 @@ public sealed record AdminList<T>([property: JsonPropertyName("data")] IReadOnly
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("list")]
     public string Object => "list";
 }
 

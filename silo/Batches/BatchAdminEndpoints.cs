@@ -17,7 +17,7 @@ internal static class BatchAdminEndpoints
                 return ApiErrors.NotFound($"No batch found with id '{batchId}'.", BatchEndpoints.NotFoundCode);
             }
             return BatchJson.Inspection(silo, "batch", batch, BatchJson.Batch);
-        });
+        }).Produces<BatchInspection>();
         return admin;
     }
 }

@@ -9,6 +9,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Batches;
 
@@ -22,10 +23,10 @@ internal static class BatchEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
-        group.MapPost("/batches", CreateAsync);
-        group.MapGet("/batches", ListAsync);
-        group.MapGet("/batches/{batchId}", GetAsync);
-        group.MapPost("/batches/{batchId}/cancel", CancelAsync);
+        group.MapPost("/batches", CreateAsync).AcceptsJson<CreateBatchRequest>().Produces<BatchObject>();
+        group.MapGet("/batches", ListAsync).Produces<BatchList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/batches/{batchId}", GetAsync).Produces<BatchObject>();
+        group.MapPost("/batches/{batchId}/cancel", CancelAsync).NoRequestBody().Produces<BatchObject>();
         return group;
     }
 

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Parley.Grains.Batches;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Batches;
 
@@ -26,11 +27,12 @@ internal static class FileEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
-        group.MapPost("/files", UploadAsync);
-        group.MapGet("/files", ListAsync);
-        group.MapGet("/files/{fileId}", GetAsync);
-        group.MapGet("/files/{fileId}/content", ContentAsync);
-        group.MapDelete("/files/{fileId}", DeleteAsync);
+        group.MapPost("/files", UploadAsync).Accepts<UploadFileRequest>("multipart/form-data").Produces<FileObject>();
+        group.MapGet("/files", ListAsync).Produces<FileList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/files/{fileId}", GetAsync).Produces<FileObject>();
+        // The bytes as uploaded (a batch's JSON Lines, a document job's text), as OpenAI serves them.
+        group.MapGet("/files/{fileId}/content", ContentAsync).Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream");
+        group.MapDelete("/files/{fileId}", DeleteAsync).Produces<DeletedObject>();
         return group;
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Conversations;
 
@@ -12,7 +13,7 @@ internal static class ConversationAdminEndpoints
     public static RouteGroupBuilder Map(RouteGroupBuilder admin)
     {
         admin.MapGroup("/conversations/{conversationId}").AddEndpointFilter(ConversationEndpoints.RefuseInvalidIdAsync)
-            .MapGet("/context", GetWorkingContextAsync);
+            .MapGet("/context", GetWorkingContextAsync).Produces<WorkingContext>().RefusesWith(StatusCodes.Status400BadRequest);
         return admin;
     }
 

@@ -9,6 +9,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
 using Parley.Silo.Cluster;
+using Parley.Silo.OpenApi;
 using Parley.Silo.Policy;
 using Parley.Silo.Providers;
 
@@ -25,17 +26,19 @@ internal static class ConversationEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
-        group.MapPost("/conversations", CreateAsync);
+        group.MapPost("/conversations", CreateAsync).AcceptsJson<CreateConversationRequest>(optional: true).Produces<ConversationResource>();
         // Every route naming a conversation refuses a malformed id first (before any body is read), so no grain is
         // ever addressed by one.
         var conversation = group.MapGroup("/conversations/{conversationId}").AddEndpointFilter(RefuseInvalidIdAsync);
-        conversation.MapGet("", GetAsync);
-        conversation.MapPost("", UpdateAsync);
-        conversation.MapDelete("", DeleteAsync);
-        conversation.MapGet("/items", ListItemsAsync);
-        conversation.MapPost("/items", AddItemsAsync);
-        conversation.MapGet("/items/{itemId}", GetItemAsync);
-        conversation.MapDelete("/items/{itemId}", DeleteItemAsync);
+        // A malformed conversation id is 400 on each of them.
+        conversation.RefusesWith(StatusCodes.Status400BadRequest);
+        conversation.MapGet("", GetAsync).Produces<ConversationResource>();
+        conversation.MapPost("", UpdateAsync).AcceptsJson<UpdateConversationRequest>().Produces<ConversationResource>();
+        conversation.MapDelete("", DeleteAsync).Produces<ConversationDeletedResource>();
+        conversation.MapGet("/items", ListItemsAsync).Produces<ItemListResource>();
+        conversation.MapPost("/items", AddItemsAsync).AcceptsJson<AddItemsRequest>().Produces<ItemListResource>();
+        conversation.MapGet("/items/{itemId}", GetItemAsync).Produces<ItemResource>();
+        conversation.MapDelete("/items/{itemId}", DeleteItemAsync).Produces<ConversationResource>();
         return group;
     }
 

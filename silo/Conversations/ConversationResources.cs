@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -16,6 +17,7 @@ public sealed record ConversationResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(1)]
+    [AllowedValues("conversation")]
     public string Object => "conversation";
 
     public static ConversationResource From(ConversationInfo info)
@@ -26,6 +28,7 @@ public sealed record ConversationDeletedResource([property: JsonPropertyName("id
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(1)]
+    [AllowedValues("conversation.deleted")]
     public string Object => "conversation.deleted";
 
     [JsonPropertyName("deleted")]
@@ -34,7 +37,7 @@ public sealed record ConversationDeletedResource([property: JsonPropertyName("id
 }
 
 public sealed record ContentPartResource(
-    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("type"), AllowedValues(ConversationContentPart.InputText, ConversationContentPart.OutputText)] string Type,
     [property: JsonPropertyName("text")] string Text)
 {
     private static readonly IReadOnlyList<object> NoAnnotations = [];
@@ -47,15 +50,17 @@ public sealed record ContentPartResource(
 
 public sealed record ItemResource(
     [property: JsonPropertyName("id"), JsonPropertyOrder(1)] string Id,
-    [property: JsonPropertyName("role"), JsonPropertyOrder(3)] string Role,
+    [property: JsonPropertyName("role"), JsonPropertyOrder(3), AllowedValues("user", "assistant", "system", "developer")] string Role,
     [property: JsonPropertyName("content"), JsonPropertyOrder(4)] IReadOnlyList<ContentPartResource> Content)
 {
     [JsonPropertyName("type")]
     [JsonPropertyOrder(0)]
+    [AllowedValues(ConversationItem.MessageType)]
     public string Type => ConversationItem.MessageType;
 
     [JsonPropertyName("status")]
     [JsonPropertyOrder(2)]
+    [AllowedValues(ConversationItem.CompletedStatus)]
     public string Status => ConversationItem.CompletedStatus;
 
     public static ItemResource From(ConversationItem item)
@@ -68,6 +73,7 @@ public sealed record ItemListResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(0)]
+    [AllowedValues("list")]
     public string Object => "list";
 
     [JsonPropertyName("first_id")]

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Documents;
 using Parley.Silo.Api;
@@ -17,7 +18,7 @@ internal static class DocumentJobAdminEndpoints
                 return ApiErrors.NotFound($"No document job found with id '{jobId}'.", DocumentJobEndpoints.NotFoundCode);
             }
             return BatchJson.Inspection(silo, "job", job, DocumentJobJson.Job);
-        });
+        }).Produces<DocumentJobInspection>();
         return admin;
     }
 }

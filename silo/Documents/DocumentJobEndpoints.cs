@@ -14,6 +14,7 @@ using Parley.Silo.Chat;
 using Parley.Silo.Conversations;
 using Parley.Silo.Providers;
 using Parley.Tokenizer;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Documents;
 
@@ -33,10 +34,10 @@ internal static class DocumentJobEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
-        group.MapPost("/document_jobs", CreateAsync);
-        group.MapGet("/document_jobs", ListAsync);
-        group.MapGet("/document_jobs/{jobId}", GetAsync);
-        group.MapPost("/document_jobs/{jobId}/cancel", CancelAsync);
+        group.MapPost("/document_jobs", CreateAsync).AcceptsJson<CreateDocumentJobRequest>().Produces<DocumentJobObject>().RefusesWith(StatusCodes.Status404NotFound);
+        group.MapGet("/document_jobs", ListAsync).Produces<DocumentJobList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/document_jobs/{jobId}", GetAsync).Produces<DocumentJobObject>();
+        group.MapPost("/document_jobs/{jobId}/cancel", CancelAsync).NoRequestBody().Produces<DocumentJobObject>();
         return group;
     }
 

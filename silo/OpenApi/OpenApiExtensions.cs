@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.OpenApi;
@@ -21,6 +23,16 @@ public static class OpenApiExtensions
 
     public static WebApplicationBuilder AddParleyOpenApi(this WebApplicationBuilder builder)
     {
+        // Microsoft.AspNetCore.OpenApi derives schemas through the host's HTTP JSON options. No Parley endpoint serializes
+        // or binds through them (each writes with its feature's source-generated context and reads bodies by hand), so
+        // they are set to describe what those contexts write: snake_case names where a type has no JsonPropertyName of
+        // its own (the quota and working-context contexts), numbers as numbers, nullability as annotated.
+        builder.Services.ConfigureHttpJsonOptions(static options =>
+        {
+            options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            options.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
+            options.SerializerOptions.RespectNullableAnnotations = true;
+        });
         builder.Services.AddOpenApi(DocumentName, options =>
         {
             options.ShouldInclude = static description => description.RelativePath is { } path
@@ -48,6 +60,7 @@ public static class OpenApiExtensions
                 };
                 return Task.CompletedTask;
             });
+            options.AddSchemaTransformer(SchemaRules.ApplyAsync);
             options.AddOperationTransformer(static (operation, context, _) =>
             {
                 var document = context.Document!;
@@ -57,26 +70,29 @@ public static class OpenApiExtensions
                 operation.Summary ??= $"{context.Description.HttpMethod} /{name}";
                 operation.Description ??= role == ParleyRole.Admin ? "Needs the admin key." : "Needs a virtual key.";
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
-                operation.Responses ??= new OpenApiResponses();
-                if (operation.Responses.Count == 0 || !operation.Responses.Keys.Any(k => k.StartsWith('2')))
-                {
-                    operation.Responses["200"] = new OpenApiResponse { Description = "Success.", Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.Object } } } };
-                }
-                var error = new OpenApiSchemaReference(ErrorSchema, document);
-                operation.Responses["4XX"] = new OpenApiResponse
-                {
-                    Description = "The request was refused: OpenAI's error shape (400 bad input, 401 no or a wrong key, 403 the wrong kind of key, 404, 413, 415, 429 with Retry-After).",
-                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = error } },
-                };
-                operation.Responses["5XX"] = new OpenApiResponse
-                {
-                    Description = "An upstream or cluster failure (502, 503 with Retry-After, 504), in OpenAI's error shape.",
-                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = error } },
-                };
+                DescribeStreams(operation);
+                ErrorResponses.Apply(operation, context);
                 return Task.CompletedTask;
             });
         });
         return builder;
+    }
+
+    /// <summary>A streamed answer is Server-Sent Events: <c>data: {chunk}</c> lines ending with <c>data: [DONE]</c>, not one
+    /// JSON document, so its schema is text.</summary>
+    private static void DescribeStreams(OpenApiOperation operation)
+    {
+        foreach (var (status, response) in operation.Responses ?? [])
+        {
+            if (status.StartsWith('2') && response.Content?.TryGetValue(EndpointSchemas.EventStream, out var stream) == true)
+            {
+                stream.Schema = new OpenApiSchema
+                {
+                    Type = JsonSchemaType.String,
+                    Description = "Server-Sent Events: one `data: {chat.completion.chunk}` line per chunk, then `data: [DONE]` (sent when the request says \"stream\": true).",
+                };
+            }
+        }
     }
 
     public static WebApplication MapParleyOpenApi(this WebApplication app)

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -10,6 +11,7 @@ using Parley.Policy.Rules;
 using Parley.Silo.Api;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Policy;
 
@@ -22,10 +24,10 @@ internal static class PolicyAdminEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/policies", ListPolicies);
-        admin.MapGet("/users/{userId}/policy", GetAssignmentsAsync);
-        admin.MapPut("/users/{userId}/policy", SetUserPolicyAsync);
-        admin.MapPut("/keys/{keyId}/policy", SetKeyPolicyAsync);
+        admin.MapGet("/policies", ListPolicies).Produces<PolicyListResource>();
+        admin.MapGet("/users/{userId}/policy", GetAssignmentsAsync).Produces<PolicyAssignmentResource>();
+        admin.MapPut("/users/{userId}/policy", SetUserPolicyAsync).AcceptsJson<SetPolicyRequest>().Produces<PolicyAssignmentResource>();
+        admin.MapPut("/keys/{keyId}/policy", SetKeyPolicyAsync).AcceptsJson<SetPolicyRequest>().Produces<PolicyAssignmentResource>();
         return admin;
     }
 
@@ -141,6 +143,7 @@ public sealed record PolicyResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("policy")]
     public string Object => "policy";
 }
 
@@ -152,6 +155,7 @@ public sealed record PolicyListResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("list")]
     public string Object => "list";
 }
 
@@ -166,6 +170,7 @@ public sealed record PolicyAssignmentResource(
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
+    [AllowedValues("policy_assignment")]
     public string Object => "policy_assignment";
 }
 

@@ -31,7 +31,7 @@ public static class ModelEndpoints
                 data[catalog.Models.Count + i] = new ModelInfo(routed[i], target!.Created, RoutedOwnedBy);
             }
             return context.Response.WriteAsJsonAsync(new ModelList(data), ProviderJsonContext.Default.ModelList, cancellationToken: context.RequestAborted);
-        });
+        }).Produces<ModelList>();
         group.MapGet("/models/{id}", static (string id, HttpContext context, ModelCatalog catalog) =>
         {
             if (!catalog.TryGetModel(id, out var model))
@@ -45,7 +45,7 @@ public static class ModelEndpoints
                     $"The model `{id}` does not exist or you do not have access to it.", OpenAIErrorTypes.InvalidRequest, "model_not_found", "model");
             }
             return context.Response.WriteAsJsonAsync(ModelInfo.From(model), ProviderJsonContext.Default.ModelInfo, cancellationToken: context.RequestAborted);
-        });
+        }).Produces<ModelInfo>();
         return group;
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Silo.Api;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Providers;
 
@@ -15,8 +16,8 @@ public static class UpstreamKeyAdminEndpoints
 
     public static RouteGroupBuilder MapUpstreamKeyAdmin(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/upstream-keys", ListAsync);
-        admin.MapPost("/upstream-keys/{provider}/{keyId}/enable", EnableAsync);
+        admin.MapGet("/upstream-keys", ListAsync).Produces<UpstreamKeyList>();
+        admin.MapPost("/upstream-keys/{provider}/{keyId}/enable", EnableAsync).NoRequestBody().Produces<UpstreamKeyResource>();
         return admin;
     }
 

@@ -8,6 +8,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
+using Parley.Silo.OpenApi;
 using Parley.Grains.Redis;
 
 namespace Parley.Silo.Quotas;
@@ -20,16 +21,16 @@ internal static class QuotaEndpoints
 
     public static RouteGroupBuilder MapPublic(RouteGroupBuilder v1)
     {
-        v1.MapGet("/usage", GetOwnUsageAsync);
+        v1.MapGet("/usage", GetOwnUsageAsync).Produces<UsageResource>();
         return v1;
     }
 
     public static RouteGroupBuilder MapAdmin(RouteGroupBuilder admin)
     {
-        admin.MapGet("/users/{userId}/usage", GetUserUsageAsync);
-        admin.MapGet("/users/{userId}/limits", GetLimitsAsync);
-        admin.MapPut("/users/{userId}/limits", SetUserLimitsAsync);
-        admin.MapPut("/keys/{keyId}/limits", SetKeyLimitsAsync);
+        admin.MapGet("/users/{userId}/usage", GetUserUsageAsync).Produces<UsageResource>();
+        admin.MapGet("/users/{userId}/limits", GetLimitsAsync).Produces<UserLimitsResource>();
+        admin.MapPut("/users/{userId}/limits", SetUserLimitsAsync).AcceptsJson<LimitsRequest>(optional: true).Produces<UserLimitsResource>();
+        admin.MapPut("/keys/{keyId}/limits", SetKeyLimitsAsync).AcceptsJson<LimitsRequest>(optional: true).Produces<UserLimitsResource>();
         return admin;
     }
 

@@ -8,8 +8,8 @@ namespace Parley.Silo.Quotas;
 /// positive integers, money a non-negative number of USD.</summary>
 internal static class QuotaLimitsParser
 {
-    private const long MaxCount = 1_000_000_000_000;
-    private const decimal MaxUsd = 1_000_000_000m;
+    internal const long MaxCount = 1_000_000_000_000;
+    internal const decimal MaxUsd = 1_000_000_000m;
 
     public static (QuotaLimits? Limits, ApiError? Error) Parse(JsonElement root)
     {

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -29,6 +30,7 @@ public sealed record LimitsResource(
 public sealed record UserLimitsResource(string UserId, LimitsResource User, LimitsResource Effective, IReadOnlyDictionary<string, LimitsResource> Keys)
 {
     [JsonPropertyOrder(-1)]
+    [AllowedValues("quota.limits")]
     public string Object => "quota.limits";
 }
 
@@ -58,6 +60,7 @@ public sealed record UsageResource(
     UsageNumbers? KeyUsage)
 {
     [JsonPropertyOrder(-1)]
+    [AllowedValues("quota.usage")]
     public string Object => "quota.usage";
 }
 

@@ -18,7 +18,7 @@ public static class RoutingAdminEndpoints
             var catalog = context.RequestServices.GetRequiredService<ModelCatalog>();
             var time = context.RequestServices.GetRequiredService<TimeProvider>();
             return Results.Json(Describe(catalog, time.GetUtcNow()), RoutingAdminJsonContext.Default.DeploymentList);
-        });
+        }).Produces<DeploymentList>();
         return admin;
     }
 

@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+
+namespace Parley.Silo.OpenApi;
+
+/// <summary>What an endpoint declares for the OpenAPI document beside <c>Accepts&lt;T&gt;</c> and
+/// <c>Produces&lt;T&gt;</c>: the error statuses of its own (beyond those every route of its kind has, see
+/// <see cref="ErrorResponses"/>), and that a POST takes no body. Parley's endpoints read their bodies by hand (one
+/// strict reader for every API), so the request type is metadata only: the shape the reader enforces.</summary>
+public static class EndpointSchemas
+{
+    public const string Json = "application/json";
+    public const string EventStream = "text/event-stream";
+
+    /// <summary>The JSON body the endpoint reads (its fields and the limits its validator enforces).</summary>
+    public static RouteHandlerBuilder AcceptsJson<TRequest>(this RouteHandlerBuilder builder, bool optional = false)
+        where TRequest : notnull
+        => builder.Accepts<TRequest>(optional, Json);
+
+    /// <summary>A POST that reads no body (an action on the resource in its path).</summary>
+    public static TBuilder NoRequestBody<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(NoRequestBodyMetadata.Instance);
+
+    /// <summary>Error statuses this endpoint answers beyond the ones <see cref="ErrorResponses"/> gives every route of
+    /// its kind (401/403/503 always; 400/413 with a body; 400 with query parameters; 404 with path parameters).</summary>
+    public static TBuilder RefusesWith<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(new OpenAIErrorsMetadata(statuses));
+}
+
+/// <summary>The endpoint's error statuses of its own, each answered in OpenAI's error shape.</summary>
+public sealed record OpenAIErrorsMetadata(IReadOnlyList<int> Statuses);
+
+/// <summary>Marks a POST/PUT that reads no body, so the document test does not ask for a request schema.</summary>
+public sealed class NoRequestBodyMetadata
+{
+    public static readonly NoRequestBodyMetadata Instance = new();
+
+    private NoRequestBodyMetadata()
+    {
+    }
+}
+
+/// <summary>Marks a type that describes a request body: its <c>required</c> list is its C# <c>required</c> members
+/// only. Every other type in the document describes an answer, whose every property that is always written is required.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RequestSchemaAttribute : Attribute;
+
+/// <summary>An OpenAI metadata map: the limits <c>ConversationRequestParser.ParseMetadata</c> enforces (pairs, key and
+/// value lengths) are added to its schema.</summary>
+[AttributeUsage(AttributeTargets.Property | AttributeTargets.Parameter, Inherited = false)]
+public sealed class OpenAIMetadataAttribute : Attribute;
