@@ -4,7 +4,7 @@ using Parley.Silo.OpenApi;
 namespace Parley.Silo.Admin;
 
 /// <summary><c>POST /admin/users</c>: what <c>AdminEndpoints.CreateUserAsync</c> reads.</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"name": "Ada Lovelace"}""")]
 public sealed class CreateUserRequest
 {
     /// <summary>1 to 256 characters, not only whitespace.</summary>
@@ -13,7 +13,7 @@ public sealed class CreateUserRequest
 }
 
 /// <summary><c>POST /admin/users/{userId}/keys</c>: the body is optional, and so is the name (null: none).</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"name": "laptop"}""")]
 public sealed class CreateKeyRequest
 {
     [NullAllowed]

@@ -11,7 +11,7 @@ namespace Parley.Silo.Batches;
 // against them, so a field written and not described here, or described and not written, fails it.
 
 /// <summary><c>POST /v1/batches</c>: what <c>BatchEndpoints.CreateAsync</c> reads.</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"input_file_id": "file-abc123", "endpoint": "/v1/chat/completions", "completion_window": "24h", "metadata": {"run": "nightly"}}""")]
 public sealed class CreateBatchRequest
 {
     /// <summary>A file of the caller's uploaded with purpose <c>batch</c>.</summary>

@@ -11,7 +11,7 @@ namespace Parley.Silo.Chat;
 // answer may carry more fields than listed (the upstream's own).
 
 /// <summary><c>POST /v1/chat/completions</c>.</summary>
-[RequestSchema, OpenRequestSchema]
+[RequestSchema(Example = """{"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 16}"""), OpenRequestSchema]
 public sealed class ChatCompletionRequest
 {
     /// <summary>A public model name (<c>GET /v1/models</c>), or one that request rules route.</summary>

@@ -7,7 +7,7 @@ namespace Parley.Silo.Conversations;
 
 /// <summary><c>POST /v1/conversations</c>: what <c>ConversationEndpoints.CreateAsync</c> reads (the body and every field
 /// optional).</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"model": "gpt-4o-mini", "system_prompt": "Be brief.", "max_context_tokens": 4096, "items": [{"type": "message", "role": "user", "content": "Hello."}], "metadata": {"topic": "demo"}}""")]
 public sealed class CreateConversationRequest
 {
     /// <summary>A public model name (<c>GET /v1/models</c>); an unknown one is refused.</summary>
@@ -30,7 +30,7 @@ public sealed class CreateConversationRequest
 
 /// <summary><c>POST /v1/conversations/{conversationId}</c>: the metadata (replaced as a whole) or Parley's settings, or
 /// both; a body with neither is refused as missing <c>metadata</c>.</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"system_prompt": "Answer in French.", "max_context_tokens": 8192, "metadata": {"topic": "updated"}}""")]
 public sealed class UpdateConversationRequest
 {
     public string? Model { get; init; }
@@ -47,7 +47,7 @@ public sealed class UpdateConversationRequest
 }
 
 /// <summary><c>POST /v1/conversations/{conversationId}/items</c>.</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"items": [{"type": "message", "role": "assistant", "content": [{"type": "output_text", "text": "Hi."}]}]}""")]
 public sealed class AddItemsRequest
 {
     [MinLength(1), MaxLength(ConversationRequestParser.MaxItemsPerRequest)]

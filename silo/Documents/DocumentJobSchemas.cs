@@ -9,7 +9,7 @@ namespace Parley.Silo.Documents;
 
 /// <summary><c>POST /v1/document_jobs</c>: what <c>DocumentJobEndpoints.Parse</c> reads. <c>prompt</c> is required for
 /// the task <c>map</c> and refused for <c>summarize</c>; so is <c>merge_prompt</c> for <c>summarize</c>.</summary>
-[RequestSchema]
+[RequestSchema(Example = """{"model": "gpt-4o-mini", "input": "A long text. It goes on.", "task": "summarize", "max_output_tokens": 64, "overlap_tokens": 10, "concurrency": 2, "metadata": {"source": "report"}}""")]
 public sealed class CreateDocumentJobRequest
 {
     public required string Model { get; init; }
@@ -45,7 +45,7 @@ public sealed class CreateDocumentJobRequest
     public IReadOnlyDictionary<string, string>? Metadata { get; init; }
 }
 
-public sealed record DocumentJobProgressObject([property: AllowedValues("chunk", "map", "reduce")] string? Stage, int Level, int Completed, int Total);
+public sealed record DocumentJobProgressObject([property: AllowedValues("chunk", "map", "reduce", null)] string? Stage, int Level, int Completed, int Total);
 
 public sealed record DocumentJobUsageObject(int Calls, long PromptTokens, long CompletionTokens, long TotalTokens);
 

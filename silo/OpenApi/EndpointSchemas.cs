@@ -43,7 +43,11 @@ public sealed class NoRequestBodyMetadata
 /// <summary>Marks a type that describes a request body: its <c>required</c> list is its C# <c>required</c> members
 /// only. Every other type in the document describes an answer, whose every property that is always written is required.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class RequestSchemaAttribute : Attribute;
+public sealed class RequestSchemaAttribute : Attribute
+{
+    /// <summary>A valid body, as JSON: the document's example, and what generated tests (Portman) start from.</summary>
+    public string? Example { get; init; }
+}
 
 /// <summary>An OpenAI metadata map: the limits <c>ConversationRequestParser.ParseMetadata</c> enforces (pairs, key and
 /// value lengths) are added to its schema.</summary>

@@ -23,7 +23,12 @@ internal static class SchemaRules
         }
         else if (context.JsonTypeInfo is { Kind: JsonTypeInfoKind.Object } type && schema.Properties is { Count: > 0 })
         {
-            var request = type.Type.IsDefined(typeof(RequestSchemaAttribute), inherit: false);
+            var requestSchema = type.Type.GetCustomAttributes(typeof(RequestSchemaAttribute), inherit: false).Cast<RequestSchemaAttribute>().FirstOrDefault();
+            var request = requestSchema is not null;
+            if (requestSchema?.Example is { } example)
+            {
+                schema.Examples = [JsonNode.Parse(example)!];
+            }
             var required = type.Properties
                 .Where(p => p.Get is not null || request)
                 .Where(p => request ? p.IsRequired : !IsOmittable(p))

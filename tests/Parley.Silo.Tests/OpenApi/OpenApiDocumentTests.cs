@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Parley.Silo.Tests.Infrastructure;
 using Xunit;
 
@@ -32,11 +35,85 @@ public sealed class OpenApiDocumentTests(SiloFixture fixture) : IClassFixture<Si
         {
             foreach (var operation in path.Value.EnumerateObject())
             {
-                var refusal = operation.Value.GetProperty("responses").GetProperty("4XX").GetProperty("content").GetProperty("application/json").GetProperty("schema");
-                Assert.Equal("#/components/schemas/OpenAIErrorBody", refusal.GetProperty("$ref").GetString());
+                var name = $"{operation.Name.ToUpperInvariant()} {path.Name}";
+                var responses = operation.Value.GetProperty("responses");
+                // Every route needs a key: 401 and 403 in OpenAI's error shape, and no catch-all ranges.
+                foreach (var status in new[] { "401", "403", "503" })
+                {
+                    Assert.True(responses.TryGetProperty(status, out var refusal), $"{name} has no {status}.");
+                    Assert.Equal("#/components/schemas/OpenAIErrorBody", refusal.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+                }
+                Assert.False(responses.TryGetProperty("4XX", out _) || responses.TryGetProperty("5XX", out _) || responses.TryGetProperty("500", out _), name);
             }
         }
     }
+
+    /// <summary>Every route of /v1 and /admin, read from the silo's EndpointDataSource (so a route any feature adds later
+    /// is held to it): a body route declares its request schema (or that it takes no body), every route declares its
+    /// success answer with a schema, and every error status it lists is OpenAI's error schema.</summary>
+    [Fact]
+    public async Task EveryRouteDeclaresItsRequestAndAnswerSchemas()
+    {
+        using var response = await fixture.Harness.CreateClient(key: null).GetAsync("openapi/v1.json");
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var paths = document.RootElement.GetProperty("paths");
+        var schemas = document.RootElement.GetProperty("components").GetProperty("schemas");
+        var routes = 0;
+        foreach (var endpoint in fixture.Harness.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>())
+        {
+            var template = "/" + (endpoint.RoutePattern.RawText ?? "").Trim('/');
+            if (!(template.StartsWith("/v1/", StringComparison.Ordinal) || template.StartsWith("/admin/", StringComparison.Ordinal))
+                || template.StartsWith("/admin/sign-", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            foreach (var method in endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? [])
+            {
+                routes++;
+                var name = $"{method} {template}";
+                Assert.True(paths.TryGetProperty(template, out var path), $"{name} is not in the document.");
+                Assert.True(path.TryGetProperty(method.ToLowerInvariant(), out var operation), $"{name} is not in the document.");
+                if (method is "POST" or "PUT" or "PATCH")
+                {
+                    var declaresNone = endpoint.Metadata.GetMetadata<Parley.Silo.OpenApi.NoRequestBodyMetadata>() is not null;
+                    var hasBody = operation.TryGetProperty("requestBody", out var body);
+                    Assert.True(hasBody ^ declaresNone, $"{name} must declare its request body (.AcceptsJson<T>()) or that it has none (.NoRequestBody()).");
+                    if (hasBody)
+                    {
+                        foreach (var media in body.GetProperty("content").EnumerateObject())
+                        {
+                            var schema = Resolve(media.Value.GetProperty("schema"), schemas);
+                            Assert.True(schema.TryGetProperty("properties", out var properties) && properties.EnumerateObject().Any(), $"{name}: the {media.Name} body has no properties.");
+                        }
+                        Assert.True(operation.GetProperty("responses").TryGetProperty("400", out _), $"{name} reads a body and does not list 400.");
+                    }
+                }
+                var responses = operation.GetProperty("responses").EnumerateObject().ToList();
+                var success = responses.Where(r => r.Name.StartsWith('2')).ToList();
+                Assert.True(success.Count > 0, $"{name} declares no success answer (.Produces<T>()).");
+                foreach (var answer in success)
+                {
+                    Assert.True(answer.Value.TryGetProperty("content", out var content) && content.EnumerateObject().Any(), $"{name}: its {answer.Name} has no content.");
+                    foreach (var media in content.EnumerateObject())
+                    {
+                        var schema = Resolve(media.Value.GetProperty("schema"), schemas);
+                        Assert.True(media.Name != "application/json" || schema.TryGetProperty("properties", out _), $"{name}: its {answer.Name} JSON has no schema of its own.");
+                    }
+                }
+                var errors = responses.Where(r => r.Name[0] is '4' or '5').ToList();
+                Assert.Contains(errors, r => r.Name[0] == '4');
+                foreach (var error in errors)
+                {
+                    Assert.Equal("#/components/schemas/OpenAIErrorBody",
+                        error.Value.GetProperty("content").GetProperty("application/json").GetProperty("schema").GetProperty("$ref").GetString());
+                }
+            }
+        }
+        Assert.True(routes >= 46, $"Only {routes} routes were checked.");
+    }
+
+    private static JsonElement Resolve(JsonElement schema, JsonElement schemas)
+        => schema.TryGetProperty("$ref", out var reference) ? schemas.GetProperty(reference.GetString()!["#/components/schemas/".Length..]) : schema;
 
     [Fact]
     public async Task RedoclyLintsTheDocumentClean()
