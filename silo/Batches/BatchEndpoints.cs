@@ -24,7 +24,7 @@ internal static class BatchEndpoints
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
         group.MapPost("/batches", CreateAsync).AcceptsJson<CreateBatchRequest>().Produces<BatchObject>();
-        group.MapGet("/batches", ListAsync).Produces<BatchList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/batches", ListAsync).Produces<BatchList>().AcceptsQuery(ListQuery("a batch id"));
         group.MapGet("/batches/{batchId}", GetAsync).Produces<BatchObject>();
         group.MapPost("/batches/{batchId}/cancel", CancelAsync).NoRequestBody().Produces<BatchObject>();
         return group;
@@ -151,6 +151,13 @@ internal static class BatchEndpoints
         var page = items.Where(i => i is not null).Select(i => i!).ToList();
         return BatchJson.Json(w => BatchJson.List(w, page, id, write, ids.Count > limit));
     }
+
+    /// <summary>The query <see cref="ListPageAsync"/> reads, for the OpenAPI document.</summary>
+    internal static QueryParameter[] ListQuery(string idKind) =>
+    [
+        new("limit", $"Objects per page (default {DefaultListLimit}), newest first.") { Minimum = 1, Maximum = MaxListLimit },
+        new("after", $"{char.ToUpperInvariant(idKind[0])}{idKind[1..]}: the page starts after it."),
+    ];
 
     internal static (string?, ApiError?) ReadString(JsonProperty property)
         => property.Value.ValueKind == JsonValueKind.String

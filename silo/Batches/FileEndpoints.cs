@@ -28,7 +28,11 @@ internal static class FileEndpoints
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
         group.MapPost("/files", UploadAsync).Accepts<UploadFileRequest>("multipart/form-data").Produces<FileObject>();
-        group.MapGet("/files", ListAsync).Produces<FileList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/files", ListAsync).Produces<FileList>().AcceptsQuery(
+            new QueryParameter("purpose", "Only files of this purpose."),
+            new QueryParameter("limit", $"Files per page (default {MaxListLimit}).") { Minimum = 1, Maximum = MaxListLimit },
+            new QueryParameter("order", "By creation: newest first (desc, the default) or oldest first.") { Values = ["asc", "desc"] },
+            new QueryParameter("after", "A file id: the page starts after it."));
         group.MapGet("/files/{fileId}", GetAsync).Produces<FileObject>();
         // The bytes as uploaded (a batch's JSON Lines, a document job's text), as OpenAI serves them.
         group.MapGet("/files/{fileId}/content", ContentAsync).Produces<byte[]>(StatusCodes.Status200OK, "application/octet-stream");

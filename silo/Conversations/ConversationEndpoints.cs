@@ -35,7 +35,10 @@ internal static class ConversationEndpoints
         conversation.MapGet("", GetAsync).Produces<ConversationResource>();
         conversation.MapPost("", UpdateAsync).AcceptsJson<UpdateConversationRequest>().Produces<ConversationResource>();
         conversation.MapDelete("", DeleteAsync).Produces<ConversationDeletedResource>();
-        conversation.MapGet("/items", ListItemsAsync).Produces<ItemListResource>();
+        conversation.MapGet("/items", ListItemsAsync).Produces<ItemListResource>().AcceptsQuery(
+            new QueryParameter("limit", "Items per page (default 20).") { Minimum = 1, Maximum = MaxListLimit },
+            new QueryParameter("order", "By creation: newest first (desc, the default) or oldest first.") { Values = ["asc", "desc"] },
+            new QueryParameter("after", "An item id: the page starts after it."));
         conversation.MapPost("/items", AddItemsAsync).AcceptsJson<AddItemsRequest>().Produces<ItemListResource>();
         conversation.MapGet("/items/{itemId}", GetItemAsync).Produces<ItemResource>();
         conversation.MapDelete("/items/{itemId}", DeleteItemAsync).Produces<ConversationResource>();

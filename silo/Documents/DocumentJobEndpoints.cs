@@ -35,7 +35,7 @@ internal static class DocumentJobEndpoints
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
         group.MapPost("/document_jobs", CreateAsync).AcceptsJson<CreateDocumentJobRequest>().Produces<DocumentJobObject>().RefusesWith(StatusCodes.Status404NotFound);
-        group.MapGet("/document_jobs", ListAsync).Produces<DocumentJobList>().RefusesWith(StatusCodes.Status400BadRequest);
+        group.MapGet("/document_jobs", ListAsync).Produces<DocumentJobList>().AcceptsQuery(BatchEndpoints.ListQuery("a document job id"));
         group.MapGet("/document_jobs/{jobId}", GetAsync).Produces<DocumentJobObject>();
         group.MapPost("/document_jobs/{jobId}/cancel", CancelAsync).NoRequestBody().Produces<DocumentJobObject>();
         return group;

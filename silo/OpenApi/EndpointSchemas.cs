@@ -21,11 +21,29 @@ public static class EndpointSchemas
     public static TBuilder NoRequestBody<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(NoRequestBodyMetadata.Instance);
 
+    /// <summary>Query parameters the endpoint reads by hand (a list's limit, order and cursor), with the bounds its
+    /// parser enforces; a value out of them is 400.</summary>
+    public static TBuilder AcceptsQuery<TBuilder>(this TBuilder builder, params QueryParameter[] parameters) where TBuilder : IEndpointConventionBuilder
+        => builder.WithMetadata(new QueryParametersMetadata(parameters));
+
     /// <summary>Error statuses this endpoint answers beyond the ones <see cref="ErrorResponses"/> gives every route of
     /// its kind (401/403/503 always; 400/413 with a body; 400 with query parameters; 404 with path parameters).</summary>
     public static TBuilder RefusesWith<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(new OpenAIErrorsMetadata(statuses));
 }
+
+/// <summary>An optional query parameter: an integer within <see cref="Minimum"/>..<see cref="Maximum"/>, one of
+/// <see cref="Values"/>, or any string.</summary>
+public sealed record QueryParameter(string Name, string Description)
+{
+    public long? Minimum { get; init; }
+
+    public long? Maximum { get; init; }
+
+    public IReadOnlyList<string>? Values { get; init; }
+}
+
+public sealed record QueryParametersMetadata(IReadOnlyList<QueryParameter> Parameters);
 
 /// <summary>The endpoint's error statuses of its own, each answered in OpenAI's error shape.</summary>
 public sealed record OpenAIErrorsMetadata(IReadOnlyList<int> Statuses);

@@ -7,7 +7,7 @@ namespace Parley.Silo.OpenApi;
 /// <summary>The error answers of an operation, each a status of its own with OpenAI's error schema. Every route of
 /// /v1 and /admin needs a key (401 without or with a wrong one, 403 with the wrong kind, 503 while the key store or
 /// the cluster cannot answer); a route with a body refuses a bad one (400, 413); one with query parameters refuses bad
-/// values (400); one with path parameters answers 404 for what it does not find. Beyond these an endpoint declares its
+/// values (400: a query parameter with bounds or a set of values); one with path parameters answers 404 for what it does not find. Beyond these an endpoint declares its
 /// own (<see cref="EndpointSchemas.RefusesWith"/>), so a route added later gets the common ones without any work.</summary>
 internal static class ErrorResponses
 {
@@ -35,7 +35,8 @@ internal static class ErrorResponses
             statuses.Add(StatusCodes.Status400BadRequest);
             statuses.Add(StatusCodes.Status413PayloadTooLarge);
         }
-        if (description.ParameterDescriptions.Any(p => p.Source.Id == "Query"))
+        if (operation.Parameters?.Any(p => p.In == ParameterLocation.Query && p.Schema is { } schema
+            && (schema.Minimum is not null || schema.Maximum is not null || schema.Enum is { Count: > 0 })) == true)
         {
             statuses.Add(StatusCodes.Status400BadRequest);
         }

@@ -70,12 +70,42 @@ public static class OpenApiExtensions
                 operation.Summary ??= $"{context.Description.HttpMethod} /{name}";
                 operation.Description ??= role == ParleyRole.Admin ? "Needs the admin key." : "Needs a virtual key.";
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
+                DescribeQuery(operation, context.Description.ActionDescriptor.EndpointMetadata);
                 DescribeStreams(operation);
                 ErrorResponses.Apply(operation, context);
                 return Task.CompletedTask;
             });
         });
         return builder;
+    }
+
+    private static void DescribeQuery(OpenApiOperation operation, IList<object> metadata)
+    {
+        foreach (var parameter in metadata.OfType<QueryParametersMetadata>().SelectMany(m => m.Parameters))
+        {
+            var schema = new OpenApiSchema { Type = parameter.Minimum is not null || parameter.Maximum is not null ? JsonSchemaType.Integer : JsonSchemaType.String };
+            if (parameter.Minimum is { } minimum)
+            {
+                schema.Minimum = minimum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            if (parameter.Maximum is { } maximum)
+            {
+                schema.Maximum = maximum.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+            if (parameter.Values is { } values)
+            {
+                schema.Enum = [.. values.Select(v => (System.Text.Json.Nodes.JsonNode)System.Text.Json.Nodes.JsonValue.Create(v))];
+            }
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = parameter.Name,
+                In = ParameterLocation.Query,
+                Required = false,
+                Description = parameter.Description,
+                Schema = schema,
+            });
+        }
     }
 
     /// <summary>A streamed answer is Server-Sent Events: <c>data: {chunk}</c> lines ending with <c>data: [DONE]</c>, not one

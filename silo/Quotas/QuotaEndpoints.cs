@@ -27,7 +27,8 @@ internal static class QuotaEndpoints
 
     public static RouteGroupBuilder MapAdmin(RouteGroupBuilder admin)
     {
-        admin.MapGet("/users/{userId}/usage", GetUserUsageAsync).Produces<UsageResource>();
+        admin.MapGet("/users/{userId}/usage", GetUserUsageAsync).Produces<UsageResource>()
+            .AcceptsQuery(new QueryParameter("key_id", "One of the user's keys: its own limits and use are shown beside the user's."));
         admin.MapGet("/users/{userId}/limits", GetLimitsAsync).Produces<UserLimitsResource>();
         admin.MapPut("/users/{userId}/limits", SetUserLimitsAsync).AcceptsJson<LimitsRequest>(optional: true).Produces<UserLimitsResource>();
         admin.MapPut("/keys/{keyId}/limits", SetKeyLimitsAsync).AcceptsJson<LimitsRequest>(optional: true).Produces<UserLimitsResource>();
