@@ -27,7 +27,7 @@ internal static class FileEndpoints
 
     public static RouteGroupBuilder Map(RouteGroupBuilder group)
     {
-        group.MapPost("/files", UploadAsync).Accepts<UploadFileRequest>("multipart/form-data").Produces<FileObject>();
+        group.MapPost("/files", UploadAsync).AcceptsBody<UploadFileRequest>("multipart/form-data").Produces<FileObject>();
         group.MapGet("/files", ListAsync).Produces<FileList>().AcceptsQuery(
             new QueryParameter("purpose", "Only files of this purpose."),
             new QueryParameter("limit", $"Files per page (default {MaxListLimit}).") { Minimum = 1, Maximum = MaxListLimit },

@@ -88,7 +88,9 @@ public sealed record ChatCompletion(
 public sealed record ChatChoice(
     int Index,
     ChatReply Message,
-    [property: AllowedValues(FinishReasons.Stop, FinishReasons.Length, FinishReasons.ToolCalls, FinishReasons.ContentFilter, FinishReasons.FunctionCall, null)]
+    // Not an enum: an OpenAI-compatible upstream's finish_reason is relayed as it comes (Anthropic's stop reasons are
+    // translated into OpenAI's), so the document lists OpenAI's values without claiming them.
+    [property: Description("stop, length, tool_calls, content_filter or function_call (OpenAI's values; an OpenAI-compatible upstream's own value is relayed as it comes).")]
     string? FinishReason);
 
 public sealed record ChatReply([property: AllowedValues("assistant")] string Role, string? Content);

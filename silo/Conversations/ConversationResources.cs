@@ -48,9 +48,11 @@ public sealed record ContentPartResource(
     public IReadOnlyList<object>? Annotations => Type == ConversationContentPart.OutputText ? NoAnnotations : null;
 }
 
+/// <summary>An item of the transcript: items added through the API have the roles that API takes; items stored by a chat
+/// turn keep the chat message's role (tool and function results included).</summary>
 public sealed record ItemResource(
     [property: JsonPropertyName("id"), JsonPropertyOrder(1)] string Id,
-    [property: JsonPropertyName("role"), JsonPropertyOrder(3), AllowedValues("user", "assistant", "system", "developer")] string Role,
+    [property: JsonPropertyName("role"), JsonPropertyOrder(3), AllowedValues("user", "assistant", "system", "developer", "tool", "function")] string Role,
     [property: JsonPropertyName("content"), JsonPropertyOrder(4)] IReadOnlyList<ContentPartResource> Content)
 {
     [JsonPropertyName("type")]

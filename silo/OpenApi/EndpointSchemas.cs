@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http;
 
 namespace Parley.Silo.OpenApi;
 
-/// <summary>What an endpoint declares for the OpenAPI document beside <c>Accepts&lt;T&gt;</c> and
-/// <c>Produces&lt;T&gt;</c>: the error statuses of its own (beyond those every route of its kind has, see
+/// <summary>What an endpoint declares for the OpenAPI document beside <c>Produces&lt;T&gt;</c>: its request body, its
+/// query parameters, the error statuses of its own (beyond those every route of its kind has, see
 /// <see cref="ErrorResponses"/>), and that a POST takes no body. Parley's endpoints read their bodies by hand (one
 /// strict reader for every API), so the request type is metadata only: the shape the reader enforces.</summary>
 public static class EndpointSchemas
@@ -14,8 +14,13 @@ public static class EndpointSchemas
 
     /// <summary>The JSON body the endpoint reads (its fields and the limits its validator enforces).</summary>
     public static RouteHandlerBuilder AcceptsJson<TRequest>(this RouteHandlerBuilder builder, bool optional = false)
-        where TRequest : notnull
-        => builder.Accepts<TRequest>(optional, Json);
+        => builder.AcceptsBody<TRequest>(Json, optional);
+
+    /// <summary>The body the endpoint reads, for the document only. Not ASP.NET Core's <c>Accepts&lt;T&gt;</c>: that
+    /// metadata also makes routing refuse any other Content-Type with 415, and Parley's routes judge a body by its bytes
+    /// whatever its header says (hostile-input rules, docs/security.md).</summary>
+    public static RouteHandlerBuilder AcceptsBody<TRequest>(this RouteHandlerBuilder builder, string contentType, bool optional = false)
+        => builder.WithMetadata(new RequestBodySchemaMetadata(typeof(TRequest), contentType, optional));
 
     /// <summary>A POST that reads no body (an action on the resource in its path).</summary>
     public static TBuilder NoRequestBody<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder
@@ -31,6 +36,9 @@ public static class EndpointSchemas
     public static TBuilder RefusesWith<TBuilder>(this TBuilder builder, params int[] statuses) where TBuilder : IEndpointConventionBuilder
         => builder.WithMetadata(new OpenAIErrorsMetadata(statuses));
 }
+
+/// <summary>The type that describes a body the endpoint reads by hand, and its media type.</summary>
+public sealed record RequestBodySchemaMetadata(Type Type, string ContentType, bool Optional);
 
 /// <summary>An optional query parameter: an integer within <see cref="Minimum"/>..<see cref="Maximum"/>, one of
 /// <see cref="Values"/>, or any string.</summary>

@@ -61,7 +61,7 @@ public static class OpenApiExtensions
                 return Task.CompletedTask;
             });
             options.AddSchemaTransformer(SchemaRules.ApplyAsync);
-            options.AddOperationTransformer(static (operation, context, _) =>
+            options.AddOperationTransformer(static async (operation, context, cancellationToken) =>
             {
                 var document = context.Document!;
                 var role = context.Description.ActionDescriptor.EndpointMetadata.OfType<ParleyAuthMetadata>().LastOrDefault()?.Role;
@@ -70,13 +70,31 @@ public static class OpenApiExtensions
                 operation.Summary ??= $"{context.Description.HttpMethod} /{name}";
                 operation.Description ??= role == ParleyRole.Admin ? "Needs the admin key." : "Needs a virtual key.";
                 operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }];
+                await DescribeBodyAsync(operation, context, cancellationToken);
                 DescribeQuery(operation, context.Description.ActionDescriptor.EndpointMetadata);
                 DescribeStreams(operation);
                 ErrorResponses.Apply(operation, context);
-                return Task.CompletedTask;
             });
         });
         return builder;
+    }
+
+    /// <summary>The request body from <see cref="RequestBodySchemaMetadata"/>: its type's schema, a component of the
+    /// document referenced by name.</summary>
+    private static async Task DescribeBodyAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequestBodySchemaMetadata>().LastOrDefault() is not { } body)
+        {
+            return;
+        }
+        var document = context.Document!;
+        var schema = await context.GetOrCreateSchemaAsync(body.Type, null, cancellationToken);
+        document.AddComponent(body.Type.Name, schema);
+        operation.RequestBody = new OpenApiRequestBody
+        {
+            Required = !body.Optional,
+            Content = new Dictionary<string, OpenApiMediaType> { [body.ContentType] = new() { Schema = new OpenApiSchemaReference(body.Type.Name, document) } },
+        };
     }
 
     private static void DescribeQuery(OpenApiOperation operation, IList<object> metadata)
