@@ -3,7 +3,7 @@ using Microsoft.OpenApi;
 
 namespace Parley.Silo.OpenApi;
 
-/// <summary>Schemas the endpoints cannot describe themselves (they read and write raw JSON).</summary>
+/// <summary>Schemas shared by every operation (the endpoints describe their own bodies through their metadata).</summary>
 internal static class OpenApiSchemas
 {
     /// <summary>OpenAI's error body: <c>{"error":{"message","type","param","code"}}</c>; param and code may be null.</summary>
