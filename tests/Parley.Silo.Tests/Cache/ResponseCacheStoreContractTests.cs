@@ -109,7 +109,7 @@ public sealed class RedisResponseCacheStoreContractTests(RedisServerFixture redi
         });
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
-        return new RedisResponseCacheStore(provider.GetRequiredService<IRedisConnection>(), provider.GetRequiredService<IOptions<RedisOptions>>());
+        return new RedisResponseCacheStore(provider.GetRequiredService<IRedisConnection>(), provider.GetRequiredService<IOptions<RedisOptions>>(), Parley.Grains.Encryption.ContentCipher.CreateEphemeral());
     }
 
     /// <summary>Redis keeps the clock and expires the key itself: the entry must carry each store's own TTL in
