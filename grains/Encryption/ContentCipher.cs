@@ -16,6 +16,15 @@ public sealed class ContentCipher : IDisposable
     public const int NonceBytes = 12;
     public const int TagBytes = 16;
     private const int StackAssociatedDataBytes = 512;
+    private const int NoncesPerFill = 256;
+
+    // Random nonces drawn from the system's generator a few KB at a time: one call costs a system call (several µs on
+    // Linux), as much as sealing a whole transcript entry. Nonces are public; only their uniqueness matters, and 96
+    // random bits per value keep collisions negligible far beyond any key's lifetime here.
+    [ThreadStatic]
+    private static byte[]? t_nonces;
+    [ThreadStatic]
+    private static int t_nonceOffset;
 
     private readonly ContentKeyRing _ring;
     private readonly bool _allowUnencryptedReads;
@@ -64,7 +73,7 @@ public sealed class ContentCipher : IDisposable
         stored[1] = (byte)key.IdBytes.Length;
         key.IdBytes.CopyTo(stored, 2);
         var nonce = stored.AsSpan(header, NonceBytes);
-        RandomNumberGenerator.Fill(nonce);
+        NextNonce(nonce);
         var tag = stored.AsSpan(header + NonceBytes, TagBytes);
         var ciphertext = stored.AsSpan(header + NonceBytes + TagBytes);
         var length = AssociatedDataLength(header, place);
@@ -141,6 +150,22 @@ public sealed class ContentCipher : IDisposable
     public void Dispose() => _ring.Dispose();
 
     private static int HeaderSize(ContentKeyRing.ContentKey key) => 2 + key.IdBytes.Length;
+
+    private static void NextNonce(Span<byte> nonce)
+    {
+        var buffer = t_nonces;
+        if (buffer is null || t_nonceOffset + NonceBytes > buffer.Length)
+        {
+            buffer = t_nonces ??= new byte[NonceBytes * NoncesPerFill];
+            RandomNumberGenerator.Fill(buffer);
+            t_nonceOffset = 0;
+        }
+        var next = buffer.AsSpan(t_nonceOffset, NonceBytes);
+        next.CopyTo(nonce);
+        // Never handed out twice: the bytes are cleared once used.
+        next.Clear();
+        t_nonceOffset += NonceBytes;
+    }
 
     private static int AssociatedDataLength(int header, string place) => header + Encoding.UTF8.GetMaxByteCount(place.Length);
 
