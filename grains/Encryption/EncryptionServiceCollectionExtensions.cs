@@ -22,6 +22,8 @@ public static partial class EncryptionServiceCollectionExtensions
             .Configure<IServiceProvider>(static (options, sp) => sp.GetService<IConfiguration>()?.GetSection(EncryptionOptions.SectionName).Bind(options))
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EncryptionOptions>, EncryptionOptionsValidator>());
+        // Made at start, so its log line (and the warning when encryption is off) comes with the silo's first lines.
+        services.AddHostedService<EncryptionStartup>();
         services.AddSingleton(static sp => Create(sp.GetRequiredService<IOptions<EncryptionOptions>>().Value,
             embedded: sp.GetService<IRedisConnection>() is null, sp.GetRequiredService<ILoggerFactory>().CreateLogger<ContentCipher>()));
         return services;
@@ -50,6 +52,13 @@ public static partial class EncryptionServiceCollectionExtensions
         var cipher = new ContentCipher(new ContentKeyRing(keys, options.ActiveKeyId), options.AllowUnencryptedReads);
         LogOn(logger, cipher.ActiveKeyId!, string.Join(", ", cipher.KeyIds.Order(StringComparer.Ordinal)), options.AllowUnencryptedReads);
         return cipher;
+    }
+
+    private sealed class EncryptionStartup(ContentCipher cipher) : Microsoft.Extensions.Hosting.IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken) => Task.FromResult(cipher.Enabled);
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     [LoggerMessage(1, LogLevel.Information, "Encryption at rest: AES-256-GCM, new writes with key '{ActiveKeyId}'; keys that can read: {KeyIds}; values in clear accepted on read: {AllowUnencryptedReads}.")]

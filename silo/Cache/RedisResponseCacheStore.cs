@@ -27,7 +27,21 @@ internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOpti
         var database = (await connection.GetMultiplexerAsync(ct).ConfigureAwait(false)).GetDatabase();
         // StackExchange.Redis 1.2.6 takes no token; the caller bounds the wait.
         var value = await database.StringGetAsync(RedisKey(key)).WaitAsync(ct).ConfigureAwait(false);
-        return value.IsNull ? null : Unpack(cipher.Unprotect((byte[])value!, PlaceOf(key)));
+        if (value.IsNull)
+        {
+            return null;
+        }
+        byte[] packed;
+        try
+        {
+            packed = cipher.Unprotect((byte[])value!, PlaceOf(key));
+        }
+        catch (StoredDataUnreadableException e)
+        {
+            // Not sealed here, altered, or sealed with a key this silo lacks: to the cache, a malformed entry (a miss).
+            throw new FormatException(e.Message, e);
+        }
+        return Unpack(packed);
     }
 
     public async ValueTask SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct)
