@@ -89,7 +89,7 @@ internal sealed class BenchSilo : IAsyncDisposable
         }
         // Registered before AddConversationGrain, whose TryAdd then keeps it: the store the silo would choose, counted.
         services.AddSingleton<ITranscriptStore>(static sp => new CountingTranscriptStore(sp.GetService<IRedisConnection>() is { } connection
-            ? new RedisTranscriptStore(connection)
+            ? new RedisTranscriptStore(connection, sp.GetRequiredService<Parley.Grains.Encryption.ContentCipher>())
             : new MemoryTranscriptStore()));
         var configuration = builder.Configuration;
         services.AddConversationGrain(o => configuration.GetSection(ConversationContextOptions.SectionName).Bind(o));

@@ -1,3 +1,4 @@
+using Parley.Grains.Encryption;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -19,11 +20,12 @@ public static class BatchServiceCollectionExtensions
         }
         builder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BatchOptions>, BatchOptionsValidator>());
+        services.AddParleyEncryption();
         services.TryAddSingleton<IBatchFileStore>(static sp => sp.GetService<IRedisConnection>() is { } redis
-            ? new RedisBatchFileStore(redis)
+            ? new RedisBatchFileStore(redis, sp.GetRequiredService<Encryption.ContentCipher>())
             : new MemoryBatchFileStore());
         services.TryAddSingleton<IBatchProgressStore>(static sp => sp.GetService<IRedisConnection>() is { } redis
-            ? new RedisBatchProgressStore(redis)
+            ? new RedisBatchProgressStore(redis, sp.GetRequiredService<Encryption.ContentCipher>())
             : new MemoryBatchProgressStore());
         return services;
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 
@@ -6,8 +7,10 @@ namespace Parley.Grains.Batches;
 
 /// <summary>Files in Redis: per file a metadata hash and its content as a list of chunks (so no single value nears
 /// Redis' 512 MB string limit, and a read streams chunk by chunk out of Redis), both under the file's hash tag; the
-/// index of a user's files is a sorted set by creation time.</summary>
-public sealed class RedisBatchFileStore(IRedisConnection connection) : IBatchFileStore
+/// index of a user's files is a sorted set by creation time. Each chunk is sealed by the <see cref="ContentCipher"/> with
+/// the file and the chunk's index as its place, so chunks cannot be reordered or moved between files unnoticed. The
+/// metadata (owner, name, purpose, size, times) stays in clear: the listing reads it.</summary>
+public sealed class RedisBatchFileStore(IRedisConnection connection, ContentCipher cipher) : IBatchFileStore
 {
     public const int ChunkBytes = 1024 * 1024;
     private const int ReadChunksPerCall = 8;
@@ -18,7 +21,7 @@ public sealed class RedisBatchFileStore(IRedisConnection connection) : IBatchFil
         var chunks = new List<RedisValue>();
         for (var offset = 0; offset < content.Length; offset += ChunkBytes)
         {
-            chunks.Add(content.Slice(offset, Math.Min(ChunkBytes, content.Length - offset)));
+            chunks.Add(cipher.Protect(content.Span.Slice(offset, Math.Min(ChunkBytes, content.Length - offset)), PlaceOf(file.Id, chunks.Count)));
         }
         var transaction = db.CreateTransaction();
         _ = transaction.KeyDeleteAsync(ContentKey(file.Id));
@@ -60,10 +63,14 @@ public sealed class RedisBatchFileStore(IRedisConnection connection) : IBatchFil
                 // Deleted while being read.
                 return null;
             }
-            foreach (var chunk in chunks)
+            for (var i = 0; i < chunks.Length; i++)
             {
-                var bytes = (ReadOnlyMemory<byte>)chunk;
-                bytes.Span.CopyTo(content.AsSpan(written));
+                var bytes = cipher.Unprotect(((ReadOnlyMemory<byte>)chunks[i]).Span, PlaceOf(fileId, from + i));
+                if (written + bytes.Length > content.Length)
+                {
+                    throw new StoredDataUnreadableException($"The content of file '{fileId}' is longer than its recorded size.");
+                }
+                bytes.CopyTo(content.AsSpan(written));
                 written += bytes.Length;
             }
         }
@@ -132,6 +139,9 @@ public sealed class RedisBatchFileStore(IRedisConnection connection) : IBatchFil
             long.Parse((string)map["bytes"]!, CultureInfo.InvariantCulture), long.Parse((string)map["created_at"]!, CultureInfo.InvariantCulture),
             long.Parse((string)map["sequence"]!, CultureInfo.InvariantCulture));
     }
+
+    /// <summary>The place (associated data) of one chunk of a file's content.</summary>
+    public static string PlaceOf(string fileId, long chunk) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"file/{fileId}/{chunk}");
 
     private async ValueTask<IDatabase> DatabaseAsync() => (await connection.GetMultiplexerAsync().ConfigureAwait(false)).GetDatabase();
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 
@@ -8,8 +9,10 @@ namespace Parley.Grains.Batches;
 /// <summary>Batch progress in Redis: per batch an append-only log (a list: <c>S line owner</c> before a line is sent,
 /// <c>R line owner</c> when a refused line is taken back, <c>D line ok output</c> with its result) and two hashes that
 /// the scripts check (who holds each started line; which lines have a result), all under the batch grain's hash tag, so
-/// every change is one atomic script. The index of a user's batches is a sorted set by creation time.</summary>
-public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatchProgressStore
+/// every change is one atomic script. The index of a user's batches is a sorted set by creation time. A result's output
+/// line (the answer, or the error naming it) is sealed by the <see cref="ContentCipher"/> with the batch and line as its
+/// place; the rest of the log is line numbers and owners.</summary>
+public sealed class RedisBatchProgressStore(IRedisConnection connection, ContentCipher cipher) : IBatchProgressStore
 {
     private const int ReadPage = 1_000;
 
@@ -40,6 +43,9 @@ public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatc
 
     public static string HashTag(string batchId) => GrainStorage.HashTag(BatchGrain.GrainTypeName, batchId);
 
+    /// <summary>The place (associated data) of one line's output in a batch's (or document job's) log.</summary>
+    public static string PlaceOf(string batchId, int line) => string.Create(CultureInfo.InvariantCulture, $"batch/{batchId}/{line}");
+
     public async Task<bool> TryStartAsync(string batchId, int line, string owner)
         => (long)await EvaluateAsync(StartScript, batchId, [line, owner]).ConfigureAwait(false) == 1;
 
@@ -47,7 +53,7 @@ public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatc
         => await EvaluateAsync(ReleaseScript, batchId, [line, owner]).ConfigureAwait(false);
 
     public async Task<bool> CompleteAsync(string batchId, LineResult result)
-        => (long)await EvaluateAsync(CompleteScript, batchId, [result.Line, result.Succeeded ? 1 : 0, result.OutputLine]).ConfigureAwait(false) == 1;
+        => (long)await EvaluateAsync(CompleteScript, batchId, [result.Line, result.Succeeded ? 1 : 0, cipher.Protect(result.OutputLine, PlaceOf(batchId, result.Line))]).ConfigureAwait(false) == 1;
 
     public async Task<BatchProgress> ReadAsync(string batchId)
     {
@@ -60,7 +66,7 @@ public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatc
             var entries = await db.ListRangeAsync(log, from, from + ReadPage - 1).ConfigureAwait(false);
             foreach (var entry in entries)
             {
-                Fold((byte[])entry!, results, started);
+                Fold(batchId, (byte[])entry!, results, started);
             }
             if (entries.Length < ReadPage)
             {
@@ -93,7 +99,7 @@ public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatc
     }
 
     /// <summary>Applies one log entry: a start claims the line, a release frees it, a result settles it.</summary>
-    private static void Fold(byte[] entry, Dictionary<int, LineResult> results, Dictionary<int, string> started)
+    private void Fold(string batchId, byte[] entry, Dictionary<int, LineResult> results, Dictionary<int, string> started)
     {
         var kind = entry[0];
         var rest = entry.AsSpan(2);
@@ -110,7 +116,10 @@ public sealed class RedisBatchProgressStore(IRedisConnection connection) : IBatc
                 break;
             case (byte)'D':
                 started.Remove(line);
-                results.TryAdd(line, new LineResult(line, rest[0] == (byte)'1', rest[2..].ToArray()));
+                if (!results.ContainsKey(line))
+                {
+                    results.Add(line, new LineResult(line, rest[0] == (byte)'1', cipher.Unprotect(rest[2..], PlaceOf(batchId, line))));
+                }
                 break;
         }
     }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Lifecycle;
 using Parley.Grains.Conversations.Transcript;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 
 namespace Parley.Grains.Conversations;
@@ -14,8 +15,9 @@ public static class ConversationGrainServiceCollectionExtensions
     /// lifecycle (activity index, archive, sweeper). The host adds an <see cref="Summaries.IConversationSummarizer"/>.</summary>
     public static IServiceCollection AddConversationGrain(this IServiceCollection services, Action<ConversationContextOptions>? configureContext = null)
     {
+        services.AddParleyEncryption();
         services.TryAddSingleton<ITranscriptStore>(static sp => sp.GetService<IRedisConnection>() is { } redis
-            ? new RedisTranscriptStore(redis)
+            ? new RedisTranscriptStore(redis, sp.GetRequiredService<ContentCipher>())
             : new MemoryTranscriptStore());
         services.TryAddSingleton<Summaries.ConversationSummaryRunner>();
         services.TryAddSingleton<ConversationMetrics>();

@@ -36,6 +36,15 @@ public static partial class ApiErrorHandling
                     return ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                         "The cluster is briefly unavailable while a silo leaves or joins; retry the request.", OpenAIErrorTypes.Server, "cluster_unavailable");
                 }
+                if (Unreadable(exception) is { } unreadable)
+                {
+                    // Stored data this silo cannot decrypt (a key missing from its ring, or a value altered in storage):
+                    // an operator's matter, named in the log; the client learns only that the data cannot be read.
+                    LogStoredDataUnreadable(logger, context.Request.Method, context.Request.Path.Value ?? "", unreadable.Message);
+                    return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                        "Stored data needed for this request could not be decrypted; an operator must check the encryption keys.",
+                        OpenAIErrorTypes.Server, "stored_data_unreadable");
+                }
                 LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", exception);
                 return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
                     "The server had an error while processing your request.", OpenAIErrorTypes.Server, "internal_error");
@@ -60,6 +69,21 @@ public static partial class ApiErrorHandling
         });
         return app;
     }
+
+    private static Grains.Encryption.StoredDataUnreadableException? Unreadable(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is Grains.Encryption.StoredDataUnreadableException unreadable)
+            {
+                return unreadable;
+            }
+        }
+        return null;
+    }
+
+    [LoggerMessage(4, LogLevel.Error, "{Method} {Path} answered 500: {Reason}")]
+    private static partial void LogStoredDataUnreadable(ILogger logger, string method, string path, string reason);
 
     [LoggerMessage(2, LogLevel.Warning, "{Method} {Path} answered 503: the cluster was unavailable ({Fault}: {Reason}).")]
     private static partial void LogClusterUnavailable(ILogger logger, string method, string path, string fault, string reason);

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 
@@ -8,8 +9,10 @@ namespace Parley.Silo.Cache;
 
 /// <summary>The cluster store: one Redis string per entry at <c>&lt;prefix&gt;:cache:&lt;hash&gt;</c>, written with
 /// one SET carrying its expiry and read with one GET. Keys carry no hash tag, so entries spread over a Redis Cluster.
-/// Value layout: a format byte, the content type's UTF-8 length (2 bytes, big-endian), the content type, the body.</summary>
-internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOptions<RedisOptions> redisOptions) : IResponseCacheStore
+/// Value layout: a format byte, the content type's UTF-8 length (2 bytes, big-endian), the content type, the body; all of
+/// it sealed by the <see cref="ContentCipher"/> with the entry's key as its place. An entry that does not decrypt is a
+/// miss (logged), never an error for the client.</summary>
+internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOptions<RedisOptions> redisOptions, ContentCipher cipher) : IResponseCacheStore
 {
     private const byte FormatVersion = 1;
     private const int HeaderBytes = 3;
@@ -24,14 +27,31 @@ internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOpti
         var database = (await connection.GetMultiplexerAsync(ct).ConfigureAwait(false)).GetDatabase();
         // StackExchange.Redis 1.2.6 takes no token; the caller bounds the wait.
         var value = await database.StringGetAsync(RedisKey(key)).WaitAsync(ct).ConfigureAwait(false);
-        return value.IsNull ? null : Unpack((byte[])value!);
+        if (value.IsNull)
+        {
+            return null;
+        }
+        byte[] packed;
+        try
+        {
+            packed = cipher.Unprotect((byte[])value!, PlaceOf(key));
+        }
+        catch (StoredDataUnreadableException e)
+        {
+            // Not sealed here, altered, or sealed with a key this silo lacks: to the cache, a malformed entry (a miss).
+            throw new FormatException(e.Message, e);
+        }
+        return Unpack(packed);
     }
 
     public async ValueTask SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct)
     {
         var database = (await connection.GetMultiplexerAsync(ct).ConfigureAwait(false)).GetDatabase();
-        await database.StringSetAsync(RedisKey(key), Pack(value), ttl).WaitAsync(ct).ConfigureAwait(false);
+        await database.StringSetAsync(RedisKey(key), cipher.Protect(Pack(value), PlaceOf(key)), ttl).WaitAsync(ct).ConfigureAwait(false);
     }
+
+    /// <summary>The place (associated data) of a cache entry.</summary>
+    internal static string PlaceOf(string key) => "cache/" + key;
 
     internal static byte[] Pack(CachedResponse value)
     {

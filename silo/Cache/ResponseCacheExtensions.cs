@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 
 namespace Parley.Silo.Cache;
@@ -19,9 +20,10 @@ public static class ResponseCacheExtensions
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>();
         services.TryAddSingleton(TimeProvider.System);
+        services.AddParleyEncryption();
         // Resolved when first used, so it does not matter whether the cluster registered Redis before or after this.
         services.TryAddSingleton<IResponseCacheStore>(static sp => sp.GetService<IRedisConnection>() is { } redis
-            ? new RedisResponseCacheStore(redis, sp.GetRequiredService<IOptions<RedisOptions>>())
+            ? new RedisResponseCacheStore(redis, sp.GetRequiredService<IOptions<RedisOptions>>(), sp.GetRequiredService<ContentCipher>())
             : new MemoryResponseCacheStore(sp.GetRequiredService<IOptions<ResponseCacheOptions>>(), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ResponseCache>();
         return builder;

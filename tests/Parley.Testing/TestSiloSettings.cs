@@ -11,7 +11,7 @@ public static class TestSiloSettings
     {
         // Each test silo is a cluster of its own on loopback: its two Orleans ports must not collide with another's.
         var orleansPorts = FreePort.Next(2);
-        return new(StringComparer.OrdinalIgnoreCase)
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase)
         {
             ["Logging:LogLevel:Default"] = "Warning",
             // Orleans reports a lost Redis (the outage tests take it away on purpose) at every membership refresh.
@@ -27,6 +27,9 @@ public static class TestSiloSettings
             // Its default, 9464, is one port for all the silos a test run starts.
             ["Parley:Telemetry:Metrics:Enabled"] = "false",
         };
+        // Encryption at rest with a fixed test key, so silos of one test on one Redis read each other's data.
+        TestEncryptionKeys.UseFirst(settings);
+        return settings;
     }
 
     /// <summary>An OpenAI-protocol provider on the simulator at <paramref name="baseUrl"/>: generous timeouts, no retries

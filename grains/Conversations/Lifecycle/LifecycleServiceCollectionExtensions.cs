@@ -1,3 +1,4 @@
+using Parley.Grains.Encryption;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -17,6 +18,7 @@ public static class LifecycleServiceCollectionExtensions
     /// resolvable as <see cref="ConversationSweeper"/>).</summary>
     public static IServiceCollection AddConversationLifecycle(this IServiceCollection services, Action<ConversationLifecycleOptions>? configure = null)
     {
+        services.AddParleyEncryption();
         var builder = services.AddOptions<ConversationLifecycleOptions>();
         if (!services.Any(d => d.ServiceType == typeof(SectionBound)))
         {
@@ -41,7 +43,7 @@ public static class LifecycleServiceCollectionExtensions
             ? new RedisConversationActivityIndex(redis, sp.GetRequiredService<ILogger<RedisConversationActivityIndex>>())
             : new MemoryConversationActivityIndex(sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<IConversationArchive>(static sp => sp.GetService<IRedisConnection>() is { } redis
-            ? new RedisConversationArchive(redis, sp.GetRequiredService<IOptions<ConversationLifecycleOptions>>())
+            ? new RedisConversationArchive(redis, sp.GetRequiredService<IOptions<ConversationLifecycleOptions>>(), sp.GetRequiredService<Encryption.ContentCipher>())
             : new MemoryConversationArchive(sp.GetRequiredService<IOptions<ConversationLifecycleOptions>>(), sp.GetRequiredService<TimeProvider>()));
 
         services.TryAddSingleton<ConversationMetrics>();

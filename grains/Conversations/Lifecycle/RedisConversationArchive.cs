@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 
@@ -6,8 +7,10 @@ namespace Parley.Grains.Conversations.Lifecycle;
 
 /// <summary>The archive of a cluster: one gzip-compressed string per conversation, under the conversation grain's hash
 /// tag (so it shares the slot of the grain's state) and set with the archive retention as its expiry, so Redis
-/// deletes it by itself when the retention ends.</summary>
-public sealed class RedisConversationArchive(IRedisConnection connection, IOptions<ConversationLifecycleOptions> options) : IConversationArchive
+/// deletes it by itself when the retention ends. The compressed copy is sealed by the <see cref="ContentCipher"/> with the
+/// conversation as its place (compressed first: ciphertext does not compress).</summary>
+public sealed class RedisConversationArchive(IRedisConnection connection, IOptions<ConversationLifecycleOptions> options, ContentCipher cipher)
+    : IConversationArchive
 {
     /// <summary>The grain type in the runtime's storage keys (<c>{prefix:conversation/&lt;id&gt;}:state:…</c>).</summary>
     public const string GrainTypePrefix = "conversation/";
@@ -15,12 +18,14 @@ public sealed class RedisConversationArchive(IRedisConnection connection, IOptio
 
     private readonly TimeSpan _retention = options.Value.ArchiveRetention;
 
+    public static string PlaceOf(string conversationId) => "archive/" + conversationId;
+
     public string KeyOf(string conversationId) => connection.Key(string.Concat(GrainTypePrefix, conversationId), ArchiveSuffix);
 
     public async Task PutAsync(string conversationId, ReadOnlyMemory<byte> state, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conversationId);
-        var compressed = ArchiveCompression.Compress(state.Span);
+        var compressed = cipher.Protect(ArchiveCompression.Compress(state.Span), PlaceOf(conversationId));
         var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         await db.StringSetAsync(KeyOf(conversationId), compressed, _retention).ConfigureAwait(false);
     }
@@ -30,7 +35,7 @@ public sealed class RedisConversationArchive(IRedisConnection connection, IOptio
         ArgumentNullException.ThrowIfNull(conversationId);
         var db = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
         var value = await db.StringGetAsync(KeyOf(conversationId)).ConfigureAwait(false);
-        return value.IsNull ? null : ArchiveCompression.Decompress((byte[])value!);
+        return value.IsNull ? null : ArchiveCompression.Decompress(cipher.Unprotect((byte[])value!, PlaceOf(conversationId)));
     }
 
     public async Task<bool> DeleteAsync(string conversationId, CancellationToken cancellationToken = default)

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using StackExchange.Redis;
 
@@ -6,13 +7,19 @@ namespace Parley.Grains.Conversations.Transcript;
 
 /// <summary>The cluster's transcripts: four keys per conversation, all under the conversation grain's hash tag (the slot
 /// of its grain state and archive copy), each call one script (see <see cref="RedisTranscriptScripts"/>). An append
-/// sends only the turn's entries, so a turn at turn 1,000 writes what a turn at turn 10 writes.</summary>
-public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscriptStore
+/// sends only the turn's entries, so a turn at turn 1,000 writes what a turn at turn 10 writes. Each entry is stored
+/// sealed by the <see cref="ContentCipher"/> with the conversation as its place (<see cref="PlaceOf"/>): Redis holds no
+/// message text, and an entry copied into another conversation does not decrypt there. A removed entry stays an empty
+/// value.</summary>
+public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCipher cipher) : ITranscriptStore
 {
     private static readonly RedisValue[] s_tailMarks = ["ctx", "used"];
 
     /// <summary>The hash tag of a conversation's keys; its grain state and archive copy use the same one.</summary>
     public static string HashTag(string conversationId) => GrainStorage.HashTag(ConversationGrain.GrainTypeName, conversationId);
+
+    /// <summary>The place (associated data) of a conversation's entries.</summary>
+    public static string PlaceOf(string conversationId) => "transcript/" + conversationId;
 
     public async Task<TranscriptAppend> AppendAsync(string conversationId, IReadOnlyList<TranscriptEntry> entries, string? turnKey, TranscriptMarks marks)
     {
@@ -23,7 +30,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         for (var i = 0; i < entries.Count; i++)
         {
             args[3 + 2 * i] = entries[i].Id;
-            args[4 + 2 * i] = TranscriptEntryCodec.Encode(entries[i]);
+            args[4 + 2 * i] = cipher.Protect(TranscriptEntryCodec.Encode(entries[i]), PlaceOf(conversationId));
         }
         RedisKey[] keys = [.. AllKeys(conversationId), connection.Key(HashTag(conversationId), "state")];
         var result = await EvaluateAsync(RedisTranscriptScripts.Append, conversationId, args, keys).ConfigureAwait(false);
@@ -35,7 +42,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         if (first == 0)
         {
             var seq = (long)result[1];
-            return new TranscriptAppend(0, Decode(result[2], seq));
+            return new TranscriptAppend(0, Decode(conversationId, result[2], seq));
         }
         for (var i = 0; i < entries.Count; i++)
         {
@@ -69,7 +76,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         var entries = new List<TranscriptEntry>(values.Length - skip);
         for (var i = skip; i < values.Length; i++)
         {
-            if (TranscriptEntryCodec.Decode((byte[])values[i]!, fromSeq + i) is { } entry)
+            if (Decode(conversationId, (byte[])values[i]!, fromSeq + i) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -89,7 +96,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         var entries = new List<TranscriptEntry>(values.Length);
         for (var i = 0; i < values.Length; i++)
         {
-            if (TranscriptEntryCodec.Decode((byte[])values[i]!, fromSeq + i) is { } entry)
+            if (Decode(conversationId, (byte[])values[i]!, fromSeq + i) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -108,7 +115,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         var entries = new List<TranscriptEntry>((result.Length - 1) / 2);
         for (var i = 1; i + 1 < result.Length; i += 2)
         {
-            entries.Add(Decode(result[i + 1], (long)result[i])!);
+            entries.Add(Decode(conversationId, result[i + 1], (long)result[i])!);
         }
         return new TranscriptPage(true, entries, (long)result[0] == 1);
     }
@@ -117,7 +124,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
     {
         var result = await EvaluateAsync(RedisTranscriptScripts.Get, conversationId, [itemId], LogAndIds(conversationId))
             .ConfigureAwait(false);
-        return result.Length == 0 ? null : Decode(result[1], (long)result[0]);
+        return result.Length == 0 ? null : Decode(conversationId, result[1], (long)result[0]);
     }
 
     public async Task<bool> RemoveAsync(string conversationId, string itemId)
@@ -165,7 +172,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
         var ids = new List<(string Id, long Seq)>(snapshot.Entries.Count);
         for (var i = 0; i < snapshot.Entries.Count; i++)
         {
-            if (TranscriptEntryCodec.Decode(snapshot.Entries[i], i + 1) is { } entry)
+            if (Decode(conversationId, snapshot.Entries[i], i + 1) is { } entry)
             {
                 ids.Add((entry.Id, entry.Seq));
             }
@@ -211,5 +218,10 @@ public sealed class RedisTranscriptStore(IRedisConnection connection) : ITranscr
     /// <summary>The log and its id index: what the listing and single-item scripts need.</summary>
     private RedisKey[] LogAndIds(string conversationId) => [Key(conversationId, "log"), Key(conversationId, "ids")];
 
-    private static TranscriptEntry? Decode(RedisResult value, long seq) => value.IsNull ? null : TranscriptEntryCodec.Decode((byte[])value!, seq);
+    private TranscriptEntry? Decode(string conversationId, RedisResult value, long seq)
+        => value.IsNull ? null : Decode(conversationId, (byte[])value!, seq);
+
+    /// <summary>Null for a removed entry (an empty value, never sealed).</summary>
+    private TranscriptEntry? Decode(string conversationId, byte[] stored, long seq)
+        => stored.Length == 0 ? null : TranscriptEntryCodec.Decode(cipher.Unprotect(stored, PlaceOf(conversationId)), seq);
 }

@@ -163,6 +163,8 @@ public sealed class TestCluster : IAsyncDisposable
         ["Parley__Redis__ConnectionString"] = redis,
         ["Parley__Cluster__ClusterId"] = clusterId,
         ["Parley__Auth__AdminKey"] = AdminKey,
+        [$"Parley__Encryption__Keys__{TestEncryptionKeys.FirstId}"] = TestEncryptionKeys.First,
+        ["Parley__Encryption__ActiveKeyId"] = TestEncryptionKeys.FirstId,
         ["Parley__Simulator__Enabled"] = "false",
         ["Parley__Shutdown__GracePeriod"] = "00:00:05",
         ["Parley__Providers__sim__Type"] = "OpenAI",

@@ -71,6 +71,9 @@ public sealed class ComposeTests
             var environment = ComposeFile.Map(compose.Service(silo)["environment"]);
             Assert.StartsWith("${PARLEY_ADMIN_KEY:?", (string)environment["Parley__Auth__AdminKey"], StringComparison.Ordinal);
             Assert.StartsWith("${OPENAI_API_KEY:-", (string)environment["Parley__Providers__openai__ApiKey"], StringComparison.Ordinal);
+            // Encryption at rest: the key is required, and names the active key.
+            Assert.StartsWith("${PARLEY_ENCRYPTION_KEY:?", (string)environment["Parley__Encryption__Keys__primary"], StringComparison.Ordinal);
+            Assert.Equal("primary", (string)environment["Parley__Encryption__ActiveKeyId"]);
         }
         Assert.Equal("8080", ComposeFile.Map(compose.Service("client-api")["environment"])["Parley__FrontEnd__SiloHttpPort"]);
         Assert.Equal(["CMD", "redis-cli", "ping"], ComposeFile.List(ComposeFile.Map(compose.Service("redis")["healthcheck"])["test"]));

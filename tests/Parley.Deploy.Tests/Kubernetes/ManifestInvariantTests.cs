@@ -168,6 +168,13 @@ public sealed class ManifestInvariantTests
         {
             Assert.Matches("^Parley__[A-Za-z0-9_]+$", key);
         }
+        // The encryption key ring is a Secret of its own (rotated on its own), read by the silos only: a key and the
+        // active key's id, which names one of its keys.
+        var keyRing = manifests.Get<V1Secret>("parley-encryption-keys").StringData;
+        Assert.All(keyRing.Keys, key => Assert.Matches("^Parley__Encryption__(Keys__[A-Za-z0-9._-]+|ActiveKeyId)$", key));
+        Assert.Contains("Parley__Encryption__Keys__" + keyRing["Parley__Encryption__ActiveKeyId"], keyRing.Keys);
+        Assert.Contains(RenderedManifests.OnlyContainer(manifests.Get<V1Deployment>("parley-silo")).EnvFrom, e => e.SecretRef?.Name == "parley-encryption-keys");
+        Assert.DoesNotContain(RenderedManifests.OnlyContainer(manifests.Get<V1Deployment>("parley-client-api")).EnvFrom ?? [], e => e.SecretRef?.Name == "parley-encryption-keys");
 
         // Orleans' Kubernetes hosting takes the silo's ids from its pod's labels; they must be the cluster's.
         var cluster = manifests.Get<V1ConfigMap>("parley-cluster").Data;

@@ -32,6 +32,7 @@ public sealed class ManifestValidationTests
             "v1 ConfigMap parley-cluster",
             "v1 ConfigMap parley-config",
             "v1 Namespace parley",
+            "v1 Secret parley-encryption-keys",
             "v1 Secret parley-secrets",
             "v1 Service parley",
             "v1 Service parley-silo",

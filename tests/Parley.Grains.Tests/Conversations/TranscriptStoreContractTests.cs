@@ -203,7 +203,7 @@ public sealed class RedisTranscriptStoreTests(RedisServerFixture redis) : Transc
     {
         _connections = new QuotaRedisConnections(redis);
         _connection = await _connections.ConnectAsync();
-        return new RedisTranscriptStore(_connection);
+        return new RedisTranscriptStore(_connection, Parley.Grains.Encryption.ContentCipher.CreateEphemeral());
     }
 
     protected override async Task CreateConversationStateAsync(string id)

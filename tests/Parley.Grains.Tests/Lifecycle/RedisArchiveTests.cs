@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Parley.Grains.Conversations.Lifecycle;
+using Parley.Grains.Encryption;
 using Parley.Testing;
 using StackExchange.Redis;
 
@@ -9,11 +10,12 @@ public sealed class RedisArchiveTests(RedisServerFixture redis) : ArchiveContrac
 {
     private RedisTestServices? _redis;
     private RedisConversationArchive? _archive;
+    private readonly ContentCipher _cipher = ContentCipher.CreateEphemeral();
 
     protected override async Task<IConversationArchive> CreateArchiveAsync()
     {
         _redis = await RedisTestServices.StartAsync(redis);
-        _archive = new RedisConversationArchive(_redis.Connection, Options.Create(new ConversationLifecycleOptions()));
+        _archive = new RedisConversationArchive(_redis.Connection, Options.Create(new ConversationLifecycleOptions()), _cipher);
         return _archive;
     }
 
@@ -23,7 +25,7 @@ public sealed class RedisArchiveTests(RedisServerFixture redis) : ArchiveContrac
         => long.Parse((await redis.Server.ExecuteAsync(default, "PTTL", key))!, System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
-    public async Task A_copy_is_a_gzip_string_under_the_grains_hash_tag()
+    public async Task A_copy_is_a_sealed_gzip_string_under_the_grains_hash_tag()
     {
         var state = CompressibleState(200);
         await Archive.PutAsync("conv_1", state);
@@ -34,7 +36,10 @@ public sealed class RedisArchiveTests(RedisServerFixture redis) : ArchiveContrac
         Assert.Equal(_redis.Connection.Key("conversation/conv_1", "state:conversation")[..key.IndexOf('}', StringComparison.Ordinal)],
             key[..key.IndexOf('}', StringComparison.Ordinal)]);
         byte[] stored = (await _redis.Database.StringGetAsync(key))!;
-        Assert.Equal([0x1f, 0x8b], stored[..2]);
+        // Compressed, then sealed for this conversation: nothing of the state in clear, and no other place opens it.
+        Assert.True(ContentCipher.IsEnvelope(stored));
+        Assert.Equal([0x1f, 0x8b], _cipher.Unprotect(stored, "archive/conv_1")[..2]);
+        Assert.Throws<StoredDataUnreadableException>(() => _cipher.Unprotect(stored, "archive/conv_2"));
         Assert.True(stored.Length * 4 < state.Length, $"{stored.Length} compressed bytes for {state.Length}.");
     }
 
@@ -52,7 +57,7 @@ public sealed class RedisArchiveTests(RedisServerFixture redis) : ArchiveContrac
     [Fact]
     public async Task The_configured_retention_is_used()
     {
-        var archive = new RedisConversationArchive(_redis!.Connection, Options.Create(new ConversationLifecycleOptions { ArchiveRetention = TimeSpan.FromHours(2) }));
+        var archive = new RedisConversationArchive(_redis!.Connection, Options.Create(new ConversationLifecycleOptions { ArchiveRetention = TimeSpan.FromHours(2) }), _cipher);
         await archive.PutAsync("c", CompressibleState(1));
 
         var retention = (long)TimeSpan.FromHours(2).TotalMilliseconds;

@@ -109,7 +109,7 @@ public sealed class RedisResponseCacheStoreContractTests(RedisServerFixture redi
         });
         var provider = services.BuildServiceProvider();
         _providers.Add(provider);
-        return new RedisResponseCacheStore(provider.GetRequiredService<IRedisConnection>(), provider.GetRequiredService<IOptions<RedisOptions>>());
+        return new RedisResponseCacheStore(provider.GetRequiredService<IRedisConnection>(), provider.GetRequiredService<IOptions<RedisOptions>>(), Parley.Grains.Encryption.ContentCipher.CreateEphemeral());
     }
 
     /// <summary>Redis keeps the clock and expires the key itself: the entry must carry each store's own TTL in
@@ -143,6 +143,31 @@ public sealed class RedisResponseCacheStoreContractTests(RedisServerFixture redi
         await Assert.ThrowsAsync<FormatException>(async () => await store.GetAsync("k1", CancellationToken.None));
         var cache = CacheTestKit.Create(store: store);
         Assert.Null(await cache.LookupAsync(new CacheRequest("k1", skipLookup: false), CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_entry_sealed_with_a_key_this_silo_lacks_or_altered_is_a_miss_and_stored_entries_are_sealed()
+    {
+        var store = CreateStore("t" + Guid.NewGuid().ToString("N"));
+        await store.SetAsync("mine", Response("""{"answer":"canary-in-the-cache"}"""), Ttl, CancellationToken.None);
+        using var other = Parley.Grains.Encryption.ContentCipher.CreateEphemeral("other");
+        var foreign = other.Protect(RedisResponseCacheStore.Pack(Response("{}")), RedisResponseCacheStore.PlaceOf("k2"));
+        using (var connection = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString))
+        {
+            byte[] stored = (await connection.GetDatabase().StringGetAsync(store.RedisKey("mine")))!;
+            Assert.True(Parley.Grains.Encryption.ContentCipher.IsEnvelope(stored));
+            Assert.Equal(-1, stored.AsSpan().IndexOf("canary-in-the-cache"u8));
+            Assert.NotNull(await store.GetAsync("mine", CancellationToken.None));
+            await connection.GetDatabase().StringSetAsync(store.RedisKey("k2"), foreign);
+            // The same sealed bytes under another entry's key: moved, so refused.
+            await connection.GetDatabase().StringSetAsync(store.RedisKey("k3"), await connection.GetDatabase().StringGetAsync(store.RedisKey("mine")));
+        }
+        var error = await Assert.ThrowsAsync<FormatException>(async () => await store.GetAsync("k2", CancellationToken.None));
+        Assert.Contains("key id 'other'", error.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<FormatException>(async () => await store.GetAsync("k3", CancellationToken.None));
+        var cache = CacheTestKit.Create(store: store);
+        Assert.Null(await cache.LookupAsync(new CacheRequest("k2", skipLookup: false), CancellationToken.None));
+        Assert.Null(await cache.LookupAsync(new CacheRequest("k3", skipLookup: false), CancellationToken.None));
     }
 
     [Fact]
