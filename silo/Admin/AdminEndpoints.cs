@@ -65,15 +65,17 @@ public static class AdminEndpoints
     private static async Task<IResult> CreateKeyAsync(string userId, HttpContext context, IdentityManager identities, IOptions<ChatLimitsOptions> limits)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
-        var (name, error) = body.ReadSingleField("name", required: false, static value => ReadName(value, required: false));
+        var (request, error) = ReadCreateKey(body);
         if (error is not null)
         {
             return error.ToResult();
         }
-        var (result, key, secret) = await identities.CreateKeyAsync(userId, name, context.RequestAborted);
+        var (result, key, secret, signingSecret) = await identities.CreateKeyAsync(userId, request.Name, context.RequestAborted,
+            requireSignature: request.RequireSignature);
         return result switch
         {
-            CreateKeyResult.Created => Results.Json(ApiKeyResource.From(key!, secret), AdminJsonContext.Relaxed.ApiKeyResource, statusCode: StatusCodes.Status201Created),
+            CreateKeyResult.Created => Results.Json(ApiKeyResource.From(key!, secret, signingSecret), AdminJsonContext.Relaxed.ApiKeyResource,
+                statusCode: StatusCodes.Status201Created),
             CreateKeyResult.UserDisabled => ApiErrors.BadRequest($"User '{userId}' is disabled; it cannot get new keys.", code: UserDisabledCode),
             _ => UserNotFound(userId),
         };
@@ -95,6 +97,42 @@ public static class AdminEndpoints
         return key is null
             ? ApiErrors.NotFound($"No API key with id '{keyId}'.", KeyNotFoundCode)
             : Results.Json(ApiKeyResource.From(key), AdminJsonContext.Relaxed.ApiKeyResource);
+    }
+
+    /// <summary>The optional body of a key's creation: <c>name</c> (null: none) and <c>require_signature</c> (null: false);
+    /// any other field is refused.</summary>
+    private static ((string? Name, bool RequireSignature) Request, ApiError? Error) ReadCreateKey(JsonBody body)
+    {
+        if (body.Error is not null)
+        {
+            return (default, body.Error);
+        }
+        string? name = null;
+        var requireSignature = false;
+        foreach (var property in body.Root?.EnumerateObject() ?? default)
+        {
+            switch (property.Name)
+            {
+                case "name":
+                    var (parsed, error) = ReadName(property.Value, required: false);
+                    if (error is not null)
+                    {
+                        return (default, error);
+                    }
+                    name = parsed ?? name;
+                    break;
+                case "require_signature":
+                    if (property.Value.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+                    {
+                        return (default, InputErrors.WrongType("require_signature", "a boolean", property.Value.ValueKind));
+                    }
+                    requireSignature = property.Value.ValueKind == JsonValueKind.True;
+                    break;
+                default:
+                    return (default, InputErrors.Unknown(property.Name));
+            }
+        }
+        return ((name, requireSignature), null);
     }
 
     /// <summary>A user's or key's <c>name</c>; null may stand for "none" where the name is optional.</summary>

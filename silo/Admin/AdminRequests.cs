@@ -12,11 +12,17 @@ public sealed class CreateUserRequest
     public required string Name { get; init; }
 }
 
-/// <summary><c>POST /admin/users/{userId}/keys</c>: the body is optional, and so is the name (null: none).</summary>
+/// <summary><c>POST /admin/users/{userId}/keys</c>: the body is optional, and so are the name (null: none) and
+/// <c>require_signature</c> (null: false).</summary>
 [RequestSchema(Example = """{"name": "laptop"}""")]
 public sealed class CreateKeyRequest
 {
     [NullAllowed]
     [MinLength(1), MaxLength(AdminEndpoints.MaxNameLength), RegularExpression(@"\S")]
     public string? Name { get; init; }
+
+    /// <summary>Every request made with the key must be signed (HMAC-SHA256; docs/auth.md). The answer then carries
+    /// the signing secret, once.</summary>
+    [NullAllowed]
+    public bool? RequireSignature { get; init; }
 }

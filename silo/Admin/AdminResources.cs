@@ -20,8 +20,9 @@ public sealed record UserResource(
     public static UserResource From(UserRecord user) => new(user.Id, user.Name, user.CreatedAt, user.Disabled);
 }
 
-/// <summary>A virtual key as the admin API shows it. <see cref="Key"/> (the secret) is set only in the answer that
-/// creates the key and omitted everywhere else.</summary>
+/// <summary>A virtual key as the admin API shows it. <see cref="Key"/> (the secret) and <see cref="SigningSecret"/>
+/// (for a key that requires signed requests) are set only in the answer that creates the key and omitted everywhere
+/// else.</summary>
 public sealed record ApiKeyResource(
     [property: JsonPropertyName("id"), JsonPropertyOrder(-2)] string Id,
     [property: JsonPropertyName("user_id")] string UserId,
@@ -29,15 +30,17 @@ public sealed record ApiKeyResource(
     [property: JsonPropertyName("created_at")] long CreatedAt,
     [property: JsonPropertyName("revoked")] bool Revoked,
     [property: JsonPropertyName("hint")] string Hint,
-    [property: JsonPropertyName("key"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key)
+    [property: JsonPropertyName("require_signature")] bool RequireSignature,
+    [property: JsonPropertyName("key"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key,
+    [property: JsonPropertyName("signing_secret"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? SigningSecret)
 {
     [JsonPropertyName("object")]
     [JsonPropertyOrder(-1)]
     [AllowedValues("api_key")]
     public string Object => "api_key";
 
-    public static ApiKeyResource From(ApiKeyRecord key, string? secret = null)
-        => new(key.Id, key.UserId, key.Name, key.CreatedAt, key.Revoked, key.Hint, secret);
+    public static ApiKeyResource From(ApiKeyRecord key, string? secret = null, string? signingSecret = null)
+        => new(key.Id, key.UserId, key.Name, key.CreatedAt, key.Revoked, key.Hint, key.RequiresSignature, secret, signingSecret);
 }
 
 public sealed record AdminList<T>([property: JsonPropertyName("data")] IReadOnlyList<T> Data)

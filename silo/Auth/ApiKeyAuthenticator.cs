@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Identity;
+using Parley.Grains.Encryption;
+using Parley.Silo.Auth.Signing;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
@@ -15,6 +17,7 @@ internal sealed class ApiKeyAuthenticator : IIdentityCaches, ILocalIdentityCache
     public const string ConfiguredAdminKeyId = "key_configured_admin";
 
     private readonly IIdentityStore _store;
+    private readonly ContentCipher _cipher;
     private readonly TimeProvider _time;
     private readonly long _ttlTimestampTicks;
     private readonly int _capacity;
@@ -25,9 +28,10 @@ internal sealed class ApiKeyAuthenticator : IIdentityCaches, ILocalIdentityCache
     // Bumped by every invalidation: a lookup that started before a revoke must not re-insert what the revoke removed.
     private long _generation;
 
-    public ApiKeyAuthenticator(IIdentityStore store, TimeProvider time, IOptions<AuthOptions> options)
+    public ApiKeyAuthenticator(IIdentityStore store, ContentCipher cipher, TimeProvider time, IOptions<AuthOptions> options)
     {
         _store = store;
+        _cipher = cipher;
         _time = time;
         var value = options.Value;
         _ttlTimestampTicks = (long)(value.CacheTtl.TotalSeconds * time.TimestampFrequency);
@@ -86,7 +90,9 @@ internal sealed class ApiKeyAuthenticator : IIdentityCaches, ILocalIdentityCache
             _cache.TryRemove(hash, out _);
             return null;
         }
-        var caller = new Caller(key.UserId, key.Id, key.IsAdmin);
+        // A sealed signing secret that does not open is the store's failure (503), never a key that verifies nothing.
+        var caller = new Caller(key.UserId, key.Id, key.IsAdmin,
+            key.SealedSigningSecret is { } sealedSecret ? SigningSecrets.Unseal(_cipher, key.Id, sealedSecret) : null);
         if (_ttlTimestampTicks > 0)
         {
             if (_cache.Count >= _capacity)

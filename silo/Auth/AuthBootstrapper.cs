@@ -38,10 +38,10 @@ internal sealed partial class AuthBootstrapper(
         string? adminSecret = null;
         if (!adminConfigured)
         {
-            (_, _, adminSecret) = await identities.CreateKeyAsync(userId: null, AdminKeyName, cancellationToken);
+            (_, _, adminSecret, _) = await identities.CreateKeyAsync(userId: null, AdminKeyName, cancellationToken);
         }
         var user = await identities.CreateUserAsync(DefaultUserName, cancellationToken);
-        var (result, key, userSecret) = await identities.CreateKeyAsync(user.Id, DefaultUserName, cancellationToken,
+        var (result, key, userSecret, _) = await identities.CreateKeyAsync(user.Id, DefaultUserName, cancellationToken,
             userKeyConfigured ? settings.BootstrapUserKey : null);
         if (result != CreateKeyResult.Created)
         {

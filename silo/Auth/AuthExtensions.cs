@@ -8,6 +8,7 @@ using Orleans.Hosting;
 using Parley.Grains.Redis;
 using Parley.Silo.Auth.Oidc;
 using Parley.Silo.Auth.Revocation;
+using Parley.Silo.Auth.Signing;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
@@ -26,11 +27,14 @@ public static class AuthExtensions
         if (!builder.Configuration.HasRedis())
         {
             services.TryAddSingleton<IIdentityStore, InMemoryIdentityStore>();
+            services.TryAddSingleton<INonceStore, MemoryNonceStore>();
         }
         else
         {
             services.TryAddSingleton<IIdentityStore, RedisIdentityStore>();
+            services.TryAddSingleton<INonceStore, RedisNonceStore>();
         }
+        services.TryAddSingleton<RequestSignatureVerifier>();
 
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<ILocalIdentityCache>(static sp => sp.GetRequiredService<ApiKeyAuthenticator>());

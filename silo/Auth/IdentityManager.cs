@@ -1,4 +1,6 @@
 using Parley.GrainInterfaces.Identity;
+using Parley.Grains.Encryption;
+using Parley.Silo.Auth.Signing;
 using Parley.Silo.Auth.Store;
 
 namespace Parley.Silo.Auth;
@@ -6,7 +8,7 @@ namespace Parley.Silo.Auth;
 /// <summary>Creates users and keys and revokes them: the admin API and the bootstrap go through here, so that a new
 /// secret is generated and hashed in one place, and a revoke or a disable has reached every cache that trusted the
 /// credential (every silo's, in a cluster) before it returns.</summary>
-internal sealed class IdentityManager(IIdentityStore store, IIdentityCaches caches, TimeProvider time)
+internal sealed class IdentityManager(IIdentityStore store, IIdentityCaches caches, ContentCipher cipher, TimeProvider time)
 {
     public const string DefaultKeyName = "default";
 
@@ -23,23 +25,27 @@ internal sealed class IdentityManager(IIdentityStore store, IIdentityCaches cach
     }
 
     /// <summary>Issues a key: the secret (generated unless <paramref name="secret"/> is given) is returned here and
-    /// nowhere else. <paramref name="userId"/> null makes an admin key.</summary>
-    public async Task<(CreateKeyResult Result, ApiKeyRecord? Key, string? Secret)> CreateKeyAsync(
-        string? userId, string? name, CancellationToken cancellationToken, string? secret = null)
+    /// nowhere else, and so is the signing secret of a key that requires signed requests. <paramref name="userId"/>
+    /// null makes an admin key.</summary>
+    public async Task<(CreateKeyResult Result, ApiKeyRecord? Key, string? Secret, string? SigningSecret)> CreateKeyAsync(
+        string? userId, string? name, CancellationToken cancellationToken, string? secret = null, bool requireSignature = false)
     {
         var fixedSecret = secret is not null;
         while (true)
         {
             var value = secret ?? ApiKeySecrets.NewSecret();
-            var key = new ApiKeyRecord(ApiKeySecrets.NewKeyId(), userId ?? "", name ?? DefaultKeyName, Now(), Revoked: false,
-                ApiKeySecrets.Hint(value), IsAdmin: userId is null);
+            var keyId = ApiKeySecrets.NewKeyId();
+            var signingSecret = requireSignature ? SigningSecrets.NewSecret() : null;
+            var key = new ApiKeyRecord(keyId, userId ?? "", name ?? DefaultKeyName, Now(), Revoked: false,
+                ApiKeySecrets.Hint(value), IsAdmin: userId is null,
+                signingSecret is null ? null : SigningSecrets.Seal(cipher, keyId, signingSecret));
             var result = await store.CreateKeyAsync(key, ApiKeySecrets.Hash(value).ToHex(), cancellationToken);
             // A generated secret colliding is astronomically unlikely, but retrying costs nothing.
             if (result == CreateKeyResult.DuplicateSecret && !fixedSecret)
             {
                 continue;
             }
-            return result == CreateKeyResult.Created ? (result, key, value) : (result, null, null);
+            return result == CreateKeyResult.Created ? (result, key, value, signingSecret) : (result, null, null, null);
         }
     }
 

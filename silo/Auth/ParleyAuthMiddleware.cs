@@ -1,14 +1,16 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Parley.Silo.Auth.Signing;
 
 namespace Parley.Silo.Auth;
 
 /// <summary>Authenticates requests to endpoints that carry <see cref="ParleyAuthMetadata"/> through the
 /// <see cref="ParleyBearer.Scheme"/> policy scheme (a virtual key or a JWT) and sets the <see cref="Caller"/> feature;
 /// other endpoints (health) pass untouched. Runs after routing, so the endpoint is known. A refusal is answered by the
-/// scheme that refused (401 in OpenAI's shape, 503 when the store or the issuer cannot be asked).</summary>
-internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, ILogger<ParleyAuthMiddleware> logger)
+/// scheme that refused (401 in OpenAI's shape, 503 when the store or the issuer cannot be asked). A key that requires
+/// signed requests is held to its signature here too (<see cref="RequestSignatureVerifier"/>).</summary>
+internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, RequestSignatureVerifier signatures, ILogger<ParleyAuthMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -45,6 +47,12 @@ internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, ILogger
             {
                 caller = caller with { IsAdmin = false };
             }
+        }
+
+        // A key that requires signed requests: nothing reaches the endpoint unless its signature verifies.
+        if (caller.SigningKey is { } signingKey && !await signatures.VerifyAsync(context, caller, signingKey))
+        {
+            return;
         }
 
         context.User = result.Principal!;

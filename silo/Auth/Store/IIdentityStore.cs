@@ -48,4 +48,11 @@ public sealed record UserRecord(string Id, string Name, long CreatedAt, bool Dis
 
 /// <param name="UserId">Empty for an admin key.</param>
 /// <param name="Hint">The secret's last characters (not secret).</param>
-public sealed record ApiKeyRecord(string Id, string UserId, string Name, long CreatedAt, bool Revoked, string Hint, bool IsAdmin);
+/// <param name="SealedSigningSecret">For a key that requires signed requests: its signing secret sealed by the content
+/// cipher (base64 of the envelope; the server needs the secret itself to verify, so it cannot be hashed). Null for a key
+/// that does not require signatures.</param>
+public sealed record ApiKeyRecord(string Id, string UserId, string Name, long CreatedAt, bool Revoked, string Hint, bool IsAdmin,
+    string? SealedSigningSecret = null)
+{
+    public bool RequiresSignature => SealedSigningSecret is not null;
+}

@@ -14,7 +14,8 @@ internal static class RedisIdentityScripts
         """;
 
     /// <summary>KEYS: key, secret-hash index, owner user, owner's key list, seq.
-    /// ARGV: id, user_id, name, created_at, hint, admin (0|1), secret hash. Returns a <see cref="CreateKeyResult"/> name.</summary>
+    /// ARGV: id, user_id, name, created_at, hint, admin (0|1), secret hash, sealed signing secret (empty: none). Returns a
+    /// <see cref="CreateKeyResult"/> name.</summary>
     public const string CreateKey = """
         if ARGV[6] == '0' then
           local disabled = redis.call('HGET', KEYS[3], 'disabled')
@@ -23,6 +24,7 @@ internal static class RedisIdentityScripts
         end
         if redis.call('HEXISTS', KEYS[2], ARGV[7]) == 1 or redis.call('EXISTS', KEYS[1]) == 1 then return 'DuplicateSecret' end
         redis.call('HSET', KEYS[1], 'id', ARGV[1], 'user_id', ARGV[2], 'name', ARGV[3], 'created_at', ARGV[4], 'revoked', '0', 'hint', ARGV[5], 'admin', ARGV[6])
+        if ARGV[8] ~= '' then redis.call('HSET', KEYS[1], 'signing', ARGV[8]) end
         redis.call('HSET', KEYS[2], ARGV[7], ARGV[1])
         redis.call('ZADD', KEYS[4], redis.call('INCR', KEYS[5]), ARGV[1])
         return 'Created'

@@ -57,7 +57,7 @@ internal sealed class RedisIdentityStore(IRedisConnection connection) : IIdentit
         var owner = key.IsAdmin ? AdminOwner : key.UserId;
         var result = await db.ScriptEvaluateAsync(RedisIdentityScripts.CreateKey,
             [KeyKey(key.Id), _secretIndex, UserKey(owner), UserKeysKey(owner), _sequence],
-            [key.Id, key.UserId, key.Name, key.CreatedAt, key.Hint, key.IsAdmin ? "1" : "0", secretHash]);
+            [key.Id, key.UserId, key.Name, key.CreatedAt, key.Hint, key.IsAdmin ? "1" : "0", secretHash, key.SealedSigningSecret ?? ""]);
         return Enum.Parse<CreateKeyResult>((string)result!);
     }
 
@@ -139,6 +139,6 @@ internal sealed class RedisIdentityStore(IRedisConnection connection) : IIdentit
         }
         var fields = entries.ToDictionary(e => (string)e.Name!, e => (string)e.Value!);
         return new ApiKeyRecord(fields["id"], fields["user_id"], fields["name"], long.Parse(fields["created_at"], CultureInfo.InvariantCulture),
-            fields["revoked"] == "1", fields["hint"], fields["admin"] == "1");
+            fields["revoked"] == "1", fields["hint"], fields["admin"] == "1", fields.GetValueOrDefault("signing"));
     }
 }

@@ -13,8 +13,8 @@ public sealed class ApiKeyAuthenticatorTests
 
     private (ApiKeyAuthenticator Authenticator, IdentityManager Identities) NewSilo(AuthOptions? options = null)
     {
-        var authenticator = new ApiKeyAuthenticator(_store, _time, Options.Create(options ?? new AuthOptions()));
-        return (authenticator, new IdentityManager(_store, authenticator, _time));
+        var authenticator = new ApiKeyAuthenticator(_store, Parley.Grains.Encryption.ContentCipher.Disabled(), _time, Options.Create(options ?? new AuthOptions()));
+        return (authenticator, new IdentityManager(_store, authenticator, Parley.Grains.Encryption.ContentCipher.Disabled(), _time));
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class ApiKeyAuthenticatorTests
     {
         var (silo, identities) = NewSilo();
         var user = await identities.CreateUserAsync("alice", default);
-        var (_, key, secret) = await identities.CreateKeyAsync(user.Id, null, default);
+        var (_, key, secret, _) = await identities.CreateKeyAsync(user.Id, null, default);
 
         var first = await silo.AuthenticateAsync(secret, default);
         var second = await silo.AuthenticateAsync(secret, default);
@@ -41,7 +41,7 @@ public sealed class ApiKeyAuthenticatorTests
         var (siloA, identitiesA) = NewSilo();
         var (siloB, _) = NewSilo();
         var user = await identitiesA.CreateUserAsync("alice", default);
-        var (_, key, secret) = await identitiesA.CreateKeyAsync(user.Id, null, default);
+        var (_, key, secret, _) = await identitiesA.CreateKeyAsync(user.Id, null, default);
         Assert.NotNull(await siloA.AuthenticateAsync(secret, default));
         Assert.NotNull(await siloB.AuthenticateAsync(secret, default));
 
@@ -59,7 +59,7 @@ public sealed class ApiKeyAuthenticatorTests
     {
         var (silo, identities) = NewSilo();
         var user = await identities.CreateUserAsync("alice", default);
-        var (_, _, secret) = await identities.CreateKeyAsync(user.Id, null, default);
+        var (_, _, secret, _) = await identities.CreateKeyAsync(user.Id, null, default);
         Assert.NotNull(await silo.AuthenticateAsync(secret, default));
 
         await identities.DisableUserAsync(user.Id, default);

@@ -15,8 +15,8 @@ public sealed class AuthBootstrapperTests
 
     private async Task<ApiKeyAuthenticator> RunAsync(AuthOptions options)
     {
-        var authenticator = new ApiKeyAuthenticator(_store, _time, Options.Create(options));
-        var bootstrapper = new AuthBootstrapper(_store, new IdentityManager(_store, authenticator, _time), _announcer,
+        var authenticator = new ApiKeyAuthenticator(_store, Parley.Grains.Encryption.ContentCipher.Disabled(), _time, Options.Create(options));
+        var bootstrapper = new AuthBootstrapper(_store, new IdentityManager(_store, authenticator, Parley.Grains.Encryption.ContentCipher.Disabled(), _time), _announcer,
             Options.Create(options), NullLogger<AuthBootstrapper>.Instance);
         await bootstrapper.StartAsync(default);
         return authenticator;

@@ -58,7 +58,7 @@ public sealed class SessionLifetimeTests
         // A long cache: the session can only end at once because the revoke told this silo's caches to forget the key.
         await using var harness = await SiloHarness.StartAsync(s => s["Parley:Auth:CacheTtl"] = "00:05:00");
         var identities = harness.Services.GetRequiredService<IdentityManager>();
-        var (_, key, secret) = await identities.CreateKeyAsync(userId: null, "operator", CancellationToken.None);
+        var (_, key, secret, _) = await identities.CreateKeyAsync(userId: null, "operator", CancellationToken.None);
         using var browser = new BrowserClient(harness.SiloUrl);
         using (var signIn = await browser.SignInAsync(secret!))
         {
