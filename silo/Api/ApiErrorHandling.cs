@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Parley.Silo.Cluster;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Api;
 
@@ -36,7 +37,7 @@ public static partial class ApiErrorHandling
                     return ApiErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
                         "The cluster is briefly unavailable while a silo leaves or joins; retry the request.", OpenAIErrorTypes.Server, "cluster_unavailable");
                 }
-                LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", exception);
+                LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", RedactedException.Of(exception));
                 return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
                     "The server had an error while processing your request.", OpenAIErrorTypes.Server, "internal_error");
             },
