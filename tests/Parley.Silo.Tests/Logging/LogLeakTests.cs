@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Parley.Oidc.Testing;
 using Parley.Silo.Tests.Infrastructure;
 using Parley.Testing.Logs;
 using Xunit;
@@ -12,7 +13,8 @@ using Xunit;
 namespace Parley.Silo.Tests.Logging;
 
 /// <summary>A silo with every category at Trace, and canaries sent through every path a secret or content can take:
-/// the virtual key in Authorization (right, wrong, cut short, malformed on the wire), a token shaped like a JWT, an
+/// the virtual key in Authorization (right, wrong, cut short, malformed on the wire), JWTs from a real OIDC issuer
+/// (valid, with a tampered signature, with a tampered payload) and a made-up JWT-shaped token, an
 /// upstream key the simulator refuses with 401, upstream 429 and 500 answers, prompts and replies (plain and streamed),
 /// PII, tool-call arguments, conversation system prompts and items, a key created through the admin API, malformed
 /// bodies quoting the canary. Nothing of any of them may appear in any log record: message, structured values, scopes
@@ -26,6 +28,8 @@ public sealed class LogLeakTests
     public async Task No_secret_or_content_reaches_any_log_record_at_trace_level()
     {
         var logs = new RecordingLogs();
+        // A real OpenID Connect issuer, so that real JWTs (valid, then tampered with) go through the bearer handler.
+        await using var issuer = await TestIssuer.StartAsync();
         var upstreamKey = "sk-" + LeakPatterns.NewCanary("upstreamkey");
         await using var harness = await SiloHarness.StartAsync(
             settings =>
@@ -39,6 +43,10 @@ public sealed class LogLeakTests
                 Parley.Testing.TestSiloSettings.AddSimulatorProvider(settings, CanaryProvider, SimulatorUrl(settings), upstreamKey);
                 settings[$"Parley:Models:{CanaryModel}:Provider"] = CanaryProvider;
                 settings[$"Parley:Models:{CanaryModel}:UpstreamModel"] = SiloHarness.UpstreamModel;
+                foreach (var (key, value) in Auth.Oidc.OidcSilo.Settings(issuer))
+                {
+                    settings[key] = value;
+                }
             },
             configureSimulator: simulator => simulator.ApiKeys = [SiloHarness.UpstreamKey],
             configureBuilder: builder =>
@@ -132,6 +140,23 @@ public sealed class LogLeakTests
             Assert.Equal(HttpStatusCode.OK, items.StatusCode);
         }
 
+        // JWTs from the issuer: a valid one (its user provisioned on first use), and the same with its signature and
+        // then its payload altered; the token and each of its parts are secrets.
+        var jwt = await issuer.ClientCredentialsTokenAsync(TestIssuer.UserClientId);
+        planted.Add(jwt);
+        planted.AddRange(jwt.Split('.').Where(part => part.Length >= 16));
+        using (var withJwt = await harness.CreateClient(jwt).PostChatAsync(Chat(SiloHarness.Model, Canary("jwtprompt"), stream: false)))
+        {
+            Assert.Equal(HttpStatusCode.OK, withJwt.StatusCode);
+        }
+        var parts = jwt.Split('.');
+        foreach (var tampered in new[] { $"{parts[0]}.{parts[1]}.{Flip(parts[2])}", $"{parts[0]}.{Flip(parts[1])}.{parts[2]}" })
+        {
+            planted.AddRange(tampered.Split('.').Where(part => part.Length >= 16));
+            using var refused = await harness.CreateClient(tampered).PostChatAsync(Chat(SiloHarness.Model, "hi", stream: false));
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
         // A key and content in a query string, where no route reads them (some clients put an api-key there).
         using (var query = await user.GetAsync($"v1/models?api-key={Canary("querykey")}&q={Canary("query")}"))
         {
@@ -217,6 +242,9 @@ public sealed class LogLeakTests
     {
         new { type = "function", function = new { name = "lookup", parameters = new { type = "object", properties = new { query = new { type = "string" } } } } },
     });
+
+    // Another base64url character in the middle of a token part.
+    private static string Flip(string part) => part[..(part.Length / 2)] + (part[part.Length / 2] == 'A' ? 'B' : 'A') + part[(part.Length / 2 + 1)..];
 
     private static string Chat(string model, string content, bool stream)
         => JsonSerializer.Serialize(new { model, stream, messages = new[] { new { role = "user", content } } });
