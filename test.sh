@@ -54,12 +54,19 @@ if [ ! -d tests/openapi-tools/node_modules ]; then
 fi
 
 log="$(mktemp)"
-trap 'rm -f "$log"' EXIT
+# Every log record of every test (in-process hosts) and the output of every silo process the tests spawn, scanned after
+# the run for secrets and content (tests/Parley.LogScan; docs/security.md, "Logs"). PARLEY_KEEP_TEST_LOGS=1 keeps them.
+export PARLEY_TEST_LOG_DIR="$(mktemp -d)"
+trap 'rm -f "$log"; [ -n "${PARLEY_KEEP_TEST_LOGS:-}" ] && echo "test.sh: logs kept in $PARLEY_TEST_LOG_DIR" || rm -rf "$PARLEY_TEST_LOG_DIR"' EXIT
 set +e
 # -m:1 runs the test projects one after another: the cluster tests measure pacing precision in real time and must
 # not share the two cores with the silo suite's load tests.
 dotnet test Cluster.sln --nologo -m:1 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
+# The scan: no canary, virtual key, bearer credential or sk- key in any captured line; a leak fails the run.
+dotnet run --project tests/Parley.LogScan --nologo -- "$PARLEY_TEST_LOG_DIR"
+scan_rc=$?
+[ "$rc" -eq 0 ] && rc=$scan_rc
 set -e
 
 # One closing line for the whole run, summed over the test projects' summaries.

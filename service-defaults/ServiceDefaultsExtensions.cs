@@ -7,6 +7,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
+using Parley.ServiceDefaults.Logging;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -46,6 +47,7 @@ public static class ServiceDefaultsExtensions
             ? Environment.MachineName + "-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)
             : options.InstanceId;
 
+        builder.AddParleyLogRedaction();
         services.AddHostedService<OrleansMetricsBridge>();
         var telemetry = services.AddOpenTelemetry()
             .ConfigureResource(resource => resource

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Batches;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Batches;
 
@@ -47,13 +48,13 @@ public sealed partial class BatchGrain
         catch (InconsistentStateException e)
         {
             // Another activation wrote the state: this one's copy is stale. Read it again; the next tick goes on from there.
-            LogTickFailed(logger, Id, e);
+            LogTickFailed(logger, Id, RedactedException.Of(e));
             await state.ReadStateAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Storage unreachable and the like: the next tick tries again.
-            LogTickFailed(logger, Id, e);
+            LogTickFailed(logger, Id, RedactedException.Of(e));
         }
     }
 
@@ -192,7 +193,7 @@ public sealed partial class BatchGrain
             catch (Exception e)
             {
                 // Not sent: whether or not the start was recorded, this activation may start it again (its own start).
-                LogStoreFailed(logger, Id, line, e);
+                LogStoreFailed(logger, Id, line, RedactedException.Of(e));
                 _retries.Enqueue(line, time.GetUtcNow() + Options.RetryDelay);
                 return;
             }
@@ -210,7 +211,7 @@ public sealed partial class BatchGrain
             }
             catch (Exception e)
             {
-                LogLineFailed(logger, Id, line, e);
+                LogLineFailed(logger, Id, line, RedactedException.Of(e));
                 await SettleAsync(line, false, BatchOutput.Error(Id, line, batchLine.CustomId, BatchOutput.FailedCode,
                     "The request failed inside Parley; it may have reached the upstream, so it was not sent again."));
                 return;
@@ -225,7 +226,7 @@ public sealed partial class BatchGrain
                 catch (Exception e)
                 {
                     // The start stays this activation's own: it may start the line again.
-                    LogStoreFailed(logger, Id, line, e);
+                    LogStoreFailed(logger, Id, line, RedactedException.Of(e));
                 }
                 _retries.Enqueue(line, time.GetUtcNow() + (result.RetryAfter ?? Options.RetryDelay));
                 return;
@@ -256,7 +257,7 @@ public sealed partial class BatchGrain
             }
             catch (Exception e) when (attempt < SettleAttempts)
             {
-                LogStoreFailed(logger, Id, line, e);
+                LogStoreFailed(logger, Id, line, RedactedException.Of(e));
                 await Task.Delay(Options.RetryDelay, time);
             }
         }

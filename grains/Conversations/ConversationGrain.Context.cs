@@ -3,6 +3,7 @@ using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
 using Parley.Tokenizer;
 using Parley.Tokenizer.Chat;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Conversations;
 
@@ -195,7 +196,7 @@ public sealed partial class ConversationGrain
         catch (Exception e) when (e is not InconsistentStateException)
         {
             // The turn is stored; what summarising aims at is recorded with a later turn.
-            LogTurnSettingsNotSaved(logger, Id, e);
+            LogTurnSettingsNotSaved(logger, Id, RedactedException.Of(e));
         }
     }
 

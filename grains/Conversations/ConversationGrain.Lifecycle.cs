@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Logging;
 using Parley.Grains.Conversations.Transcript;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Conversations;
 
@@ -65,7 +66,7 @@ public sealed partial class ConversationGrain
         }
         catch (JsonException e)
         {
-            LogArchiveUnreadable(logger, id, e);
+            LogArchiveUnreadable(logger, id, RedactedException.Of(e));
             return false;
         }
         if (restored?.State is not { OwnerUserId.Length: > 0 } restoredState)

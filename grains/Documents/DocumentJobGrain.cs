@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Parley.Grains.Reminders;
 using Parley.GrainInterfaces.Documents;
 using Parley.Grains.Batches;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Documents;
 
@@ -189,13 +190,13 @@ public sealed partial class DocumentJobGrain(
         catch (InconsistentStateException e)
         {
             // Another activation wrote the state: this one's copy is stale. Read it again; the next tick goes on from there.
-            LogTickFailed(logger, Id, e);
+            LogTickFailed(logger, Id, RedactedException.Of(e));
             await state.ReadStateAsync();
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Storage unreachable and the like: the next tick tries again.
-            LogTickFailed(logger, Id, e);
+            LogTickFailed(logger, Id, RedactedException.Of(e));
         }
     }
 
@@ -302,7 +303,7 @@ public sealed partial class DocumentJobGrain(
     private static partial void LogCompleted(ILogger logger, string jobId, int chunks, int calls);
 
     [LoggerMessage(EventId = 9113, Level = LogLevel.Warning, Message = "Document job {JobId} failed: {Code}: {Message}")]
-    private static partial void LogFailed(ILogger logger, string jobId, string code, string message);
+    private static partial void LogFailed(ILogger logger, string jobId, string code, [UserContent] string message);
 
     [LoggerMessage(EventId = 9114, Level = LogLevel.Warning, Message = "Document job {JobId}: a tick failed; the next one tries again")]
     private static partial void LogTickFailed(ILogger logger, string jobId, Exception exception);

@@ -7,6 +7,7 @@ using Parley.Grains.Batches;
 using Parley.Documents.Pacing;
 using Parley.Documents.Pipeline;
 using Parley.Tokenizer;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Documents;
 
@@ -137,7 +138,7 @@ internal sealed partial class DocumentJobRun : ICompletionBackend, IProgress<Pip
         }
         catch (Exception e)
         {
-            LogRunStopped(_logger, _jobId, e);
+            LogRunStopped(_logger, _jobId, RedactedException.Of(e));
             outcome = Outcome();
         }
         try
@@ -146,7 +147,7 @@ internal sealed partial class DocumentJobRun : ICompletionBackend, IProgress<Pip
         }
         catch (Exception e)
         {
-            LogRunStopped(_logger, _jobId, e);
+            LogRunStopped(_logger, _jobId, RedactedException.Of(e));
         }
     }
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Parley.Silo.Cluster;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Api;
 
@@ -45,7 +46,7 @@ public static partial class ApiErrorHandling
                         "Stored data needed for this request could not be decrypted; an operator must check the encryption keys.",
                         OpenAIErrorTypes.Server, "stored_data_unreadable");
                 }
-                LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", exception);
+                LogUnhandled(logger, context.Request.Method, context.Request.Path.Value ?? "", RedactedException.Of(exception));
                 return ApiErrors.WriteAsync(context, StatusCodes.Status500InternalServerError,
                     "The server had an error while processing your request.", OpenAIErrorTypes.Server, "internal_error");
             },

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.Silo.Auth.Store;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Auth;
 
@@ -61,7 +62,7 @@ internal sealed partial class AuthBootstrapper(
     private static partial void LogAlreadyBootstrapped(ILogger logger);
 
     [LoggerMessage(EventId = 2103, Level = LogLevel.Warning, Message = "Bootstrapped the identity store: user {UserId} with key {KeyId}, admin key generated: {AdminKeyGenerated}. The credentials were printed to standard output once")]
-    private static partial void LogBootstrapped(ILogger logger, string userId, string keyId, bool adminKeyGenerated);
+    private static partial void LogBootstrapped(ILogger logger, [PseudonymousId] string userId, [PseudonymousId] string keyId, bool adminKeyGenerated);
 
     [LoggerMessage(EventId = 2104, Level = LogLevel.Error, Message = "The bootstrap user's key was refused by the store ({Result})")]
     private static partial void LogBootstrapUserKeyRefused(ILogger logger, string result);

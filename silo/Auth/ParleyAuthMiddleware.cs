@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Parley.ServiceDefaults.Logging;
 using Parley.Silo.Auth.Signing;
 
 namespace Parley.Silo.Auth;
@@ -63,5 +64,5 @@ internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, Request
     private static string Name(Caller caller) => caller.KeyId.Length > 0 ? caller.KeyId : caller.UserId;
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Rejected {Path}: {Credential} lacks the role the endpoint requires")]
-    private static partial void LogForbidden(ILogger logger, string credential, PathString path);
+    private static partial void LogForbidden(ILogger logger, [PseudonymousId] string credential, PathString path);
 }

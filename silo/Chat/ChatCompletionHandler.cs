@@ -17,6 +17,7 @@ using Parley.Silo.Routing;
 using Parley.Silo.Telemetry;
 using Parley.Silo.Policy;
 using Parley.Policy.Rules;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Chat;
 
@@ -146,7 +147,7 @@ internal sealed class ChatCompletionHandler(
             }
             catch (Exception e)
             {
-                ChatLog.TurnReleaseFailed(logger, requestId, conversationId, e);
+                ChatLog.TurnReleaseFailed(logger, requestId, conversationId, RedactedException.Of(e));
             }
         });
 

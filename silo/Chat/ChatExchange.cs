@@ -8,6 +8,7 @@ using Parley.Silo.Cache;
 using Parley.Silo.Quotas;
 using Parley.Silo.Providers;
 using Parley.Silo.Routing;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Chat;
 
@@ -173,7 +174,7 @@ internal sealed class ChatExchange : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            ChatLog.ConversationAppendFailed(Logger, RequestId, conversationId, e);
+            ChatLog.ConversationAppendFailed(Logger, RequestId, conversationId, RedactedException.Of(e));
             return new TurnStoreOutcome(TurnStoreStatus.Failed, null);
         }
     }
@@ -192,7 +193,7 @@ internal sealed class ChatExchange : IDisposable
         if (Context.Response.HasStarted)
         {
             var reason = _shutdownGraceExpired.IsCancellationRequested ? "shutdown grace period over" : timedOut ? "timeout" : exception.GetType().Name;
-            ChatLog.ResponseCut(Logger, RequestId, ProviderName, reason, timedOut ? null : exception);
+            ChatLog.ResponseCut(Logger, RequestId, ProviderName, reason, timedOut ? null : RedactedException.Of(exception));
             await EndTruncatedAsync(reason).ConfigureAwait(false);
             return new ChatCompletionResult(StatusCodes.Status200OK, usage, Stream, Truncated: true);
         }
@@ -219,7 +220,7 @@ internal sealed class ChatExchange : IDisposable
         }
         else
         {
-            ChatLog.ResponseCut(Logger, RequestId, ProviderName, exception.GetType().Name, exception);
+            ChatLog.ResponseCut(Logger, RequestId, ProviderName, exception.GetType().Name, RedactedException.Of(exception));
             await UpstreamErrors.WriteBrokenResponseAsync(Context, ProviderName).ConfigureAwait(false);
         }
         return new ChatCompletionResult(StatusCodes.Status502BadGateway, usage, Stream, Truncated: false);

@@ -12,6 +12,7 @@ using Parley.Silo.Conversations;
 using Parley.Silo.Providers;
 using Parley.Silo.Quotas;
 using Parley.Silo.Routing;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.OperatorConsole;
 
@@ -67,7 +68,7 @@ internal sealed partial class ConsoleSnapshotReader(
             }
             catch (Exception e) when (RedisFailures.IsUnavailable(e))
             {
-                LogUsageUnavailable(logger, e);
+                LogUsageUnavailable(logger, RedactedException.Of(e));
                 return (Row: new ConsoleUser(user.Id, user.Name, user.Disabled, LimitsResource.From(own), LimitsResource.From(own), null), Failed: true);
             }
         }));
@@ -105,7 +106,7 @@ internal sealed partial class ConsoleSnapshotReader(
         }
         catch (Exception e) when (RedisFailures.IsUnavailable(e) || e is TimeoutException or OrleansException)
         {
-            LogKeyUnavailable(logger, provider, key.Id, e);
+            LogKeyUnavailable(logger, provider, key.Id, RedactedException.Of(e));
             return new ConsoleUpstreamKey(provider, key.Id, fingerprint, o.Weight, o.RequestsPerMinute, o.TokensPerMinute, o.MaxConcurrent,
                 "unknown", null, null, null, null, null, null, 0, window, KeyStateUnavailable);
         }
@@ -121,7 +122,7 @@ internal sealed partial class ConsoleSnapshotReader(
         }
         catch (Exception e) when (RedisFailures.IsUnavailable(e))
         {
-            LogConversationsUnavailable(logger, e);
+            LogConversationsUnavailable(logger, RedactedException.Of(e));
             return new ConsoleConversations([], activeWindow.TotalSeconds, ConversationsUnavailable);
         }
         var rows = await Task.WhenAll(recent.Select(async entry =>
@@ -140,7 +141,7 @@ internal sealed partial class ConsoleSnapshotReader(
             }
             catch (Exception e) when (e is TimeoutException or OrleansException || RedisFailures.IsUnavailable(e))
             {
-                LogConversationUnavailable(logger, entry.ConversationId, e);
+                LogConversationUnavailable(logger, entry.ConversationId, RedactedException.Of(e));
                 return new ConsoleConversation(entry.ConversationId, entry.LastUsed, false);
             }
         }));

@@ -6,6 +6,7 @@ using Parley.Grains.Quotas.Ledger;
 using Parley.Silo.Auth;
 using Parley.Silo.Quotas.Alerts;
 using Parley.Grains.Redis;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Quotas;
 
@@ -138,19 +139,19 @@ internal sealed partial class QuotaGate(
 
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Quota store unreachable; deciding in process for user {UserId} (fail-open)")]
-    private static partial void LogDecidingInProcess(ILogger logger, string userId, Exception exception);
+    private static partial void LogDecidingInProcess(ILogger logger, [PseudonymousId] string userId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Quota store unreachable; refusing user {UserId} (fail-closed)")]
-    private static partial void LogRefusingWithoutStore(ILogger logger, string userId, Exception exception);
+    private static partial void LogRefusingWithoutStore(ILogger logger, [PseudonymousId] string userId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The quota store did not answer within {StoreTimeout} for user {UserId} although Redis was reachable; refused with 503 rather than decided a second time, and reservation {ReservationId} is released")]
-    private static partial void LogUnanswered(ILogger logger, string userId, TimeSpan storeTimeout, string reservationId, Exception exception);
+    private static partial void LogUnanswered(ILogger logger, [PseudonymousId] string userId, TimeSpan storeTimeout, string reservationId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Settling reservation {ReservationId} of user {UserId} was not answered in time; sending it again")]
-    private static partial void LogSettleRetried(ILogger logger, string userId, string reservationId, Exception exception);
+    private static partial void LogSettleRetried(ILogger logger, [PseudonymousId] string userId, string reservationId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not settle reservation {ReservationId} of user {UserId}; it is released when its TTL ends")]
-    private static partial void LogSettleFailed(ILogger logger, string userId, string reservationId, Exception exception);
+    private static partial void LogSettleFailed(ILogger logger, [PseudonymousId] string userId, string reservationId, Exception exception);
 }
 
 /// <summary>The outcome of one admission: unlimited, refused, store unavailable (fail-closed, or no answer in time), or

@@ -5,6 +5,7 @@ using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Grains.Redis;
 using Parley.Silo.Quotas.Alerts;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Quotas;
 
@@ -102,8 +103,8 @@ internal sealed partial class UnansweredAdmissions(
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Released reservation {ReservationId} of user {UserId}, whose admission was not answered in time (taken back: {TookBack})")]
-    private static partial void LogReleased(ILogger logger, string userId, string reservationId, bool tookBack);
+    private static partial void LogReleased(ILogger logger, [PseudonymousId] string userId, string reservationId, bool tookBack);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not release reservation {ReservationId} of user {UserId}, whose admission was not answered in time; it expires with its TTL, and its place in the minute window with the window")]
-    private static partial void LogGivenUp(ILogger logger, string userId, string reservationId, Exception exception);
+    private static partial void LogGivenUp(ILogger logger, [PseudonymousId] string userId, string reservationId, Exception exception);
 }

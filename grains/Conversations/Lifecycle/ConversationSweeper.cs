@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
 using Orleans;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Conversations.Lifecycle;
 
@@ -104,7 +105,7 @@ public sealed partial class ConversationSweeper(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // One broken conversation must not stop the others from being archived.
-                LogArchiveFailed(logger, id, ex);
+                LogArchiveFailed(logger, id, RedactedException.Of(ex));
             }
         }).ConfigureAwait(false);
         return archived;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Grains.Conversations.Context;
 using Parley.Grains.Conversations.Transcript;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Grains.Conversations.Summaries;
 
@@ -47,7 +48,7 @@ public sealed partial class ConversationSummaryRunner(
         catch (Exception e)
         {
             metrics.Summary(ConversationMetrics.Failed);
-            LogSummaryFailed(logger, conversationId, e);
+            LogSummaryFailed(logger, conversationId, RedactedException.Of(e));
             return false;
         }
     }

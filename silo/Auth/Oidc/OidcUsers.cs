@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Identity;
 using Parley.Silo.Auth.Store;
+using Parley.ServiceDefaults.Logging;
 
 namespace Parley.Silo.Auth.Oidc;
 
@@ -92,7 +93,7 @@ internal sealed partial class OidcUsers(IIdentityStore store, TimeProvider time,
     private static string Truncate(string name) => name.Length <= MaxNameLength ? name : name[..MaxNameLength];
 
     [LoggerMessage(EventId = 2311, Level = LogLevel.Information, Message = "Provisioned user {UserId} ({Name}) on its first OIDC token")]
-    private static partial void LogProvisioned(ILogger logger, string userId, string name);
+    private static partial void LogProvisioned(ILogger logger, [PseudonymousId] string userId, [PersonalData] string name);
 }
 
 /// <summary>How a person at an issuer is named in Parley.</summary>

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Parley.Silo;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Browser.Tests.Infrastructure;
 
@@ -60,7 +61,11 @@ public sealed class SiloCluster : IAsyncDisposable
                 var settings = Settings(redis, clusterId, address, siloPort, gatewayPort);
                 settings["Parley:Telemetry:Metrics:Port"] = metricsPort.ToString(CultureInfo.InvariantCulture);
                 configure?.Invoke(settings);
-                var silo = SiloApplication.Build(["--urls", url.ToString().TrimEnd('/')], b => b.Configuration.AddInMemoryCollection(settings));
+                var silo = SiloApplication.Build(["--urls", url.ToString().TrimEnd('/')], b =>
+                {
+                    b.Configuration.AddInMemoryCollection(settings);
+                    b.Logging.AddTestLogFile();
+                });
                 cluster._silos.Add(silo);
                 cluster.Urls.Add(url);
             }

@@ -10,6 +10,7 @@ using Parley.Sim.Hosting;
 using Parley.Sim.Observability;
 using Parley.Silo;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Cli.Tests.Infrastructure;
 
@@ -61,7 +62,11 @@ public class CliSilo : IAsyncLifetime
         settings[$"Parley:Models:{Model}:Provider"] = Provider;
         settings[$"Parley:Models:{Model}:UpstreamModel"] = UpstreamModel;
         Configure(settings);
-        _silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(settings));
+        _silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.AddTestLogFile();
+        });
         await _silo.StartAsync();
         var address = _silo.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         Url = new Uri(address.TrimEnd('/') + "/");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Parley.ClientApi.Health;
 using Parley.ClientApi.Hosting;
+using Parley.Testing.Logs;
 
 namespace Parley.ClientApi.Tests.Infrastructure;
 
@@ -59,6 +60,7 @@ public sealed class FrontEndHost : IAsyncDisposable
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddTestLogFile();
             builder.Configuration.AddInMemoryCollection(settings);
             services?.Invoke(builder.Services);
         });

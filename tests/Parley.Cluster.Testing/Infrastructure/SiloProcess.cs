@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using Parley.Testing.Logs;
 
 namespace Parley.Cluster.Testing.Infrastructure;
 
@@ -16,6 +17,8 @@ public sealed partial class SiloProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _output = new();
+    // Its console log, for the whole-run scan for secrets (tests/Parley.LogScan); null unless test.sh asks for it.
+    private readonly TestLogFiles.Sink? _capture = TestLogFiles.ForProcess("silo");
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private SiloProcess(Process process, IPAddress address, string url)
@@ -179,6 +182,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         {
             return;
         }
+        _capture?.WriteLine(line);
         lock (_output)
         {
             _output.Enqueue(line);

@@ -11,6 +11,7 @@ using Parley.ClientApi.Health;
 using Parley.ClientApi.Hosting;
 using Parley.Sim.Hosting;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Cluster.Testing.Infrastructure;
 
@@ -115,6 +116,7 @@ public sealed class TestCluster : IAsyncDisposable
                 // the test's or the benchmark's own output.
                 builder.Logging.ClearProviders();
             }
+            builder.Logging.AddTestLogFile();
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Parley:Redis:ConnectionString"] = _redis.ConnectionString,

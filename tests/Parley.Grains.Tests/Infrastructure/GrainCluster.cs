@@ -6,6 +6,7 @@ using Parley.Grains.Quotas.Ledger;
 using Parley.Grains.Redis;
 using Parley.Grains.UpstreamKeys;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Grains.Tests.Infrastructure;
 
@@ -46,6 +47,7 @@ public sealed class GrainCluster : IAsyncDisposable
         var builder = new InProcessTestClusterBuilder(silos);
         builder.ConfigureSiloHost((_, host) =>
         {
+            host.Logging.AddTestLogFile();
             var services = host.Services;
             if (time is not null)
             {

@@ -10,6 +10,7 @@ using Parley.Sim.Faults;
 using Parley.Sim.Hosting;
 using Parley.Sim.Observability;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Silo.Tests.Infrastructure;
 
@@ -99,6 +100,7 @@ public sealed class SiloHarness : IAsyncDisposable
             {
                 builder.Configuration.AddInMemoryCollection(settings);
                 configureBuilder?.Invoke(builder);
+                builder.Logging.AddTestLogFile();
                 // A test's manual clock drives Parley's code and grain timers; Orleans' own machinery (messaging,
                 // membership, activation management) keeps real time, as it would in production.
                 builder.Services.AddKeyedSingleton<TimeProvider>(KeyedService.AnyKey, TimeProvider.System);

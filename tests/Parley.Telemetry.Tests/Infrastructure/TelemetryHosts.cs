@@ -17,6 +17,7 @@ using Parley.Sim.Faults;
 using Parley.Sim.Hosting;
 using Parley.Silo;
 using Parley.Testing;
+using Parley.Testing.Logs;
 
 namespace Parley.Telemetry.Tests.Infrastructure;
 
@@ -76,6 +77,7 @@ public sealed class TelemetryHosts : IAsyncDisposable
                     silo = SiloApplication.Build(["--urls", "http://127.0.0.1:0"], builder =>
                     {
                         builder.Configuration.AddInMemoryCollection(settings);
+                        builder.Logging.AddTestLogFile();
                         builder.Services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans));
                     });
                     await silo.StartAsync();
@@ -147,6 +149,7 @@ public sealed class TelemetryHosts : IAsyncDisposable
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Logging.AddTestLogFile();
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Parley:FrontEnd:Silos:0"] = SiloUrl.ToString().TrimEnd('/'),

@@ -1,6 +1,9 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Compliance.Redaction;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Parley.Grains.Quotas;
+using Parley.ServiceDefaults.Logging;
 using Parley.Silo.Quotas.Alerts;
 using Parley.Testing;
 
@@ -119,16 +122,29 @@ public sealed class MetricCapture : IDisposable
     public void Dispose() => _listener.Dispose();
 }
 
-/// <summary>A started dispatcher on a manual clock with a fixed jitter draw, its log and its metrics.</summary>
+/// <summary>A started dispatcher on a manual clock with a fixed jitter draw, its log and its metrics. Its logger comes
+/// from a factory with Parley's log redaction, as in a silo: user and key ids are written as pseudonyms
+/// (<see cref="Pseudonym"/>).</summary>
 public sealed class AlertRig : IAsyncDisposable
 {
+    private readonly ServiceProvider _logging;
+    private readonly IRedactorProvider _redactors;
+
     private AlertRig(QuotaAlertOptions options, ManualTimeProvider time, double jitter)
     {
         Options = options;
         Time = time;
-        Dispatcher = new QuotaAlertDispatcher(options, Logger, time, () => jitter);
+        var services = new ServiceCollection();
+        services.AddLogging(logging => logging.AddProvider(new SingleLoggerProvider(Logger)));
+        services.AddParleyLogRedaction(new LogRedactionOptions { IdHmacKey = Convert.ToBase64String(new byte[32]) });
+        _logging = services.BuildServiceProvider();
+        _redactors = _logging.GetRequiredService<IRedactorProvider>();
+        Dispatcher = new QuotaAlertDispatcher(options, _logging.GetRequiredService<ILoggerFactory>().CreateLogger<QuotaAlertDispatcher>(), time, () => jitter);
         Metrics = new MetricCapture(Dispatcher.Metrics.Meter);
     }
+
+    /// <summary>What a user or key id becomes in a log line.</summary>
+    public string Pseudonym(string id) => _redactors.GetRedactor(ParleyDataClasses.Pseudonymous).Redact(id);
 
     public QuotaAlertOptions Options { get; }
     public ManualTimeProvider Time { get; }
@@ -157,6 +173,16 @@ public sealed class AlertRig : IAsyncDisposable
         await StopAsync();
         Dispatcher.Dispose();
         Metrics.Dispose();
+        await _logging.DisposeAsync();
+    }
+
+    private sealed class SingleLoggerProvider(ILogger logger) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => logger;
+
+        public void Dispose()
+        {
+        }
     }
 
     public static BudgetAlert TokensPerDay(string userId, int thresholdPercent, long used = 500, long limit = 1000)

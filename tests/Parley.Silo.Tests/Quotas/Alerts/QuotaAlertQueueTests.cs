@@ -27,7 +27,7 @@ public sealed class QuotaAlertQueueTests
 
         Assert.Equal(1, rig.Metrics.WebhookOutcomes(QuotaAlertMetrics.Dropped));
         Assert.Single(rig.Logger.Records, r => r.EventId == 2452 && r.Level == LogLevel.Warning
-            && r.Message == "Quota alert webhook queue is full (2); dropped the webhook of tokens_per_day 50% for user user_b (already logged and counted)");
+            && r.Message == $"Quota alert webhook queue is full (2); dropped the webhook of tokens_per_day 50% for user {rig.Pseudonym("user_b")} (already logged and counted)");
         Assert.Equal(4, rig.Logger.Records.Count(r => r.EventId == 2451));
         Assert.Equal(4, rig.Metrics.Measurements.Count(m => m.Instrument == QuotaAlertMetrics.AlertsName));
 

@@ -98,7 +98,7 @@ public sealed class QuotaAlertRetryTests
         Assert.Contains("\"user_id\":\"user_2\"", next.Text, StringComparison.Ordinal);
         Assert.Equal(0, rig.Metrics.WebhookOutcomes(QuotaAlertMetrics.Retry));
         Assert.Single(rig.Logger.Records, r => r.EventId == 2456 && r.Level == LogLevel.Warning
-            && r.Message == $"Quota alert webhook for user user_1 was refused with status {status}; not retried");
+            && r.Message == $"Quota alert webhook for user {rig.Pseudonym("user_1")} was refused with status {status}; not retried");
     }
 
     [Fact]
@@ -119,7 +119,7 @@ public sealed class QuotaAlertRetryTests
         Assert.Equal(3, receiver.Count);
         Assert.Equal(2, rig.Metrics.WebhookOutcomes(QuotaAlertMetrics.Retry));
         Assert.Single(rig.Logger.Records, r => r.EventId == 2455 && r.Level == LogLevel.Warning
-            && r.Message == "Quota alert webhook for user user_1 gave up after 3 attempts (status 500)");
+            && r.Message == $"Quota alert webhook for user {rig.Pseudonym("user_1")} gave up after 3 attempts (status 500)");
 
         rig.Publish(AlertRig.TokensPerDay("user_2", 50));
         var next = await receiver.NextAsync();
@@ -141,7 +141,7 @@ public sealed class QuotaAlertRetryTests
         await rig.Metrics.WaitForOutcomeAsync(QuotaAlertMetrics.Failed, 1);
 
         Assert.Single(rig.Logger.Records, r => r.EventId == 2455
-            && r.Message == "Quota alert webhook for user user_1 gave up after 2 attempts (ConnectionError)");
+            && r.Message == $"Quota alert webhook for user {rig.Pseudonym("user_1")} gave up after 2 attempts (ConnectionError)");
     }
 
     [Fact]

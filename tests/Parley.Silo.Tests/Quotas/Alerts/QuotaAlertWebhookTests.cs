@@ -71,9 +71,9 @@ public sealed class QuotaAlertWebhookTests
         Assert.Equal(
             [
                 new CapturedLog(Microsoft.Extensions.Logging.LogLevel.Information, 2451,
-                    "Quota budget threshold crossed: user budget tokens_per_day of user user_1 (key -) reached 50% in 2025-01-01: used 500 of 1000"),
+                    $"Quota budget threshold crossed: user budget tokens_per_day of user {rig.Pseudonym("user_1")} (key {rig.Pseudonym("-")}) reached 50% in 2025-01-01: used 500 of 1000"),
                 new CapturedLog(Microsoft.Extensions.Logging.LogLevel.Warning, 2450,
-                    "Quota budget exhausted: key budget usd_per_month of user user_1 (key key_9) reached 100% in 2025-01: used 25 of 25"),
+                    $"Quota budget exhausted: key budget usd_per_month of user {rig.Pseudonym("user_1")} (key {rig.Pseudonym("key_9")}) reached 100% in 2025-01: used 25 of 25"),
             ],
             rig.Logger.Records);
         var alerts = rig.Metrics.Measurements;
