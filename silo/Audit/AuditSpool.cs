@@ -24,7 +24,8 @@ internal sealed class AuditSpool : IDisposable
     private Utf8JsonWriter? _writer;
     private FileStream? _file;
     private bool _dirty;
-    private long _pendingBytes;
+    private long _currentBytes;
+    private long _replayBytes;
     private int _rotations;
 
     public AuditSpool(string directory, string chain, ILogger logger)
@@ -33,14 +34,12 @@ internal sealed class AuditSpool : IDisposable
         System.IO.Directory.CreateDirectory(_directory);
         _name = SpoolPrefix + Safe(chain) + "-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + SpoolSuffix;
         _logger = logger;
-        foreach (var replay in System.IO.Directory.EnumerateFiles(_directory, "*" + ReplaySuffix))
-        {
-            _pendingBytes += new FileInfo(replay).Length;
-        }
+        RecountReplays();
     }
 
-    /// <summary>Bytes of records waiting in spool files.</summary>
-    public long PendingBytes => Interlocked.Read(ref _pendingBytes);
+    /// <summary>Bytes of records waiting: this silo's spool, and the files waiting for replay in its directory (which
+    /// any silo sharing the directory may replay; recounted after each replay).</summary>
+    public long PendingBytes => Interlocked.Read(ref _currentBytes) + Interlocked.Read(ref _replayBytes);
 
     public bool HasPending => PendingBytes > 0;
 
@@ -58,7 +57,7 @@ internal sealed class AuditSpool : IDisposable
             file.Write(_buffer.WrittenSpan);
             file.Flush(flushToDisk: true);
             _dirty = false;
-            Interlocked.Add(ref _pendingBytes, _buffer.WrittenCount);
+            Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
         }
     }
 
@@ -73,7 +72,7 @@ internal sealed class AuditSpool : IDisposable
             file.Write(_buffer.WrittenSpan);
             file.Flush(flushToDisk: false);
             _dirty = true;
-            Interlocked.Add(ref _pendingBytes, _buffer.WrittenCount);
+            Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
         }
     }
 
@@ -107,7 +106,7 @@ internal sealed class AuditSpool : IDisposable
                     length = probe.Length;
                 }
                 File.Move(path, ReplayPath());
-                Interlocked.Add(ref _pendingBytes, length);
+                Interlocked.Add(ref _replayBytes, length);
                 AuditLog.SpoolAdopted(_logger, Path.GetFileName(path), length);
             }
             catch (IOException)
@@ -136,10 +135,8 @@ internal sealed class AuditSpool : IDisposable
             {
                 continue; // Another silo on this directory is replaying it.
             }
-            long length;
             await using (stream.ConfigureAwait(false))
             {
-                length = stream.Length;
                 var batch = new List<AuditRecord>(batchSize);
                 using var reader = new StreamReader(stream, leaveOpen: true);
                 while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
@@ -173,8 +170,25 @@ internal sealed class AuditSpool : IDisposable
                 }
             }
             File.Delete(path);
-            Interlocked.Add(ref _pendingBytes, -length);
         }
+        RecountReplays();
+    }
+
+    private void RecountReplays()
+    {
+        long bytes = 0;
+        foreach (var replay in System.IO.Directory.EnumerateFiles(_directory, "*" + ReplaySuffix))
+        {
+            try
+            {
+                bytes += new FileInfo(replay).Length;
+            }
+            catch (IOException)
+            {
+                // Replayed and deleted meanwhile.
+            }
+        }
+        Interlocked.Exchange(ref _replayBytes, bytes);
     }
 
     /// <summary>Moves the current spool aside for replay and starts a fresh one.</summary>
@@ -193,6 +207,7 @@ internal sealed class AuditSpool : IDisposable
             File.Move(current, ReplayPath());
             file.Dispose();
             _file = null;
+            Interlocked.Add(ref _replayBytes, Interlocked.Exchange(ref _currentBytes, 0));
         }
     }
 

@@ -10,33 +10,38 @@ namespace Parley.Silo.Audit;
 /// spool is replayed, oldest first, before anything new is written. Retention runs here too. On shutdown the queue is
 /// closed and drained (to the store, or to the spool when the store is down).</summary>
 internal sealed class AuditWriter(AuditSink sink, AuditSpool spool, IAuditStore store, IOptions<AuditOptions> options, AuditMetrics metrics,
-    TimeProvider timeProvider, ILogger<AuditWriter> logger) : BackgroundService
+    TimeProvider timeProvider, ILogger<AuditWriter> logger) : IHostedService, IDisposable
 {
     private readonly AuditOptions _options = options.Value;
     private bool _schemaReady;
     private bool _down;
     private DateTimeOffset _retryAt;
     private DateTimeOffset _nextRetention = timeProvider.GetUtcNow();
+    private Task? _loop;
 
     /// <summary>The store is taking writes (false while the spool is used instead).</summary>
     public bool StoreAvailable => !_down;
 
-    public override Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
         spool.AdoptOrphans();
-        return base.StartAsync(cancellationToken);
+        // Not a BackgroundService: its loop must run (and drain) even when the host stops before it got going.
+        _loop = Task.Run(RunAsync, CancellationToken.None);
+        return Task.CompletedTask;
     }
 
-    public override async Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         // Closing the queue ends the loop once it has drained; the host's token bounds how long that may take.
         sink.Complete();
-        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+        if (_loop is { } loop)
+        {
+            await loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private async Task RunAsync()
     {
-        await Task.Yield();
         var reader = sink.Reader;
         var batch = new List<AuditRecord>(_options.BatchSize);
         while (true)
@@ -170,9 +175,5 @@ internal sealed class AuditWriter(AuditSink sink, AuditSpool spool, IAuditStore 
         }
     }
 
-    public override void Dispose()
-    {
-        base.Dispose();
-        spool.Dispose();
-    }
+    public void Dispose() => spool.Dispose();
 }
