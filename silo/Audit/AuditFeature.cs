@@ -13,6 +13,9 @@ public sealed class AuditFeature
 
     public static AuditFeature? Of(HttpContext context) => context.Features.Get<AuditFeature>();
 
+    /// <summary>The authenticated caller, also when it was refused for lacking a role (the endpoint's feature is not set then).</summary>
+    public Auth.Caller? Caller { get; set; }
+
     public string? Model { get; set; }
     public string? Deployment { get; set; }
     public int? PromptTokens { get; set; }

@@ -36,9 +36,20 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, Time
         }
     }
 
+    /// <summary>The id the answer carried (chat completions resolve one), else the client's own if sane, else ASP.NET Core's.</summary>
+    private static string RequestId(HttpContext context)
+    {
+        if (context.Response.Headers[Api.RequestIds.HeaderName].ToString() is { Length: > 0 } answered)
+        {
+            return answered;
+        }
+        var sent = context.Request.Headers[Api.RequestIds.HeaderName].ToString();
+        return Api.RequestIds.IsAcceptable(sent) ? sent : context.TraceIdentifier;
+    }
+
     private static AuditRecord Build(HttpContext context, AuditFeature feature, DateTimeOffset time, long started)
     {
-        var caller = context.Features.Get<Caller>();
+        var caller = context.Features.Get<Caller>() ?? feature.Caller;
         var endpoint = context.GetEndpoint() as RouteEndpoint;
         var aborted = context.RequestAborted.IsCancellationRequested;
         var conversation = feature.ConversationId;
@@ -49,7 +60,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, Time
         return new AuditRecord
         {
             TimeUs = (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond,
-            RequestId = context.Response.Headers[Api.RequestIds.HeaderName].ToString() is { Length: > 0 } requestId ? requestId : context.TraceIdentifier,
+            RequestId = RequestId(context),
             UserId = caller?.UserId ?? "",
             KeyId = caller is null ? "" : caller.KeyId.Length > 0 ? caller.KeyId : "jwt:" + caller.UserId,
             Method = context.Request.Method,

@@ -26,6 +26,8 @@ internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, ILogger
             await context.ChallengeAsync(ParleyBearer.Scheme);
             return;
         }
+        // The audit record names an authenticated caller even when it lacks the endpoint's role.
+        Audit.AuditFeature.Of(context)?.Caller = caller;
         if (requirement.Role == ParleyRole.Admin && !caller.IsAdmin)
         {
             LogForbidden(logger, Name(caller), context.Request.Path);
