@@ -27,6 +27,9 @@ public sealed class AuditFixture : SiloFixture
         settings["Parley:Policy:Policies:watch:Rules:0:Detector"] = "Email";
         settings["Parley:Policy:Policies:watch:Rules:0:Action"] = "Flag";
     }
+
+    // Long answers (the abort test asks for thousands of tokens) take seconds; the default short ones milliseconds.
+    protected override void ConfigureSimulator(Sim.Hosting.SimulatorOptions options) => options.TokensPerSecond = 2_000;
 }
 
 /// <summary>Real requests through a real silo leave exactly one record each, with exact fields; the admin routes query,
@@ -193,6 +196,29 @@ public sealed class AuditEndToEndTests(AuditFixture fixture) : IClassFixture<Aud
         // One record per request: the chain has no gap and verifies.
         Assert.Equal(records.Count, records.Values.Select(x => x.Seq).Distinct().Count());
         Assert.True((await AuditTestData.VerifyAsync(Store, Chain)).Intact);
+    }
+
+    [Fact]
+    public async Task A_stream_the_client_leaves_is_recorded_once_with_status_499()
+    {
+        var admin = _harness.CreateClient(_harness.AdminKey);
+        var (userId, keyId, client) = await NewUserAsync(admin, "leaver");
+        var before = DateTime.UtcNow.AddMilliseconds(-1);
+        var id = NewId("abort");
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "v1/chat/completions"))
+        {
+            Id(request, id);
+            request.Headers.Add(Sim.Faults.SimHeaders.ResponseTokens, "20000");
+            request.Content = Http.Json($$"""{"model":"{{SiloHarness.Model}}","stream":true,"messages":[{"role":"user","content":"Talk for a while."}]}""");
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+            Assert.StartsWith("data: ", await reader.ReadLineAsync());
+        }
+
+        var r = (await RecordsAsync(id))[id];
+        AssertCommon(r, userId, keyId, "POST", "/v1/chat/completions", 499, before);
+        Assert.Equal((SiloHarness.Model, "sim/sim-small", "Talk for a while."), (r.Model, r.Deployment, r.Excerpt));
+        Assert.InRange(r.CompletionTokens ?? 0, 1, 19_999);
     }
 
     [Fact]
