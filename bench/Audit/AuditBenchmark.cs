@@ -25,11 +25,11 @@ internal static class AuditBenchmark
     public static async Task<int> RunAsync(AuditBenchmarkOptions options)
     {
         Console.WriteLine($"audit: {options.Iterations:N0} appends per round, {options.Records:N0} records per writer round, batches of {options.BatchSize:N0}, {options.Rounds} rounds (median)");
-        Console.WriteLine($"{"request path (one thread)",-44} {"µs/request",12} {"bytes/request",14}");
+        Console.WriteLine($"{"request path (one thread)",-44} {"µs/request",12} {"bytes/request",14} {"CPU µs/request",15}");
         Row("record built + sealed + queued", MeasureAppend(options));
         Row("excerpt of a 2 KB prompt (masked)", MeasureExcerpt(options));
 
-        Console.WriteLine($"{"writer (queue → store)",-44} {"records/s",12} {"µs/record",14}");
+        Console.WriteLine($"{"writer (queue → store, wall clock)",-44} {"records/s",12} {"µs/record",14}");
         var directory = Directory.CreateTempSubdirectory("parley-audit-bench-").FullName;
         try
         {
@@ -86,9 +86,11 @@ internal static class AuditBenchmark
         Excerpt = "Please summarise the attached quarterly report for [EMAIL] and list the three largest cost items with their share of the total budget, in a short table.",
     };
 
-    private static (double Micros, double Bytes) MeasureAppend(AuditBenchmarkOptions options)
+    private static TimeSpan Cpu() => Process.GetCurrentProcess().TotalProcessorTime;
+
+    private static (double Micros, double Bytes, double Cpu) MeasureAppend(AuditBenchmarkOptions options)
     {
-        var results = new List<(double, double)>();
+        var results = new List<(double, double, double)>();
         using var metrics = new AuditMetrics();
         var spoolDirectory = Directory.CreateTempSubdirectory("parley-audit-bench-spool-").FullName;
         try
@@ -99,16 +101,18 @@ internal static class AuditBenchmark
                 // Room for the whole round: the queue is drained after it, so nothing spills and the writer's work is not timed.
                 var sink = new AuditSink(Chain, options.Iterations, spool, metrics);
                 var bytes = GC.GetAllocatedBytesForCurrentThread();
+                var cpu = Cpu();
                 var started = Stopwatch.GetTimestamp();
                 for (var i = 0; i < options.Iterations; i++)
                 {
                     sink.Append(NewRecord(i));
                 }
                 var elapsed = Stopwatch.GetElapsedTime(started);
+                var cpuUsed = Cpu() - cpu;
                 bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
                 if (round > 0)
                 {
-                    results.Add((elapsed.TotalMicroseconds / options.Iterations, (double)bytes / options.Iterations));
+                    results.Add((elapsed.TotalMicroseconds / options.Iterations, (double)bytes / options.Iterations, cpuUsed.TotalMicroseconds / options.Iterations));
                 }
             }
         }
@@ -119,14 +123,15 @@ internal static class AuditBenchmark
         return Median(results);
     }
 
-    private static (double Micros, double Bytes) MeasureExcerpt(AuditBenchmarkOptions options)
+    private static (double Micros, double Bytes, double Cpu) MeasureExcerpt(AuditBenchmarkOptions options)
     {
         var excerpt = new AuditExcerpt(200);
         var text = string.Concat(Enumerable.Repeat("请总结附件中的季度报告 and send it to finance.team@example.com before Friday; 卡号 4111 1111 1111 1111. ", 24))[..2048];
-        var results = new List<(double, double)>();
+        var results = new List<(double, double, double)>();
         for (var round = 0; round <= options.Rounds; round++)
         {
             var bytes = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = Cpu();
             var started = Stopwatch.GetTimestamp();
             var length = 0;
             for (var i = 0; i < options.Iterations / 10; i++)
@@ -134,6 +139,7 @@ internal static class AuditBenchmark
                 length += excerpt.From(text).Length;
             }
             var elapsed = Stopwatch.GetElapsedTime(started);
+            var cpuUsed = Cpu() - cpu;
             bytes = GC.GetAllocatedBytesForCurrentThread() - bytes;
             if (length == 0)
             {
@@ -141,7 +147,8 @@ internal static class AuditBenchmark
             }
             if (round > 0)
             {
-                results.Add((elapsed.TotalMicroseconds / (options.Iterations / 10), (double)bytes / (options.Iterations / 10)));
+                var n = options.Iterations / 10;
+                results.Add((elapsed.TotalMicroseconds / n, (double)bytes / n, cpuUsed.TotalMicroseconds / n));
             }
         }
         return Median(results);
@@ -173,8 +180,8 @@ internal static class AuditBenchmark
         return options.Records / elapsed.TotalSeconds;
     }
 
-    private static void Row(string name, (double Micros, double Bytes) result)
-        => Console.WriteLine($"{name,-44} {result.Micros.ToString("F2", CultureInfo.InvariantCulture),12} {result.Bytes.ToString("F0", CultureInfo.InvariantCulture),14}");
+    private static void Row(string name, (double Micros, double Bytes, double Cpu) result)
+        => Console.WriteLine($"{name,-44} {result.Micros.ToString("F2", CultureInfo.InvariantCulture),12} {result.Bytes.ToString("F0", CultureInfo.InvariantCulture),14} {result.Cpu.ToString("F2", CultureInfo.InvariantCulture),15}");
 
     private static void Throughput(string name, List<double> perSecond)
     {
@@ -182,7 +189,7 @@ internal static class AuditBenchmark
         Console.WriteLine($"{name,-44} {median.ToString("N0", CultureInfo.InvariantCulture),12} {(1_000_000 / median).ToString("F2", CultureInfo.InvariantCulture),14}");
     }
 
-    private static (double, double) Median(List<(double Micros, double Bytes)> results)
+    private static (double, double, double) Median(List<(double Micros, double Bytes, double Cpu)> results)
     {
         var sorted = results.OrderBy(r => r.Micros).ToList();
         return sorted[sorted.Count / 2];

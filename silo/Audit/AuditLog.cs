@@ -24,4 +24,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(EventId = 9007, Level = LogLevel.Information, Message = "Audit trail: {Store} store at {Location}, chain {Chain}")]
     public static partial void Started(ILogger logger, string store, string location, string chain);
+
+    [LoggerMessage(EventId = 9008, Level = LogLevel.Critical, Message = "An audit record could not be queued or spooled (the queue is full and the spool cannot be written); it is lost")]
+    public static partial void SpillFailed(ILogger logger, Exception exception);
 }

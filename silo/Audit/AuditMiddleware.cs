@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Parley.Silo.Auth;
 
 namespace Parley.Silo.Audit;
@@ -9,7 +10,7 @@ namespace Parley.Silo.Audit;
 /// outside the error handling, so the record has the status the client got, 500s included; it emits when the handler
 /// returns, which for a stream is after its last byte, and for a client that left is with status 499. The record goes
 /// to <see cref="AuditSink"/> (no I/O on this path).</summary>
-internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, TimeProvider timeProvider)
+internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, TimeProvider timeProvider, ILogger<AuditMiddleware> logger)
 {
     /// <summary>nginx's status for a client that closed the connection before the answer was complete.</summary>
     public const int ClientClosedRequest = 499;
@@ -32,7 +33,16 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, Time
         }
         finally
         {
-            sink.Append(Build(context, feature, time, started));
+            try
+            {
+                sink.Append(Build(context, feature, time, started));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Only a spill to a spool that cannot be written (disk full, permissions) throws: the request is not
+                // failed for it; the failure is loud in the log.
+                AuditLog.SpillFailed(logger, e);
+            }
         }
     }
 

@@ -54,30 +54,32 @@ internal sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditSt
         await using (var copy = await connection.BeginBinaryImportAsync($"COPY audit_staging ({AuditSql.Columns}) FROM STDIN (FORMAT BINARY)", cancellationToken)
             .ConfigureAwait(false))
         {
+            // Synchronous writes into the importer's buffer (it sends a full buffer as it goes): this is the background
+            // writer, and an awaited call per field would cost more than the field.
             foreach (var r in records)
             {
-                await copy.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Silo, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Seq, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.TimeUs, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.RequestId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.UserId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.KeyId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Method, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Route, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Model, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Deployment, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.PromptTokens, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.CompletionTokens, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.CostMicros, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Status, NpgsqlDbType.Integer, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.ErrorCode, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.LatencyUs, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.ConversationId, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Replay, NpgsqlDbType.Boolean, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Policy, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Excerpt, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await copy.WriteAsync(r.Hash, NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                copy.StartRow();
+                copy.Write(r.Silo, NpgsqlDbType.Text);
+                copy.Write(r.Seq, NpgsqlDbType.Bigint);
+                copy.Write(r.TimeUs, NpgsqlDbType.Bigint);
+                copy.Write(r.RequestId, NpgsqlDbType.Text);
+                copy.Write(r.UserId, NpgsqlDbType.Text);
+                copy.Write(r.KeyId, NpgsqlDbType.Text);
+                copy.Write(r.Method, NpgsqlDbType.Text);
+                copy.Write(r.Route, NpgsqlDbType.Text);
+                WriteNullable(copy, r.Model, NpgsqlDbType.Text);
+                WriteNullable(copy, r.Deployment, NpgsqlDbType.Text);
+                WriteNullable(copy, r.PromptTokens, NpgsqlDbType.Integer);
+                WriteNullable(copy, r.CompletionTokens, NpgsqlDbType.Integer);
+                WriteNullable(copy, r.CostMicros, NpgsqlDbType.Bigint);
+                copy.Write(r.Status, NpgsqlDbType.Integer);
+                WriteNullable(copy, r.ErrorCode, NpgsqlDbType.Text);
+                copy.Write(r.LatencyUs, NpgsqlDbType.Bigint);
+                WriteNullable(copy, r.ConversationId, NpgsqlDbType.Text);
+                copy.Write(r.Replay, NpgsqlDbType.Boolean);
+                WriteNullable(copy, r.Policy, NpgsqlDbType.Text);
+                WriteNullable(copy, r.Excerpt, NpgsqlDbType.Text);
+                copy.Write(r.Hash, NpgsqlDbType.Bytea);
             }
             await copy.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -156,13 +158,31 @@ internal sealed class PostgresAuditStore(NpgsqlDataSource dataSource) : IAuditSt
         return deleted;
     }
 
-    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
         where T : class
-        => value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
+    {
+        if (value is null)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            copy.Write(value, type);
+        }
+    }
 
-    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
         where T : struct
-        => value is { } v ? copy.WriteAsync(v, type, cancellationToken) : copy.WriteNullAsync(cancellationToken);
+    {
+        if (value is { } v)
+        {
+            copy.Write(v, type);
+        }
+        else
+        {
+            copy.WriteNull();
+        }
+    }
 
     public ValueTask DisposeAsync() => dataSource.DisposeAsync();
 }
