@@ -27,4 +27,7 @@ internal static partial class AuditLog
 
     [LoggerMessage(EventId = 9008, Level = LogLevel.Critical, Message = "An audit record could not be queued or spooled (the queue is full and the spool cannot be written); it is lost")]
     public static partial void SpillFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 9009, Level = LogLevel.Warning, Message = "Shutdown did not wait for the audit writer to drain; {Queued} records were still queued")]
+    public static partial void StopTimedOut(ILogger logger, int queued);
 }

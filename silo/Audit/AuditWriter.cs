@@ -36,7 +36,16 @@ internal sealed class AuditWriter(AuditSink sink, AuditSpool spool, IAuditStore 
         sink.Complete();
         if (_loop is { } loop)
         {
-            await loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await loop.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The host gives up waiting; the loop goes on draining while the process lives, and whatever is in the
+                // spool replays at the next start.
+                AuditLog.StopTimedOut(logger, sink.QueueDepth);
+            }
         }
     }
 
@@ -84,7 +93,8 @@ internal sealed class AuditWriter(AuditSink sink, AuditSpool spool, IAuditStore 
         var wait = spool.HasPending ? _options.RetryInterval : _nextRetention - timeProvider.GetUtcNow();
         if (wait <= TimeSpan.Zero)
         {
-            return true;
+            // Retention is due now: one pass, then the loop ends if the queue was closed and drained.
+            return !reader.Completion.IsCompleted;
         }
         using var timeout = new CancellationTokenSource(wait, timeProvider);
         try
@@ -155,13 +165,23 @@ internal sealed class AuditWriter(AuditSink sink, AuditSpool spool, IAuditStore 
     private async Task RetainAsync()
     {
         var now = timeProvider.GetUtcNow();
-        if (_options.RetentionDays <= 0 || _down || !_schemaReady || now < _nextRetention)
+        if (_options.RetentionDays <= 0 || now < _nextRetention)
         {
             return;
         }
+        // Due again after the interval whatever happens now (a store that is down is not asked until then).
         _nextRetention = now + _options.RetentionInterval;
+        if (_down)
+        {
+            return;
+        }
         try
         {
+            if (!_schemaReady)
+            {
+                await store.EnsureSchemaAsync(CancellationToken.None).ConfigureAwait(false);
+                _schemaReady = true;
+            }
             var cutoff = (now - TimeSpan.FromDays(_options.RetentionDays)).ToUnixTimeMilliseconds() * 1000;
             var deleted = await store.ApplyRetentionAsync(cutoff, CancellationToken.None).ConfigureAwait(false);
             if (deleted > 0)

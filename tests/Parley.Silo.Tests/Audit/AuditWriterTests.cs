@@ -145,6 +145,25 @@ public sealed class AuditSpillTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "spool"), "*.replay"));
     }
 
+    [Fact]
+    public async Task A_writer_with_retention_due_and_nothing_to_write_stops_at_once_and_has_applied_retention()
+    {
+        var store = new SqliteAuditStore(Path.Combine(_directory, "audit.db"));
+        var time = new Parley.Testing.ManualTimeProvider(DateTimeOffset.UnixEpoch.AddMicroseconds(AuditTestData.BaseTimeUs + 200L * 86_400_000_000));
+        var (sink, writer, _, _) = AuditTestData.Pipeline(store, _directory, "127.0.0.1:11111@8", time: time, retentionDays: 30);
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        await store.WriteAsync(AuditTestData.Chain(sink.Chain, 10), CancellationToken.None);
+
+        await writer.StartAsync(CancellationToken.None);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await writer.StopAsync(stop.Token);
+
+        Assert.False(stop.IsCancellationRequested, "the writer drained and stopped");
+        // Retention was due at start: the 10 records (200 days old) are gone, their chain's checkpoint kept.
+        Assert.Empty(await AuditTestData.AllAsync(store));
+        Assert.Equal(new AuditChainVerdict(sink.Chain, true, 11, 10, 0, null, null), await AuditTestData.VerifyAsync(store, sink.Chain));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
