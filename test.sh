@@ -29,6 +29,9 @@ command -v kubectl >/dev/null 2>&1 || need_apt+=(kubernetes-client)
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 command -v systemd-analyze >/dev/null 2>&1 || need_apt+=(systemd)
+# PostgreSQL (Debian's, any version): tests/Parley.Silo.Tests/Audit starts a real server with initdb and pg_ctl from
+# /usr/lib/postgresql/N/bin (as the postgres user when run as root).
+compgen -G '/usr/lib/postgresql/*/bin/pg_ctl' >/dev/null || command -v pg_ctl >/dev/null 2>&1 || need_apt+=(postgresql)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "test.sh: installing ${need_apt[*]} with apt-get"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"

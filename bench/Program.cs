@@ -1,4 +1,5 @@
 using System.Globalization;
+using Parley.Bench.Audit;
 using Parley.Bench.Auth;
 using Parley.Bench.Chaos;
 using Parley.Bench.Cli;
@@ -64,6 +65,10 @@ public static class Program
                     --idle-timeout-seconds N (2) Parley:Conversations:Context:WorkingSetIdleTimeout of the idle-memory silo
                     --next-turns N (200)        idle conversations given a next turn (round trips, latency)
                     --store both|redis|memory (both)  the idle-memory figures are taken on Redis only
+          audit     the audit trail: on the request path, a record built, sealed into its chain (SHA-256) and queued, and the
+                    masked excerpt of a 2 KB prompt (µs and bytes per request); the writer's throughput into SQLite and into
+                    a real PostgreSQL started for the run (binary COPY), records/s
+                    --iterations N (200000)  --records N (200000)  --batch N (1000)  --rounds N (5)
           policy    the PII and keyword policy: scanning MB/s on mixed Chinese/English text (detectors, 1,000 keywords, a bank's
                     policy on one text and on 2 KB messages, the streaming filter), and what it adds to a turn with a 2 KB prompt
                     --size-mb N (8)  --passes N (7)  --iterations N (20000)  --rounds N (5)
@@ -120,6 +125,9 @@ public static class Program
                     ConversationBenchmarkOptions.ParseStores(options.GetValueOrDefault("store", "both"))));
             case "auth":
                 return await AuthBenchmark.RunAsync(new AuthBenchmarkOptions(Get(options, "iterations", 50_000), Get(options, "rounds", 5)));
+            case "audit":
+                return await AuditBenchmark.RunAsync(new AuditBenchmarkOptions(
+                    Get(options, "iterations", 200_000), Get(options, "records", 200_000), Get(options, "rounds", 5), Get(options, "batch", 1000)));
             case "policy":
                 return await PolicyBenchmark.RunAsync(new PolicyBenchmarkOptions(
                     Get(options, "size-mb", 8), Get(options, "passes", 7), Get(options, "iterations", 20_000), Get(options, "rounds", 5)));

@@ -26,7 +26,7 @@ public static class RequestIds
     }
 
     // Only visible ASCII, so an echoed id can never split a header or smuggle anything into a log line.
-    private static bool IsAcceptable(string id)
+    internal static bool IsAcceptable(string id)
     {
         if (id.Length is 0 or > MaxClientIdLength)
         {

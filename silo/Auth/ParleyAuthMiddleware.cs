@@ -29,6 +29,8 @@ internal sealed partial class ParleyAuthMiddleware(RequestDelegate next, Request
             await context.ChallengeAsync(ParleyBearer.Scheme);
             return;
         }
+        // The audit record names an authenticated caller even when it lacks the endpoint's role.
+        Audit.AuditFeature.Of(context)?.Caller = caller;
         if (requirement.Role == ParleyRole.Admin && !caller.IsAdmin)
         {
             LogForbidden(logger, Name(caller), context.Request.Path);

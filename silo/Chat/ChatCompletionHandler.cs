@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Silo.Api;
+using Parley.Silo.Audit;
 using Parley.Silo.Auth;
 using Parley.Silo.Cache;
 using Parley.Silo.Cluster;
@@ -40,6 +41,7 @@ internal sealed class ChatCompletionHandler(
     SiloLifecycleState lifecycle,
     ChatTelemetry telemetry,
     ChatPolicy chatPolicy,
+    AuditExcerpt auditExcerpt,
     ILogger<ChatCompletionHandler> logger)
 {
     // Room for the rewritten fields (model name, stream_options) on top of the client's body.
@@ -123,13 +125,16 @@ internal sealed class ChatCompletionHandler(
                 var result = await ForwardAsync(exchange, routedBody).ConfigureAwait(false);
                 if (exchange.Reply is { } reply)
                 {
+                    AuditChat.Output(AuditFeature.Of(context), reply);
                     chatPolicy.ReportOutput(requestId, reply);
                 }
                 claim.Stored = exchange.TurnStored;
                 claim.Status = result.Status;
                 claim.Model = exchange.Model.Id;
                 claim.Provider = exchange.CacheHit || result.Status >= 400 && exchange.Attempts == 0 ? null : exchange.Deployment?.Provider.Name;
-                await SettleQuotaAsync(exchange, result).ConfigureAwait(false);
+                var (input, output) = Settled(exchange, result);
+                AuditChat.Completed(AuditFeature.Of(context), exchange, result, input, output, quotaOptions.Value.Prices.GetValueOrDefault(exchange.Model.Id));
+                await quotaGate.SettleAsync(exchange.Quota, input, output).ConfigureAwait(false);
                 ChatLog.Completed(logger, requestId, exchange.Model.Id, exchange.ProviderName, result.Status, result.Streamed, result.Truncated,
                     result.Usage?.PromptTokens, result.Usage?.CompletionTokens, result.Usage?.TotalTokens);
             }
@@ -168,6 +173,11 @@ internal sealed class ChatCompletionHandler(
             return default;
         }
         claim.Model = request.Model.Id;
+        var audit = AuditFeature.Of(context);
+        if (audit is not null)
+        {
+            (audit.Model, audit.ConversationId) = (request.Model.Id, request.ConversationId);
+        }
         var caller = context.GetCaller();
         var userId = caller.UserId;
         TurnIdentity? turn = null;
@@ -221,6 +231,12 @@ internal sealed class ChatCompletionHandler(
                     planned = await promptPlanner.PlanAsync(request, userId, turn, conversationOptions.Value, context.RequestAborted).ConfigureAwait(false);
                 }
             }
+            if (audit is not null)
+            {
+                // The policy's actions and the prompt as it goes upstream (masked again by the excerpt itself).
+                AuditChat.Input(audit, input);
+                (audit.Model, audit.Excerpt) = (request.Model.Id, auditExcerpt.FromMessages(request.Messages));
+            }
             return await PrepareExchangeAsync(context, requestId, claim, body.Length, root, request, planned, rule, policy, input, turn, caller).ConfigureAwait(false);
         }
         finally
@@ -245,6 +261,7 @@ internal sealed class ChatCompletionHandler(
             return false;
         }
         ChatPolicy.SetHeaders(context.Response.Headers, policy?.Name, 0, input.Flagged);
+        AuditChat.Input(AuditFeature.Of(context), input);
         if (input.BlockedRule is { } blocked)
         {
             context.Response.Headers[PolicyHeaders.Rule] = blocked;
@@ -264,6 +281,7 @@ internal sealed class ChatCompletionHandler(
         {
             // A retry of a turn that is stored: its answer, not a second upstream call, and nothing charged again.
             claim.Stored = true;
+            AuditFeature.Of(context)?.Replay = true;
             SetReplayHeaders(context.Response, requestId, request);
             ChatPolicy.SetHeaders(context.Response.Headers, policy?.Name, input.Redacted, input.Flagged);
             if (vault is not null)
@@ -417,10 +435,10 @@ internal sealed class ChatCompletionHandler(
         return new ChatCompletionResult(status, null, exchange.Stream, Truncated: false);
     }
 
-    /// <summary>Replaces the quota reservation by what the call used: the upstream's usage; what was streamed when a
+    /// <summary>What the call used, which settles its quota reservation and prices its audit record: the upstream's usage; what was streamed when a
     /// stream died without it (the prompt, and about one token per content chunk); nothing for a cache hit or a call the
     /// upstream never answered.</summary>
-    private Task SettleQuotaAsync(ChatExchange exchange, ChatCompletionResult result)
+    private static (long Input, long Output) Settled(ChatExchange exchange, ChatCompletionResult result)
     {
         long input = 0, output = 0;
         if (!exchange.CacheHit && result.Usage is { } usage)
@@ -431,7 +449,7 @@ internal sealed class ChatCompletionHandler(
         {
             (input, output) = (exchange.Prompt.PromptTokens, exchange.StreamedChunks);
         }
-        return quotaGate.SettleAsync(exchange.Quota, input, output);
+        return (input, output);
     }
 
     private static Task<ChatCompletionResult> RelayAsync(ChatExchange exchange, Stream body, string? contentType, long? contentLength)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Parley.Silo.Admin;
 using Parley.Silo.Api;
+using Parley.Silo.Audit;
 using Parley.Silo.Auth;
 using Parley.Silo.Batches;
 using Parley.Silo.Cache;
@@ -42,6 +43,7 @@ public static class SiloHostingExtensions
         builder.AddParleyDashboard();
         builder.AddParleyConsole();
         builder.AddParleyTelemetry();
+        builder.AddParleyAudit();
         builder.AddParleyOpenApi();
         return builder;
     }
@@ -50,6 +52,8 @@ public static class SiloHostingExtensions
     {
         // The management port (Prometheus) first: nothing of the API, its auth or its errors applies there.
         app.UseParleyServiceDefaults();
+        // Outside the error handling: each audit record carries the status the client got.
+        app.UseParleyAudit();
         app.UseParleyErrors();
         app.UseParleyAuth();
         app.MapHealth();
@@ -60,7 +64,7 @@ public static class SiloHostingExtensions
         v1.MapBatches();
         v1.MapDocumentJobs();
         v1.MapQuotas();
-        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin();
+        app.MapGroup("/admin").RequireParleyAdmin().MapAdminApi().MapConversationAdmin().MapQuotaAdmin().MapUpstreamKeyAdmin().MapRoutingAdmin().MapPolicyAdmin().MapBatchAdmin().MapDocumentJobAdmin().MapAuditAdmin();
         app.MapParleyDashboard();
         app.MapParleyConsole();
         app.MapParleyOpenApi();

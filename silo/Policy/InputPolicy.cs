@@ -17,7 +17,7 @@ namespace Parley.Silo.Policy;
 /// <param name="Redacted">Values masked or pseudonymised.</param>
 /// <param name="Vault">The request's pseudonyms (for a conversation: all of the conversation's so far).</param>
 internal sealed class InputPolicyResult(ApiError? error, JsonDocument? messages, int redacted, IReadOnlyList<string> flagged, PseudonymVault? vault,
-    string? blockedRule = null) : IDisposable
+    string? blockedRule = null, IReadOnlyList<PolicyRule>? matched = null) : IDisposable
 {
     public static InputPolicyResult Unchanged { get; } = new(null, null, 0, [], null);
 
@@ -29,6 +29,9 @@ internal sealed class InputPolicyResult(ApiError? error, JsonDocument? messages,
 
     /// <summary>The id of the rule that blocked the request.</summary>
     public string? BlockedRule { get; } = blockedRule;
+
+    /// <summary>The rules that matched something in the request (for the audit record: rule ids and actions).</summary>
+    public IReadOnlyList<PolicyRule> Matched { get; } = matched ?? [];
 
     public void Dispose() => Messages?.Dispose();
 }
@@ -87,22 +90,23 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
             }
         }
         Report(policy, scan.Counts, requestId);
+        var matched = scan.Counts.Count == 0 ? null : scan.Counts.Keys.ToList();
         if (scan.Blocked is { } blocked)
         {
             PolicyLog.Blocked(logger, requestId, policy.Name, blocked.Rule.Id, "request");
-            return new InputPolicyResult(PolicyErrors.InputBlocked(policy.Name, blocked.Rule, blocked.Key.Param), null, 0, [], null, blocked.Rule.Id);
+            return new InputPolicyResult(PolicyErrors.InputBlocked(policy.Name, blocked.Rule, blocked.Key.Param), null, 0, [], null, blocked.Rule.Id, matched);
         }
         var flagged = Flagged(scan.Counts);
         if (scan.Changes.Count == 0)
         {
-            return new InputPolicyResult(null, null, 0, flagged, null);
+            return new InputPolicyResult(null, null, 0, flagged, null, matched: matched);
         }
         var (error, replacements, redacted, vault) = await RedactAsync(scan.Changes, conversationId, userId, cancellationToken).ConfigureAwait(false);
         if (error is not null)
         {
-            return new InputPolicyResult(error, null, 0, [], null);
+            return new InputPolicyResult(error, null, 0, [], null, matched: matched);
         }
-        return new InputPolicyResult(null, Rewrite(messages, replacements), redacted, flagged, vault.Count > 0 ? vault : null);
+        return new InputPolicyResult(null, Rewrite(messages, replacements), redacted, flagged, vault.Count > 0 ? vault : null, matched: matched);
     }
 
     /// <summary>Scans texts (nothing is rewritten or recorded yet): a block, the flags, and what must be rewritten.</summary>

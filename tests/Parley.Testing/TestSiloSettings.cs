@@ -26,6 +26,8 @@ public static class TestSiloSettings
             ["Parley:Cluster:GatewayPort"] = orleansPorts[1].ToString(CultureInfo.InvariantCulture),
             // Its default, 9464, is one port for all the silos a test run starts.
             ["Parley:Telemetry:Metrics:Enabled"] = "false",
+            // Each test silo's audit trail (SQLite and spool) in a directory of its own, not the user's data directory.
+            ["Parley:Audit:Directory"] = Directory.CreateTempSubdirectory("parley-audit-").FullName,
         };
         // Encryption at rest with a fixed test key, so silos of one test on one Redis read each other's data.
         TestEncryptionKeys.UseFirst(settings);
