@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
 using Parley.Silo.Api;
 using Parley.Silo.Audit.Stores;
+using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Audit;
 
@@ -22,11 +23,25 @@ internal static class AuditEndpoints
     private const int ExportFlushEvery = 256;
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
 
+    private static readonly QueryParameter[] FilterQuery =
+    [
+        new("from", "Records at or after this time: RFC 3339 or Unix seconds."),
+        new("to", "Records before this time: RFC 3339 or Unix seconds."),
+        new("user", "A user id."),
+        new("key", "A key id."),
+        new("model", "A public model name."),
+        new("status", "An HTTP status.") { Minimum = 100, Maximum = 599 },
+        new("conversation", "A conversation id."),
+        new("cursor", "The next_cursor of the previous page."),
+    ];
+
     public static RouteGroupBuilder MapAuditAdmin(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/audit/records", ListAsync);
-        admin.MapGet("/audit/export", ExportAsync);
-        admin.MapGet("/audit/verify", VerifyAsync);
+        admin.MapGet("/audit/records", ListAsync).Produces<AuditRecordList>().AcceptsQuery([.. FilterQuery,
+            new QueryParameter("limit", $"Most records in the page (default {DefaultLimit}).") { Minimum = 1, Maximum = MaxLimit }]);
+        admin.MapGet("/audit/export", ExportAsync).Produces<AuditRecordObject>(StatusCodes.Status200OK, "application/x-ndjson").AcceptsQuery(FilterQuery);
+        admin.MapGet("/audit/verify", VerifyAsync).Produces<AuditVerification>().RefusesWith(StatusCodes.Status404NotFound)
+            .AcceptsQuery(new QueryParameter("silo", "Only this silo's chain."));
         return admin;
     }
 

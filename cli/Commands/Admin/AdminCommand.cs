@@ -52,13 +52,18 @@ public static class AdminCommand
 
         var userId = new Argument<string>("user-id");
         var name = new Option<string>("--name") { Description = "A name for the key." };
-        var create = new Command("create", "Create a key for a user; its secret is shown this once.") { userId, name };
+        var requireSignature = new Option<bool>("--require-signature") { Description = "Every request with the key must be signed (HMAC; docs/auth.md); its signing secret is shown this once." };
+        var create = new Command("create", "Create a key for a user; its secret is shown this once.") { userId, name, requireSignature };
         CommandRunner.SetAction(create, context, async (scope, ct) =>
         {
             var body = new JsonObject();
             if (scope.Get(name) is { } keyName)
             {
                 body["name"] = keyName;
+            }
+            if (scope.Get(requireSignature))
+            {
+                body["require_signature"] = true;
             }
             var key = await scope.Client.SendJsonAsync(HttpMethod.Post, $"admin/users/{Uri.EscapeDataString(scope.Get(userId))}/keys", body, ct).ConfigureAwait(false);
             if (scope.Json)
@@ -69,6 +74,10 @@ public static class AdminCommand
             {
                 Tables.Render(scope, key, KeyColumns);
                 context.Out.WriteLine($"Secret (shown once): {key.String("key")}");
+                if (key.String("signing_secret") is { } signingSecret)
+                {
+                    context.Out.WriteLine($"Signing secret (shown once): {signingSecret}");
+                }
             }
             return ExitCodes.Success;
         });

@@ -13,7 +13,7 @@ internal static class SignatureErrors
 
     public static Task RequiredAsync(HttpContext context)
         => WriteAsync(context, RequiredCode,
-            $"This API key requires signed requests: send {RequestSignature.TimestampHeader}, {RequestSignature.NonceHeader} and {RequestSignature.SignatureHeader} (see Parley's docs/auth.md).");
+            $"This API key requires signed requests: send {RequestSignature.TimestampHeader}, {RequestSignature.NonceHeader} and {RequestSignature.SignatureHeader} (docs/auth.md).");
 
     public static Task InvalidAsync(HttpContext context, string why)
         => WriteAsync(context, InvalidCode, "The request signature is not valid: " + why);

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Parley.Testing.Logs;
 
 /// <summary>What must never appear in a log line: canaries the tests plant in keys, tokens and content, and the known
-/// formats of secrets (a Parley virtual key, a bearer credential, an <c>sk-</c> API key, the tests' upstream keys).
+/// formats of secrets (a Parley virtual key, a signing secret, a bearer credential, an <c>sk-</c> API key, the tests' upstream keys).
 /// Shared by the focused leak test and the whole-run scanner (tests/Parley.LogScan).</summary>
 public static partial class LeakPatterns
 {
@@ -20,6 +20,7 @@ public static partial class LeakPatterns
         ("Parley virtual key", VirtualKey()),
         ("bearer credential", BearerCredential()),
         ("sk- API key", SkKey()),
+        ("signing secret", SigningSecret()),
     ];
 
     /// <summary>The first pattern <paramref name="line"/> matches, with what matched; null when it is clean.</summary>
@@ -46,6 +47,10 @@ public static partial class LeakPatterns
     // "Bearer " followed by a credential (not the scheme named alone, as in a WWW-Authenticate challenge).
     [GeneratedRegex(@"Bearer\s+[A-Za-z0-9_\-\.~+/=]{8,}", RegexOptions.CultureInvariant)]
     private static partial Regex BearerCredential();
+
+    // A signed-request key's signing secret: ss-parley- and 43 URL-safe characters.
+    [GeneratedRegex(@"ss-parley-[A-Za-z0-9_\-]{8,}", RegexOptions.CultureInvariant)]
+    private static partial Regex SigningSecret();
 
     // OpenAI's and the tests' upstream keys (sk-…, sk-proj-…, sk-upstream-…, sk-sim-…): a long token after "sk-".
     [GeneratedRegex(@"\bsk-[A-Za-z0-9_\-]{16,}", RegexOptions.CultureInvariant)]
