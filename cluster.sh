@@ -33,8 +33,11 @@ redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no --d
 pids+=($!)
 
 export Parley__Redis__ConnectionString="127.0.0.1:$REDIS_PORT"
+# Encryption at rest (docs/security.md): one key for this run's Redis, which starts empty and is gone with it.
+export Parley__Encryption__Keys__local="$(head -c 32 /dev/urandom | base64)" Parley__Encryption__ActiveKeyId=local
 for address in "${SILO_ADDRESSES[@]}"; do
   Parley__Cluster__AdvertisedAddress="$address" Parley__Auth__AdminKey="$ADMIN_KEY" Parley__Auth__BootstrapUserKey="$USER_KEY" \
+    Parley__Audit__Directory="$work/audit-$address" \
     dotnet silo/bin/Release/net10.0/Parley.Silo.dll --urls "http://$address:$SILO_PORT" >"$work/silo-$address.log" 2>&1 &
   pids+=($!)
 done
