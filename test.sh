@@ -67,7 +67,7 @@ set +e
 dotnet test Cluster.sln --nologo -m:1 "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 # The scan: no canary, virtual key, bearer credential or sk- key in any captured line; a leak fails the run.
-dotnet run --project tests/Parley.LogScan --nologo -- "$PARLEY_TEST_LOG_DIR"
+dotnet run --project tests/Parley.LogScan -- "$PARLEY_TEST_LOG_DIR"
 scan_rc=$?
 [ "$rc" -eq 0 ] && rc=$scan_rc
 set -e
