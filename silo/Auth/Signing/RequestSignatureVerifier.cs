@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
@@ -12,12 +12,10 @@ namespace Parley.Silo.Auth.Signing;
 
 /// <summary>Verifies the signature of a request made with a key that requires one, before the endpoint sees it: the
 /// headers, the timestamp within <see cref="RequestSignature.Window"/>, the HMAC over the canonical string (the body
-/// read once, hashed as it is read, and kept for the endpoint), and last the nonce, claimed only for a request whose
+/// read once, hashed, and kept for the endpoint), and last the nonce, claimed only for a request whose
 /// signature holds (so nobody can use up another caller's nonces). Keys without a signing secret never come here.</summary>
 internal sealed partial class RequestSignatureVerifier(INonceStore nonces, TimeProvider time, IOptions<ChatLimitsOptions> limits, ILogger<RequestSignatureVerifier> logger)
 {
-    private const int FirstBufferBytes = 16 * 1024;
-
     private readonly long _maxBodyBytes = limits.Value.MaxRequestBodyBytes;
 
     /// <summary>True when the request may go on; otherwise the answer (401, 413 or 503) has been written.</summary>
@@ -99,75 +97,21 @@ internal sealed partial class RequestSignatureVerifier(INonceStore nonces, TimeP
         return false;
     }
 
-    /// <summary>Reads the whole body (within the request size limit) into a pooled buffer, hashing it, and gives the
-    /// endpoint the same bytes to read. False when the answer (413, or nothing for a client gone) is written.</summary>
+    /// <summary>Reads the whole body (within the request size limit) with the chat path's reader, hashes it, and gives
+    /// the endpoint the same bytes to read. False when the 413 is written.</summary>
     private async Task<bool> ReadAndHashBodyAsync(HttpContext context, byte[] hash)
     {
-        var request = context.Request;
-        if (context.Features.Get<IHttpRequestBodyDetectionFeature>() is { CanHaveBody: false })
-        {
-            SHA256.HashData(ReadOnlySpan<byte>.Empty, hash);
-            return true;
-        }
-        if (request.ContentLength > _maxBodyBytes)
+        var body = await RequestBodyReader.ReadAsync(context.Request, _maxBodyBytes, context.RequestAborted);
+        if (body is null)
         {
             await InputErrors.TooLarge(_maxBodyBytes).WriteAsync(context);
             return false;
         }
-        var held = new HeldBody(request.ContentLength is { } n ? (int)Math.Max(n, 1) : FirstBufferBytes);
-        context.Response.RegisterForDispose(held);
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Reads at most one byte past the limit: enough to tell a body over it from one that ends at it.
-        var cap = _maxBodyBytes + 1;
-        while (true)
-        {
-            if (held.Room == 0)
-            {
-                held.Grow((int)Math.Min(cap, 2L * held.Capacity));
-            }
-            var want = (int)Math.Min(held.Room, cap - held.Length);
-            var read = await request.Body.ReadAsync(held.Free[..want], context.RequestAborted);
-            if (read == 0)
-            {
-                break;
-            }
-            sha.AppendData(held.Free.Span[..read]);
-            held.Advance(read);
-            if (held.Length > _maxBodyBytes)
-            {
-                await InputErrors.TooLarge(_maxBodyBytes).WriteAsync(context);
-                return false;
-            }
-        }
-        sha.GetHashAndReset(hash);
-        request.Body = new MemoryStream(held.Array, 0, held.Length, writable: false);
+        context.Response.RegisterForDispose(body);
+        SHA256.HashData(body.WrittenSpan, hash);
+        MemoryMarshal.TryGetArray(body.WrittenMemory, out var bytes);
+        context.Request.Body = new MemoryStream(bytes.Array!, bytes.Offset, bytes.Count, writable: false);
         return true;
-    }
-
-    /// <summary>A pooled buffer that lives as long as the request.</summary>
-    private sealed class HeldBody(int capacity) : IDisposable
-    {
-        public byte[] Array { get; private set; } = ArrayPool<byte>.Shared.Rent(capacity);
-
-        public int Length { get; private set; }
-
-        public int Capacity => Array.Length;
-
-        public int Room => Array.Length - Length;
-
-        public Memory<byte> Free => Array.AsMemory(Length);
-
-        public void Advance(int count) => Length += count;
-
-        public void Grow(int capacity)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(capacity);
-            Array.AsSpan(0, Length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(Array);
-            Array = larger;
-        }
-
-        public void Dispose() => ArrayPool<byte>.Shared.Return(Array);
     }
 
     [LoggerMessage(EventId = 2101, Level = LogLevel.Information, Message = "Refused a signed-request key's request ({KeyId}): {Code}")]
