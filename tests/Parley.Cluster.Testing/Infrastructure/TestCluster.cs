@@ -39,6 +39,22 @@ public sealed class TestCluster : IAsyncDisposable
     private WebApplication? _frontEnd;
     private Dictionary<string, string> _environment = [];
 
+    // This process serves the simulated upstream, the front end and the test's clients at once. On a two-core machine
+    // the thread pool's hill climbing lowers its goal to a few workers; with those briefly blocked, queued work (the
+    // simulator reading paced calls) waited 0.6-1 s for the pool's starvation check in about half of the pacing test's
+    // runs, so the simulator stamped a second of paced arrivals as one burst. Hill climbing off, or this floor: none in
+    // 10 runs each. The floor is this process's only; the silos run as they would in production.
+    private const int MinWorkerThreads = 16;
+
+    static TestCluster()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        if (workers < MinWorkerThreads)
+        {
+            ThreadPool.SetMinThreads(MinWorkerThreads, completionPorts);
+        }
+    }
+
     private TestCluster()
     {
     }
