@@ -92,6 +92,11 @@ public sealed class ContentCipher : IDisposable
         return stored;
     }
 
+    /// <summary>As <see cref="Unprotect"/> for a reader that only decodes the value: one that is not an envelope (and may be
+    /// read unencrypted) comes back as it is, not copied, so an unencrypted store's reads cost no second copy.</summary>
+    public ReadOnlyMemory<byte> Open(ReadOnlyMemory<byte> stored, string place)
+        => !IsEnvelope(stored.Span) && (_allowUnencryptedReads || !Enabled) ? stored : Unprotect(stored.Span, place);
+
     /// <summary>Decrypts a value <see cref="Protect"/> wrote for <paramref name="place"/>. Throws
     /// <see cref="StoredDataUnreadableException"/> when its key is not in the ring, it fails authentication, or it is not
     /// an envelope (unless unencrypted reads are allowed, or encryption is off).</summary>

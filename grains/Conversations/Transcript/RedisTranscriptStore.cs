@@ -27,10 +27,11 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
         args[0] = turnKey ?? "";
         args[1] = marks.ContextFromSeq;
         args[2] = marks.UsedAtMs;
+        var place = PlaceOf(conversationId);
         for (var i = 0; i < entries.Count; i++)
         {
             args[3 + 2 * i] = entries[i].Id;
-            args[4 + 2 * i] = cipher.Protect(TranscriptEntryCodec.Encode(entries[i]), PlaceOf(conversationId));
+            args[4 + 2 * i] = cipher.Protect(TranscriptEntryCodec.Encode(entries[i]), place);
         }
         RedisKey[] keys = [.. AllKeys(conversationId), connection.Key(HashTag(conversationId), "state")];
         var result = await EvaluateAsync(RedisTranscriptScripts.Append, conversationId, args, keys).ConfigureAwait(false);
@@ -42,7 +43,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
         if (first == 0)
         {
             var seq = (long)result[1];
-            return new TranscriptAppend(0, Decode(conversationId, result[2], seq));
+            return new TranscriptAppend(0, Decode(place, result[2], seq));
         }
         for (var i = 0; i < entries.Count; i++)
         {
@@ -74,9 +75,10 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
         var from = Math.Max(fromSeq, marks[0].IsNull ? 1 : (long)marks[0]);
         var skip = (int)Math.Min(values.Length, from - fromSeq);
         var entries = new List<TranscriptEntry>(values.Length - skip);
+        var place = PlaceOf(conversationId);
         for (var i = skip; i < values.Length; i++)
         {
-            if (Decode(conversationId, (byte[])values[i]!, fromSeq + i) is { } entry)
+            if (Decode(place, (ReadOnlyMemory<byte>)values[i], fromSeq + i) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -94,9 +96,10 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
         var db = await DatabaseAsync().ConfigureAwait(false);
         var values = await db.ListRangeAsync(Key(conversationId, "log"), fromSeq - 1, toSeq - 1).ConfigureAwait(false);
         var entries = new List<TranscriptEntry>(values.Length);
+        var place = PlaceOf(conversationId);
         for (var i = 0; i < values.Length; i++)
         {
-            if (Decode(conversationId, (byte[])values[i]!, fromSeq + i) is { } entry)
+            if (Decode(place, (ReadOnlyMemory<byte>)values[i], fromSeq + i) is { } entry)
             {
                 entries.Add(entry);
             }
@@ -113,9 +116,10 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
             return new TranscriptPage(false, [], false);
         }
         var entries = new List<TranscriptEntry>((result.Length - 1) / 2);
+        var place = PlaceOf(conversationId);
         for (var i = 1; i + 1 < result.Length; i += 2)
         {
-            entries.Add(Decode(conversationId, result[i + 1], (long)result[i])!);
+            entries.Add(Decode(place, result[i + 1], (long)result[i])!);
         }
         return new TranscriptPage(true, entries, (long)result[0] == 1);
     }
@@ -124,7 +128,7 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
     {
         var result = await EvaluateAsync(RedisTranscriptScripts.Get, conversationId, [itemId], LogAndIds(conversationId))
             .ConfigureAwait(false);
-        return result.Length == 0 ? null : Decode(conversationId, result[1], (long)result[0]);
+        return result.Length == 0 ? null : Decode(PlaceOf(conversationId), result[1], (long)result[0]);
     }
 
     public async Task<bool> RemoveAsync(string conversationId, string itemId)
@@ -170,9 +174,10 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
     public async Task ImportAsync(string conversationId, TranscriptSnapshot snapshot)
     {
         var ids = new List<(string Id, long Seq)>(snapshot.Entries.Count);
+        var place = PlaceOf(conversationId);
         for (var i = 0; i < snapshot.Entries.Count; i++)
         {
-            if (Decode(conversationId, snapshot.Entries[i], i + 1) is { } entry)
+            if (Decode(place, snapshot.Entries[i], i + 1) is { } entry)
             {
                 ids.Add((entry.Id, entry.Seq));
             }
@@ -218,10 +223,11 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
     /// <summary>The log and its id index: what the listing and single-item scripts need.</summary>
     private RedisKey[] LogAndIds(string conversationId) => [Key(conversationId, "log"), Key(conversationId, "ids")];
 
-    private TranscriptEntry? Decode(string conversationId, RedisResult value, long seq)
-        => value.IsNull ? null : Decode(conversationId, (byte[])value!, seq);
+    private TranscriptEntry? Decode(string place, RedisResult value, long seq)
+        => value.IsNull ? null : Decode(place, (byte[])value!, seq);
 
-    /// <summary>Null for a removed entry (an empty value, never sealed).</summary>
-    private TranscriptEntry? Decode(string conversationId, byte[] stored, long seq)
-        => stored.Length == 0 ? null : TranscriptEntryCodec.Decode(cipher.Unprotect(stored, PlaceOf(conversationId)), seq);
+    /// <summary>Null for a removed entry (an empty value, never sealed). <paramref name="place"/>: <see cref="PlaceOf"/> the
+    /// conversation, built once per read.</summary>
+    private TranscriptEntry? Decode(string place, ReadOnlyMemory<byte> stored, long seq)
+        => stored.IsEmpty ? null : TranscriptEntryCodec.Decode(cipher.Open(stored, place).Span, seq);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -113,6 +114,23 @@ public sealed class ContentCipherTests
         using var migrating = new ContentCipher(new ContentKeyRing(new Dictionary<string, byte[]> { ["k1"] = KeyOne }, "k1"), allowUnencryptedReads: true);
         Assert.Equal(Message, migrating.Unprotect(Message, "file/f1/0"));
         Assert.True(ContentCipher.IsEnvelope(migrating.Protect(Message, "file/f1/0")));
+    }
+
+    [Fact]
+    public void Open_hands_a_value_in_clear_back_uncopied_and_otherwise_reads_as_Unprotect_does()
+    {
+        using var off = ContentCipher.Disabled();
+        using var on = Cipher("k1", ("k1", KeyOne));
+        var sealedValue = on.Protect(Message, "transcript/conv_1");
+
+        // The very bytes it was given: a transcript read on an unencrypted store decodes them without a copy.
+        Assert.True(MemoryMarshal.TryGetArray(off.Open(Message, "transcript/conv_1"), out var segment));
+        Assert.Same(Message, segment.Array);
+        Assert.Equal(Message, on.Open(sealedValue, "transcript/conv_1").ToArray());
+        Assert.Throws<StoredDataUnreadableException>(() => on.Open(sealedValue, "transcript/conv_2"));
+        var error = Assert.Throws<StoredDataUnreadableException>(() => on.Open(Message, "transcript/conv_1"));
+        Assert.Equal("The value stored at 'transcript/conv_1' is not encrypted, and Parley:Encryption:AllowUnencryptedReads is off.", error.Message);
+        Assert.Throws<StoredDataUnreadableException>(() => off.Open(sealedValue, "transcript/conv_1"));
     }
 
     [Fact]
