@@ -65,7 +65,7 @@ public sealed class RedisBatchFileStore(IRedisConnection connection, ContentCiph
             }
             for (var i = 0; i < chunks.Length; i++)
             {
-                var bytes = cipher.Unprotect(((ReadOnlyMemory<byte>)chunks[i]).Span, PlaceOf(fileId, from + i));
+                var bytes = cipher.Open(chunks[i], PlaceOf(fileId, from + i)).Span;
                 if (written + bytes.Length > content.Length)
                 {
                     throw new StoredDataUnreadableException($"The content of file '{fileId}' is longer than its recorded size.");

@@ -31,17 +31,17 @@ internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOpti
         {
             return null;
         }
-        byte[] packed;
+        ReadOnlyMemory<byte> packed;
         try
         {
-            packed = cipher.Unprotect((byte[])value!, PlaceOf(key));
+            packed = cipher.Open((ReadOnlyMemory<byte>)value, PlaceOf(key));
         }
         catch (StoredDataUnreadableException e)
         {
             // Not sealed here, altered, or sealed with a key this silo lacks: to the cache, a malformed entry (a miss).
             throw new FormatException(e.Message, e);
         }
-        return Unpack(packed);
+        return Unpack(packed.Span);
     }
 
     public async ValueTask SetAsync(string key, CachedResponse value, TimeSpan ttl, CancellationToken ct)
@@ -69,18 +69,18 @@ internal sealed class RedisResponseCacheStore(IRedisConnection connection, IOpti
     }
 
     /// <summary>Throws <see cref="FormatException"/> for a value this format did not write.</summary>
-    internal static CachedResponse Unpack(byte[] packed)
+    internal static CachedResponse Unpack(ReadOnlySpan<byte> packed)
     {
         if (packed.Length < HeaderBytes || packed[0] != FormatVersion)
         {
             throw new FormatException("Not a response cache entry.");
         }
-        var contentTypeLength = BinaryPrimitives.ReadUInt16BigEndian(packed.AsSpan(1));
+        var contentTypeLength = BinaryPrimitives.ReadUInt16BigEndian(packed[1..]);
         if (packed.Length < HeaderBytes + contentTypeLength)
         {
             throw new FormatException("Truncated response cache entry.");
         }
-        var contentType = Encoding.UTF8.GetString(packed, HeaderBytes, contentTypeLength);
-        return new CachedResponse(contentType, packed.AsSpan(HeaderBytes + contentTypeLength).ToArray());
+        var contentType = Encoding.UTF8.GetString(packed.Slice(HeaderBytes, contentTypeLength));
+        return new CachedResponse(contentType, packed[(HeaderBytes + contentTypeLength)..].ToArray());
     }
 }
