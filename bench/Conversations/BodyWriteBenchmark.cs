@@ -52,7 +52,7 @@ internal static class BodyWriteBenchmark
         writer.WriteStartArray(MessagesName);
         foreach (var stored in conversation)
         {
-            writer.WriteRawValue(stored.Utf8Json, skipInputValidation: true);
+            writer.WriteRawValue(stored.Utf8Json.Span, skipInputValidation: true);
         }
         writer.WriteRawValue(newMessage, skipInputValidation: true);
         writer.WriteEndArray();

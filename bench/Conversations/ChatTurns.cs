@@ -30,7 +30,7 @@ internal sealed class ChatTurns(BenchSilo silo)
     public async Task<TurnTiming> RunAsync(IConversationGrain grain, GeneratedMessage user, GeneratedMessage assistant, int budget)
     {
         var newTokens = Tokens(user);
-        var turn = new TurnIdentity("idem_" + Guid.NewGuid().ToString("N"), XxHash64.HashToUInt64(user.Record.Utf8Json),
+        var turn = new TurnIdentity("idem_" + Guid.NewGuid().ToString("N"), XxHash64.HashToUInt64(user.Record.Utf8Json.Span),
             "req_" + Guid.NewGuid().ToString("N"), silo.Address);
 
         var request = new PromptRequest(BenchConversations.Model, BenchConversations.Encoding, budget, newTokens, turn);

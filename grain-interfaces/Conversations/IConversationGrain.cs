@@ -72,7 +72,7 @@ public interface IConversationGrain : IGrainWithStringKey
 /// it (or the upstream returned it), so tool calls, names and multi-part content survive the round trip. Kept as UTF-8,
 /// the form it arrives and leaves in: a prompt is written by copying bytes, never by transcoding or re-validating.</summary>
 [GenerateSerializer, Immutable, Alias("parley.chat-message")]
-public sealed record ChatMessageRecord(string Role, byte[] Utf8Json)
+public sealed record ChatMessageRecord(string Role, ReadOnlyMemory<byte> Utf8Json)
 {
     public ChatMessageRecord(string role, string json)
         : this(role, System.Text.Encoding.UTF8.GetBytes(json))
@@ -80,5 +80,5 @@ public sealed record ChatMessageRecord(string Role, byte[] Utf8Json)
     }
 
     /// <summary>The message as text, decoded on each call: for tests and diagnostics, not hot paths.</summary>
-    public string Json => System.Text.Encoding.UTF8.GetString(Utf8Json);
+    public string Json => System.Text.Encoding.UTF8.GetString(Utf8Json.Span);
 }

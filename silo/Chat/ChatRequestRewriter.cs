@@ -81,7 +81,7 @@ internal static class ChatRequestRewriter
             foreach (var stored in conversation)
             {
                 // Stored messages were validated on the way in: copied as bytes, not re-validated or transcoded.
-                writer.WriteRawValue(stored.Utf8Json, skipInputValidation: true);
+                writer.WriteRawValue(stored.Utf8Json.Span, skipInputValidation: true);
             }
         }
         foreach (var message in messages.EnumerateArray())

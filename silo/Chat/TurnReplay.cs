@@ -34,7 +34,7 @@ internal static class TurnReplay
                 writer.WriteStartObject();
                 writer.WriteNumber("index"u8, 0);
                 writer.WritePropertyName("message"u8);
-                writer.WriteRawValue(turn.Assistant.Utf8Json, skipInputValidation: true);
+                writer.WriteRawValue(turn.Assistant.Utf8Json.Span, skipInputValidation: true);
                 writer.WriteNull("logprobs"u8);
                 WriteFinish(writer, reply.FinishReason ?? "stop");
                 writer.WriteEndObject();
@@ -81,7 +81,7 @@ internal static class TurnReplay
     }
 
     /// <summary>The stored message as one delta: its role, content, refusal and tool calls (each with its index).</summary>
-    private static void WriteDelta(Utf8JsonWriter writer, byte[] message)
+    private static void WriteDelta(Utf8JsonWriter writer, ReadOnlyMemory<byte> message)
     {
         using var document = JsonDocument.Parse(message);
         var root = document.RootElement;

@@ -58,7 +58,7 @@ internal sealed class ReplyPolicy(CompiledPolicy? policy, PseudonymVault? vault,
             return assistant;
         }
         var storage = new ReplyPolicy(Policy, null, maxHoldBack);
-        using var document = TryParse(assistant.Utf8Json);
+        using var document = TryParse(assistant.Utf8Json.Span);
         if (document is null)
         {
             return assistant;
@@ -72,14 +72,14 @@ internal sealed class ReplyPolicy(CompiledPolicy? policy, PseudonymVault? vault,
     }
 
     /// <summary>A stored assistant message (placeholders) as the client gets it in a replay.</summary>
-    public static byte[] RestoreStored(byte[] assistantJson, PseudonymVault? vault, int maxHoldBack)
+    public static ReadOnlyMemory<byte> RestoreStored(ReadOnlyMemory<byte> assistantJson, PseudonymVault? vault, int maxHoldBack)
     {
         if (vault is not { Count: > 0 })
         {
             return assistantJson;
         }
         var restore = new ReplyPolicy(null, vault, maxHoldBack);
-        using var document = TryParse(assistantJson);
+        using var document = TryParse(assistantJson.Span);
         if (document is null)
         {
             return assistantJson;

@@ -9,7 +9,7 @@ namespace Parley.Grains.Conversations.Context;
 internal static class ConversationTokens
 {
     /// <summary>Tokens <paramref name="messageJson"/> adds to a prompt under <paramref name="encoding"/>.</summary>
-    public static int Of(TokenCounts counts, byte[] message, string encoding)
+    public static int Of(TokenCounts counts, ReadOnlyMemory<byte> message, string encoding)
     {
         var o200k = IsO200k(encoding);
         var known = o200k ? counts.O200k : counts.Cl100k;
@@ -31,7 +31,7 @@ internal static class ConversationTokens
 
     /// <summary>Counts one message object by the chat-format rules. A stored message is always valid JSON (it was
     /// validated on the way in), so the fallback only guards against a hand-edited store.</summary>
-    public static int Count(byte[] message, string encoding)
+    public static int Count(ReadOnlyMemory<byte> message, string encoding)
     {
         try
         {

@@ -229,5 +229,5 @@ public sealed class RedisTranscriptStore(IRedisConnection connection, ContentCip
     /// <summary>Null for a removed entry (an empty value, never sealed). <paramref name="place"/>: <see cref="PlaceOf"/> the
     /// conversation, built once per read.</summary>
     private TranscriptEntry? Decode(string place, ReadOnlyMemory<byte> stored, long seq)
-        => stored.IsEmpty ? null : TranscriptEntryCodec.Decode(cipher.Open(stored, place).Span, seq);
+        => stored.IsEmpty ? null : TranscriptEntryCodec.Decode(cipher.Open(stored, place), seq);
 }

@@ -18,7 +18,7 @@ public sealed class TranscriptEntry
 
     public required string Role { get; init; }
 
-    public required byte[] Message { get; init; }
+    public required ReadOnlyMemory<byte> Message { get; init; }
 
     /// <summary>Null when the parts are what <see cref="ChatMessageConversion.ToContentParts"/> derives.</summary>
     public IReadOnlyList<ConversationContentPart>? Content { get; init; }

@@ -48,23 +48,25 @@ public static class TranscriptEntryCodec
             writer.WriteEndObject();
         }
         buffer.Write([Separator]);
-        buffer.Write(entry.Message);
+        buffer.Write(entry.Message.Span);
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>Null for a removed entry (stored as an empty value).</summary>
-    public static TranscriptEntry? Decode(ReadOnlySpan<byte> stored, long seq)
+    /// <summary>Null for a removed entry (stored as an empty value). The entry's message is a slice of
+    /// <paramref name="stored"/>, not a copy: the caller hands over memory nothing else writes to (a value read from the
+    /// store, or one the store keeps unchanged).</summary>
+    public static TranscriptEntry? Decode(ReadOnlyMemory<byte> stored, long seq)
     {
         if (stored.IsEmpty)
         {
             return null;
         }
-        var split = stored.IndexOf(Separator);
+        var split = stored.Span.IndexOf(Separator);
         if (split < 0)
         {
             throw new FormatException($"Transcript entry #{seq} has no header separator.");
         }
-        var header = stored[..split];
+        var header = stored.Span[..split];
         var reader = new Utf8JsonReader(header);
         string? id = null, role = null;
         var tokens = new TokenCounts();
@@ -79,7 +81,7 @@ public static class TranscriptEntryCodec
             }
             else if (reader.ValueTextEquals("role"u8))
             {
-                role = ReadString(ref reader);
+                role = ReadRole(ref reader);
             }
             else if (reader.ValueTextEquals("tok"u8))
             {
@@ -112,7 +114,7 @@ public static class TranscriptEntryCodec
             Seq = seq,
             Id = id,
             Role = role,
-            Message = stored[(split + 1)..].ToArray(),
+            Message = stored[(split + 1)..],
             Content = parts,
             Tokens = tokens,
             Turn = turn,
@@ -230,6 +232,17 @@ public static class TranscriptEntryCodec
             parts.Add(new ConversationContentPart(type, text));
         }
         return parts;
+    }
+
+    /// <summary>The chat roles as shared strings: a read of hundreds of entries does not allocate one per entry.</summary>
+    private static string ReadRole(ref Utf8JsonReader reader)
+    {
+        Next(ref reader);
+        return reader.ValueTextEquals("user"u8) ? "user"
+            : reader.ValueTextEquals("assistant"u8) ? "assistant"
+            : reader.ValueTextEquals("system"u8) ? "system"
+            : reader.ValueTextEquals("tool"u8) ? "tool"
+            : reader.GetString() ?? "";
     }
 
     private static string ReadString(ref Utf8JsonReader reader)

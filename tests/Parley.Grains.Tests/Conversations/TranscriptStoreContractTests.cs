@@ -42,7 +42,7 @@ public abstract class TranscriptStoreContractTests : IAsyncLifetime
     private static TurnMark Mark(string key, ulong hash = 7) => new(key, hash, 2,
         new TurnReply("chatcmpl-1", 1_700_000_000, "m", "stop", "fp", """{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7,"details":{"x":1}}"""u8.ToArray()));
 
-    private static string Text(TranscriptEntry entry) => Encoding.UTF8.GetString(entry.Message);
+    private static string Text(TranscriptEntry entry) => Encoding.UTF8.GetString(entry.Message.Span);
 
     private static string Content(TranscriptEntry entry) => System.Text.Json.JsonDocument.Parse(entry.Message).RootElement.GetProperty("content").GetString()!;
 

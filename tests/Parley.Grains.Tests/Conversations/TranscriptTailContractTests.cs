@@ -42,7 +42,7 @@ public abstract class TranscriptTailContractTests : IAsyncLifetime
         Assert.Equal(3, fromContext.FromSeq);
         Assert.Equal(200, fromContext.UsedAtMs);
         Assert.Equal([3, 4, 5, 6, 7], fromContext.Entries.Select(e => e.Seq));
-        Assert.Equal(["m3", "m4", "m5", "m6", "m7"], fromContext.Entries.Select(e => Encoding.UTF8.GetString(e.Message)));
+        Assert.Equal(["m3", "m4", "m5", "m6", "m7"], fromContext.Entries.Select(e => Encoding.UTF8.GetString(e.Message.Span)));
 
         var fromAsked = await Store.ReadTailAsync(ConversationId, 6);
         Assert.Equal(6, fromAsked.FromSeq);

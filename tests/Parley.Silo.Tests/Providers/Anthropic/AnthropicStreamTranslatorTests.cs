@@ -178,6 +178,6 @@ public sealed class AnthropicStreamTranslatorTests
         var message = builder.Build();
         Assert.Equal("assistant", message.Role);
         Assert.Equal("""{"role":"assistant","content":"Let me check.","tool_calls":[{"id":"toolu_A","type":"function","function":{"name":"get_weather","arguments":"{\u0022city\u0022: \u0022Oslo\u0022}"}},{"id":"toolu_B","type":"function","function":{"name":"get_time","arguments":"{}"}}]}""",
-            Encoding.UTF8.GetString(message.Utf8Json));
+            Encoding.UTF8.GetString(message.Utf8Json.Span));
     }
 }
