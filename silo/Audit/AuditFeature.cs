@@ -25,6 +25,10 @@ public sealed class AuditFeature
     public string? ConversationId { get; set; }
     public bool Replay { get; set; }
 
+    /// <summary>A handler found the client gone before the request's abort was signalled (a write to a closed output):
+    /// recorded as 499 like an abort.</summary>
+    public bool ClientLeft { get; set; }
+
     /// <summary>The masked excerpt of the prompt (see <see cref="AuditExcerpt"/>).</summary>
     public string? Excerpt { get; set; }
 

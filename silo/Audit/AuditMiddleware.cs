@@ -61,7 +61,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, AuditSink sink, Time
     {
         var caller = context.Features.Get<Caller>() ?? feature.Caller;
         var endpoint = context.GetEndpoint() as RouteEndpoint;
-        var aborted = context.RequestAborted.IsCancellationRequested;
+        var aborted = feature.ClientLeft || context.RequestAborted.IsCancellationRequested;
         var conversation = feature.ConversationId;
         if (conversation is null && context.Request.RouteValues.TryGetValue("conversationId", out var routed) && routed is string id)
         {

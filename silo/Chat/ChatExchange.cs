@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
 using Parley.Silo.Api;
+using Parley.Silo.Audit;
 using Parley.Silo.Cluster;
 using Parley.Silo.Cache;
 using Parley.Silo.Quotas;
@@ -23,6 +24,7 @@ internal sealed class ChatExchange : IDisposable
     private readonly CancellationTokenSource _timeout;
     private readonly CancellationTokenSource _total;
     private readonly CancellationTokenSource _linked;
+    private bool _outputClosed;
     private readonly CancellationToken _shutdownGraceExpired;
     private readonly ClusterCalls _clusterCalls;
 
@@ -133,7 +135,17 @@ internal sealed class ChatExchange : IDisposable
     /// <summary>Cancelled when the client disconnects, the armed timeout elapses or a shutdown's grace period ends.</summary>
     public CancellationToken Token => _linked.Token;
 
-    public bool ClientGone => Context.RequestAborted.IsCancellationRequested;
+    /// <summary>The client left: the connection said so, or a write found the response's output closed (which can come
+    /// before the connection's abort is signalled).</summary>
+    public bool ClientGone => _outputClosed || Context.RequestAborted.IsCancellationRequested;
+
+    /// <summary>A flush of the response reported its output completed: the client is gone, whatever
+    /// <see cref="HttpContext.RequestAborted"/> says yet.</summary>
+    public Task<ChatCompletionResult> ClientLeftAsync(ChatUsage? usage)
+    {
+        _outputClosed = true;
+        return FailAsync(new OperationCanceledException(), usage);
+    }
 
     /// <summary>Gives the upstream one more stall timeout to produce its next bytes.</summary>
     public void ArmTimeout() => _timeout.CancelAfter(StallTimeout);
@@ -186,6 +198,7 @@ internal sealed class ChatExchange : IDisposable
     {
         if (ClientGone)
         {
+            AuditFeature.Of(Context)?.ClientLeft = true;
             ChatLog.ClientDisconnected(Logger, RequestId);
             return new ChatCompletionResult(ClientClosedRequest, usage, Stream, Truncated: true);
         }

@@ -45,7 +45,11 @@ internal static class JsonRelay
                 reader.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
                 alreadyWritten = buffer.Length - consumed;
                 var flush = await output.FlushAsync(exchange.Token).ConfigureAwait(false);
-                if (flush.IsCompleted || flush.IsCanceled)
+                if (flush.IsCompleted)
+                {
+                    return await exchange.ClientLeftAsync(scanner.Usage).ConfigureAwait(false);
+                }
+                if (flush.IsCanceled)
                 {
                     return await exchange.FailAsync(new OperationCanceledException(), scanner.Usage).ConfigureAwait(false);
                 }

@@ -108,7 +108,11 @@ internal static class StreamingRelay
                 if (wrote)
                 {
                     var flush = await output.FlushAsync(exchange.Token).ConfigureAwait(false);
-                    if (flush.IsCompleted || flush.IsCanceled)
+                    if (flush.IsCompleted)
+                    {
+                        return await exchange.ClientLeftAsync(usage).ConfigureAwait(false);
+                    }
+                    if (flush.IsCanceled)
                     {
                         return await exchange.FailAsync(new OperationCanceledException(), usage).ConfigureAwait(false);
                     }

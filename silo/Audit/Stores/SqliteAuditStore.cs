@@ -4,9 +4,14 @@ using Microsoft.Data.Sqlite;
 namespace Parley.Silo.Audit.Stores;
 
 /// <summary>The embedded store: one SQLite file (WAL), several silo processes may share it. A batch is one transaction
-/// of prepared <c>INSERT OR IGNORE</c>s plus the chain head's upsert.</summary>
-internal sealed class SqliteAuditStore(string path) : IAuditStore
+/// of prepared <c>INSERT OR IGNORE</c>s plus the chain head's upsert, on a connection and statements the writer keeps
+/// (<see cref="SqliteAuditWriteSession"/>): at low rates a batch is one record, and opening, setting up and parsing the
+/// statements again would cost more than the insert.</summary>
+internal sealed class SqliteAuditStore(string path) : IAuditStore, IAsyncDisposable
 {
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private SqliteAuditWriteSession? _writer;
+
     private readonly string _connectionString = new SqliteConnectionStringBuilder
     {
         DataSource = path,
@@ -44,67 +49,22 @@ internal sealed class SqliteAuditStore(string path) : IAuditStore
         {
             return;
         }
-        await using var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var insert = connection.CreateCommand())
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            insert.Transaction = transaction;
-            insert.CommandText = $"INSERT OR IGNORE INTO audit_records ({AuditSql.Columns}) VALUES "
-                + "(@p0, @p1, @p2, @p3, @p4, @p5, @p6, @p7, @p8, @p9, @p10, @p11, @p12, @p13, @p14, @p15, @p16, @p17, @p18, @p19, @p20)";
-            var parameters = new SqliteParameter[21];
-            for (var i = 0; i < parameters.Length; i++)
-            {
-                parameters[i] = insert.Parameters.Add("@p" + i, i switch
-                {
-                    1 or 2 or 10 or 11 or 12 or 13 or 15 or 17 => SqliteType.Integer,
-                    20 => SqliteType.Blob,
-                    _ => SqliteType.Text,
-                });
-            }
-            insert.Prepare();
-            foreach (var r in records)
-            {
-                parameters[0].Value = r.Silo;
-                parameters[1].Value = r.Seq;
-                parameters[2].Value = r.TimeUs;
-                parameters[3].Value = r.RequestId;
-                parameters[4].Value = r.UserId;
-                parameters[5].Value = r.KeyId;
-                parameters[6].Value = r.Method;
-                parameters[7].Value = r.Route;
-                parameters[8].Value = (object?)r.Model ?? DBNull.Value;
-                parameters[9].Value = (object?)r.Deployment ?? DBNull.Value;
-                parameters[10].Value = (object?)r.PromptTokens ?? DBNull.Value;
-                parameters[11].Value = (object?)r.CompletionTokens ?? DBNull.Value;
-                parameters[12].Value = (object?)r.CostMicros ?? DBNull.Value;
-                parameters[13].Value = r.Status;
-                parameters[14].Value = (object?)r.ErrorCode ?? DBNull.Value;
-                parameters[15].Value = r.LatencyUs;
-                parameters[16].Value = (object?)r.ConversationId ?? DBNull.Value;
-                parameters[17].Value = r.Replay ? 1 : 0;
-                parameters[18].Value = (object?)r.Policy ?? DBNull.Value;
-                parameters[19].Value = (object?)r.Excerpt ?? DBNull.Value;
-                parameters[20].Value = r.Hash;
-                await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
+            _writer ??= SqliteAuditWriteSession.Open(await OpenAsync(cancellationToken).ConfigureAwait(false));
+            await _writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
         }
-        foreach (var (silo, seq, hash) in AuditSql.Heads(records))
+        catch
         {
-            await using var head = connection.CreateCommand();
-            head.Transaction = transaction;
-            head.CommandText = """
-                INSERT INTO audit_chains (silo, first_seq, first_prev_hash, last_seq, last_hash) VALUES (@silo, 1, @genesis, @seq, @hash)
-                ON CONFLICT (silo) DO UPDATE SET
-                    last_hash = CASE WHEN excluded.last_seq > audit_chains.last_seq THEN excluded.last_hash ELSE audit_chains.last_hash END,
-                    last_seq = max(excluded.last_seq, audit_chains.last_seq)
-                """;
-            head.Parameters.AddWithValue("@silo", silo);
-            head.Parameters.AddWithValue("@genesis", AuditCodec.GenesisHash.ToArray());
-            head.Parameters.AddWithValue("@seq", seq);
-            head.Parameters.AddWithValue("@hash", hash);
-            await head.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // The next batch starts on a fresh connection (the file may have been replaced, the disk may be back).
+            await DisposeWriterAsync().ConfigureAwait(false);
+            throw;
         }
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        finally
+        {
+            _writeGate.Release();
+        }
     }
 
     public async IAsyncEnumerable<AuditRecord> QueryAsync(AuditFilter filter, int limit, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -171,5 +131,27 @@ internal sealed class SqliteAuditStore(string path) : IAuditStore
         pragma.CommandText = "PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 30000;";
         await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _writeGate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await DisposeWriterAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private async ValueTask DisposeWriterAsync()
+    {
+        if (_writer is { } writer)
+        {
+            _writer = null;
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
@@ -44,6 +45,21 @@ public abstract class AuditStoreContract
         Assert.Equal(chain.Select(Json), stored.Select(Json));
         var verdict = await AuditTestData.VerifyAsync(store, Silo);
         Assert.Equal(new AuditChainVerdict(Silo, true, 1, 30, 30, null, null), verdict);
+    }
+
+    [Fact]
+    public async Task A_failed_batch_does_not_stop_the_store_writing_the_next_one()
+    {
+        var store = await CreateStoreAsync();
+        var chain = AuditTestData.Chain(Silo, 30);
+        await store.WriteAsync(chain[..10], CancellationToken.None);
+        await ExecuteAsync("DROP TABLE audit_records");
+
+        await Assert.ThrowsAnyAsync<DbException>(() => store.WriteAsync(chain[10..20], CancellationToken.None));
+        await store.EnsureSchemaAsync(CancellationToken.None);
+        await store.WriteAsync(chain[20..], CancellationToken.None);
+
+        Assert.Equal(chain[20..].Select(r => r.Seq), (await AuditTestData.AllAsync(store)).Select(r => r.Seq).Order());
     }
 
     [Fact]
@@ -150,15 +166,17 @@ public abstract class AuditStoreContract
     }
 }
 
-public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
+public sealed class SqliteAuditStoreTests : AuditStoreContract, IAsyncLifetime
 {
     private readonly string _directory = Directory.CreateTempSubdirectory("parley-audit-test-").FullName;
+    private readonly List<SqliteAuditStore> _stores = [];
     private string _path = "";
 
     protected override async Task<IAuditStore> CreateStoreAsync()
     {
         _path = Path.Combine(_directory, "audit.db");
         var store = new SqliteAuditStore(_path);
+        _stores.Add(store);
         await store.EnsureSchemaAsync(CancellationToken.None);
         return store;
     }
@@ -172,8 +190,14 @@ public sealed class SqliteAuditStoreTests : AuditStoreContract, IDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public void Dispose()
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
         SqliteConnection.ClearAllPools();
         Directory.Delete(_directory, recursive: true);
     }
