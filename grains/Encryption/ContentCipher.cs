@@ -95,19 +95,19 @@ public sealed class ContentCipher : IDisposable
     /// <summary>As <see cref="Unprotect"/> for a reader that only decodes the value: one that is not an envelope (and may be
     /// read unencrypted) comes back as it is, not copied, so an unencrypted store's reads cost no second copy.</summary>
     public ReadOnlyMemory<byte> Open(ReadOnlyMemory<byte> stored, string place)
-        => !IsEnvelope(stored.Span) && (_allowUnencryptedReads || !Enabled) ? stored : Unprotect(stored.Span, place);
+        => ReadsInClear(stored.Span) ? stored : Unprotect(stored.Span, place);
 
     /// <summary>Decrypts a value <see cref="Protect"/> wrote for <paramref name="place"/>. Throws
     /// <see cref="StoredDataUnreadableException"/> when its key is not in the ring, it fails authentication, or it is not
     /// an envelope (unless unencrypted reads are allowed, or encryption is off).</summary>
     public byte[] Unprotect(ReadOnlySpan<byte> stored, string place)
     {
+        if (ReadsInClear(stored))
+        {
+            return stored.ToArray();
+        }
         if (!IsEnvelope(stored))
         {
-            if (_allowUnencryptedReads || !Enabled)
-            {
-                return stored.ToArray();
-            }
             throw new StoredDataUnreadableException(
                 $"The value stored at '{place}' is not encrypted, and {EncryptionOptions.SectionName}:AllowUnencryptedReads is off.");
         }
@@ -151,6 +151,10 @@ public sealed class ContentCipher : IDisposable
         }
         return plaintext;
     }
+
+    /// <summary>A value that is not an envelope, where values in clear may be read (unencrypted reads allowed, or
+    /// encryption off): read as it is.</summary>
+    private bool ReadsInClear(ReadOnlySpan<byte> stored) => !IsEnvelope(stored) && (_allowUnencryptedReads || !Enabled);
 
     public void Dispose() => _ring.Dispose();
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.IO.Pipelines;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Parley.GrainInterfaces.Conversations;
@@ -24,9 +25,9 @@ internal sealed class ChatExchange : IDisposable
     private readonly CancellationTokenSource _timeout;
     private readonly CancellationTokenSource _total;
     private readonly CancellationTokenSource _linked;
-    private bool _outputClosed;
     private readonly CancellationToken _shutdownGraceExpired;
     private readonly ClusterCalls _clusterCalls;
+    private bool _outputClosed;
 
     public ChatExchange(HttpContext context, string requestId, in ChatRequest request, string userId, IReadOnlyList<ChatMessageRecord>? newMessages,
         TurnIdentity? turn, IGrainFactory grainFactory, ClusterCalls clusterCalls, TimeProvider timeProvider, CancellationToken shutdownGraceExpired,
@@ -139,11 +140,12 @@ internal sealed class ChatExchange : IDisposable
     /// before the connection's abort is signalled).</summary>
     public bool ClientGone => _outputClosed || Context.RequestAborted.IsCancellationRequested;
 
-    /// <summary>A flush of the response reported its output completed: the client is gone, whatever
-    /// <see cref="HttpContext.RequestAborted"/> says yet.</summary>
-    public Task<ChatCompletionResult> ClientLeftAsync(ChatUsage? usage)
+    /// <summary>Ends a relay whose flush of the response did not go through: completed means the response's output is
+    /// closed, so the client is gone whatever <see cref="HttpContext.RequestAborted"/> says yet; cancelled goes as any
+    /// cancellation does.</summary>
+    public Task<ChatCompletionResult> FlushStoppedAsync(FlushResult flush, ChatUsage? usage)
     {
-        _outputClosed = true;
+        _outputClosed |= flush.IsCompleted;
         return FailAsync(new OperationCanceledException(), usage);
     }
 

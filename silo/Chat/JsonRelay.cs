@@ -45,13 +45,9 @@ internal static class JsonRelay
                 reader.AdvanceTo(buffer.GetPosition(consumed), buffer.End);
                 alreadyWritten = buffer.Length - consumed;
                 var flush = await output.FlushAsync(exchange.Token).ConfigureAwait(false);
-                if (flush.IsCompleted)
+                if (flush.IsCompleted || flush.IsCanceled)
                 {
-                    return await exchange.ClientLeftAsync(scanner.Usage).ConfigureAwait(false);
-                }
-                if (flush.IsCanceled)
-                {
-                    return await exchange.FailAsync(new OperationCanceledException(), scanner.Usage).ConfigureAwait(false);
+                    return await exchange.FlushStoppedAsync(flush, scanner.Usage).ConfigureAwait(false);
                 }
                 if (result.IsCompleted)
                 {

@@ -108,13 +108,9 @@ internal static class StreamingRelay
                 if (wrote)
                 {
                     var flush = await output.FlushAsync(exchange.Token).ConfigureAwait(false);
-                    if (flush.IsCompleted)
+                    if (flush.IsCompleted || flush.IsCanceled)
                     {
-                        return await exchange.ClientLeftAsync(usage).ConfigureAwait(false);
-                    }
-                    if (flush.IsCanceled)
-                    {
-                        return await exchange.FailAsync(new OperationCanceledException(), usage).ConfigureAwait(false);
+                        return await exchange.FlushStoppedAsync(flush, usage).ConfigureAwait(false);
                     }
                 }
                 if (result.IsCompleted)

@@ -52,7 +52,7 @@ internal sealed class SqliteAuditStore(string path) : IAuditStore, IAsyncDisposa
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _writer ??= SqliteAuditWriteSession.Open(await OpenAsync(cancellationToken).ConfigureAwait(false));
+            _writer ??= await SqliteAuditWriteSession.OpenAsync(await OpenAsync(cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
             await _writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
         }
         catch

@@ -44,21 +44,19 @@ internal sealed class SqliteAuditWriteSession : IAsyncDisposable
     }
 
     /// <summary>Takes over <paramref name="connection"/> (disposed with the session, or here if preparing fails).</summary>
-    public static SqliteAuditWriteSession Open(SqliteConnection connection)
+    public static async Task<SqliteAuditWriteSession> OpenAsync(SqliteConnection connection)
     {
-        SqliteAuditWriteSession? session = null;
+        // The constructor only creates the commands and their parameters; preparing is what can fail.
+        var session = new SqliteAuditWriteSession(connection);
         try
         {
-            session = new SqliteAuditWriteSession(connection);
             session._insert.Prepare();
             session._head.Prepare();
             return session;
         }
         catch
         {
-            session?._insert.Dispose();
-            session?._head.Dispose();
-            connection.Dispose();
+            await session.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
