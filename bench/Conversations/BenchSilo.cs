@@ -73,8 +73,6 @@ internal sealed class BenchSilo : IAsyncDisposable
         }
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
-            // The notes that ServerGC is off: the benchmark runs workstation GC on purpose, for steady heap figures.
-            .AddFilter("Orleans.Runtime.Silo", LogLevel.Error)
             // Its first check after a start reports the time since boot as a stall; on shared cores its later ones only
             // say the machine is busy, which the report's load average says too.
             .AddFilter("Orleans.Runtime.Watchdog", LogLevel.Error)

@@ -56,9 +56,9 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         foreach (var entry in entries)
         {
             Entries.Add(entry);
-            if (entry.Turn is { } turn && _turns is not null)
+            if (_turns is not null && entry.TurnKey is { } key)
             {
-                _turns[turn.Key] = entry;
+                _turns[key] = entry;
             }
             LastSeq = Math.Max(LastSeq, entry.Seq);
         }
@@ -124,9 +124,9 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         var turns = new Dictionary<string, TranscriptEntry>(StringComparer.Ordinal);
         foreach (var entry in entries)
         {
-            if (entry.Turn is { } turn)
+            if (entry.TurnKey is { } key)
             {
-                turns[turn.Key] = entry;
+                turns[key] = entry;
             }
         }
         return turns;

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Parley.GrainInterfaces.Conversations;
 
 namespace Parley.Grains.Conversations.Transcript;
@@ -9,12 +10,41 @@ namespace Parley.Grains.Conversations.Transcript;
 public sealed class TranscriptEntry
 {
     private ChatMessageRecord? _message;
+    private string? _id;
+    private TurnMark? _turn;
+    private bool _turnRead;
+
+    /// <summary>The stored header of an entry read from the store, from which <see cref="Id"/> and <see cref="Turn"/> are
+    /// decoded when first asked for: an activation reads hundreds of entries and builds prompts from their messages and
+    /// token counts alone. Empty for an entry made in the grain.</summary>
+    private ReadOnlyMemory<byte> _header;
+
+    public TranscriptEntry()
+    {
+    }
+
+    /// <summary>An entry read from the store: <paramref name="header"/> is its stored header, kept (not copied) for
+    /// the fields decoded when first asked for.</summary>
+    [SetsRequiredMembers]
+#pragma warning disable CS8618 // Id is not null: its getter decodes it from the header Decode has checked.
+    internal TranscriptEntry(long seq, string role, ReadOnlyMemory<byte> message, ReadOnlyMemory<byte> header)
+    {
+        Seq = seq;
+        Role = role;
+        Message = message;
+        _header = header;
+    }
+#pragma warning restore CS8618
 
     /// <summary>Position in the conversation, from 1; given by the store when the entry is appended. The summary covers
     /// every entry up to a sequence number.</summary>
     public long Seq { get; set; }
 
-    public required string Id { get; init; }
+    public required string Id
+    {
+        get => _id ??= TranscriptEntryCodec.ReadId(_header, Seq);
+        init => _id = value;
+    }
 
     public required string Role { get; init; }
 
@@ -26,7 +56,22 @@ public sealed class TranscriptEntry
     public TokenCounts Tokens { get; init; } = new();
 
     /// <summary>Set on the assistant reply that ends a chat turn.</summary>
-    public TurnMark? Turn { get; init; }
+    public TurnMark? Turn
+    {
+        get
+        {
+            if (!_turnRead)
+            {
+                _turn ??= TranscriptEntryCodec.ReadTurn(_header);
+                _turnRead = true;
+            }
+            return _turn;
+        }
+        init => (_turn, _turnRead) = (value, true);
+    }
+
+    /// <summary>The key of the chat turn this entry ends (null if it ends none), without decoding the rest of the turn.</summary>
+    public string? TurnKey => _turnRead ? _turn?.Key : TranscriptEntryCodec.ReadTurnKey(_header);
 
     public ConversationItem ToItem() => new(Id, Role, Content ?? ChatMessageConversion.ToContentParts(ToChatMessage()));
 

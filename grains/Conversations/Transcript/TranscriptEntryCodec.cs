@@ -68,18 +68,14 @@ public static class TranscriptEntryCodec
         }
         var header = stored.Span[..split];
         var reader = new Utf8JsonReader(header);
-        string? id = null, role = null;
+        string? role = null;
+        var hasId = false;
         var tokens = new TokenCounts();
         List<ConversationContentPart>? parts = null;
-        TurnMark? turn = null;
         Expect(ref reader, JsonTokenType.StartObject);
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
-            if (reader.ValueTextEquals("id"u8))
-            {
-                id = ReadString(ref reader);
-            }
-            else if (reader.ValueTextEquals("role"u8))
+            if (reader.ValueTextEquals("role"u8))
             {
                 role = ReadRole(ref reader);
             }
@@ -94,31 +90,74 @@ public static class TranscriptEntryCodec
             {
                 parts = ReadParts(ref reader);
             }
-            else if (reader.ValueTextEquals("turn"u8))
-            {
-                turn = ReadTurn(ref reader, header);
-            }
             else
             {
-                // A field written by a newer version: skipped, so entries stay readable across upgrades.
+                // The id and the turn are decoded when first asked for (ReadId, ReadTurn); a field written by a newer
+                // version is skipped, so entries stay readable across upgrades.
+                hasId |= reader.ValueTextEquals("id"u8);
                 Next(ref reader);
                 reader.Skip();
             }
         }
-        if (id is null || role is null)
+        if (!hasId || role is null)
         {
             throw new FormatException($"Transcript entry #{seq} lacks its id or role.");
         }
-        return new TranscriptEntry
+        return new TranscriptEntry(seq, role, stored[(split + 1)..], stored[..split])
         {
-            Seq = seq,
-            Id = id,
-            Role = role,
-            Message = stored[(split + 1)..],
             Content = parts,
             Tokens = tokens,
-            Turn = turn,
         };
+    }
+
+    /// <summary>The id in a stored header (one <see cref="Decode"/> has checked).</summary>
+    internal static string ReadId(ReadOnlyMemory<byte> header, long seq)
+    {
+        var reader = new Utf8JsonReader(header.Span);
+        return Seek(ref reader, "id"u8) ? ReadString(ref reader) : throw new FormatException($"Transcript entry #{seq} lacks its id.");
+    }
+
+    /// <summary>The turn in a stored header; null if it has none (or there is no header: an entry made in the grain).</summary>
+    internal static TurnMark? ReadTurn(ReadOnlyMemory<byte> header)
+    {
+        if (header.IsEmpty)
+        {
+            return null;
+        }
+        var reader = new Utf8JsonReader(header.Span);
+        return Seek(ref reader, "turn"u8) ? ReadTurn(ref reader, header.Span) : null;
+    }
+
+    /// <summary>The key of the turn in a stored header, the rest of the turn left undecoded.</summary>
+    internal static string? ReadTurnKey(ReadOnlyMemory<byte> header)
+    {
+        if (header.IsEmpty)
+        {
+            return null;
+        }
+        var reader = new Utf8JsonReader(header.Span);
+        if (!Seek(ref reader, "turn"u8))
+        {
+            return null;
+        }
+        return Seek(ref reader, "key"u8) ? ReadString(ref reader) : "";
+    }
+
+    /// <summary>Reads the next object up to its property <paramref name="name"/> (true), skipping the others; false at the
+    /// object's end.</summary>
+    private static bool Seek(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        Expect(ref reader, JsonTokenType.StartObject);
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                return true;
+            }
+            Next(ref reader);
+            reader.Skip();
+        }
+        return false;
     }
 
     private static void WriteTurn(Utf8JsonWriter writer, TurnMark turn)

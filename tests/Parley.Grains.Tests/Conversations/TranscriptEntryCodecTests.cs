@@ -85,4 +85,37 @@ public sealed class TranscriptEntryCodecTests
         var error = Assert.Throws<FormatException>(() => TranscriptEntryCodec.Decode("""{"id":"a","role":"user"}"""u8.ToArray(), 4));
         Assert.Equal("Transcript entry #4 has no header separator.", error.Message);
     }
+
+    [Fact]
+    public void A_header_without_its_id_or_role_is_refused()
+    {
+        var noId = Assert.Throws<FormatException>(() => TranscriptEntryCodec.Decode(Stored("""{"role":"user"}"""), 5));
+        var noRole = Assert.Throws<FormatException>(() => TranscriptEntryCodec.Decode(Stored("""{"id":"a"}"""), 6));
+
+        Assert.Equal("Transcript entry #5 lacks its id or role.", noId.Message);
+        Assert.Equal("Transcript entry #6 lacks its id or role.", noRole.Message);
+    }
+
+    [Fact]
+    public void The_turn_key_is_read_alone_and_the_turn_whole_when_asked_for()
+    {
+        var mark = new TurnMark("idem_2", 7, 3, new TurnReply("chatcmpl-2", 1_765_000_001, "gpt-4o-mini", "length", null, null));
+        var decoded = TranscriptEntryCodec.Decode(TranscriptEntryCodec.Encode(new TranscriptEntry { Id = "msg_2", Role = "assistant", Message = Reply, Turn = mark }), 9)!;
+        var plain = TranscriptEntryCodec.Decode(TranscriptEntryCodec.Encode(new TranscriptEntry { Id = "msg_3", Role = "user", Message = Reply }), 10)!;
+        var made = new TranscriptEntry { Id = "msg_4", Role = "assistant", Message = Reply, Turn = mark };
+
+        Assert.Equal("idem_2", decoded.TurnKey);
+        Assert.Equal(mark, decoded.Turn);
+        Assert.Equal("idem_2", decoded.TurnKey);
+        Assert.Equal("msg_2", decoded.Id);
+        Assert.Null(plain.TurnKey);
+        Assert.Null(plain.Turn);
+        Assert.Equal("msg_3", plain.Id);
+        Assert.Equal("idem_2", made.TurnKey);
+        Assert.Same(mark, made.Turn);
+        Assert.Null(new TranscriptEntry { Id = "msg_5", Role = "user", Message = Reply }.TurnKey);
+    }
+
+    /// <summary>A stored value with <paramref name="header"/> as its header.</summary>
+    private static byte[] Stored(string header) => [.. Encoding.UTF8.GetBytes(header), TranscriptEntryCodec.Separator, .. Reply];
 }
