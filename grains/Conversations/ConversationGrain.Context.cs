@@ -37,7 +37,7 @@ public sealed partial class ConversationGrain
         _turnEncoding = request.Encoding;
         _turnBudget = budget;
         var reserved = ChatTokenCounter.ReplyPrimingTokens + request.NewMessagesTokens;
-        if (!ContextPlanner.TrySelect(s, working.Entries, request.Encoding, budget, reserved, out var selection))
+        if (!ContextPlanner.TrySelect(s, working, request.Encoding, budget, reserved, out var selection))
         {
             if (request.Turn is { } refused)
             {
@@ -52,7 +52,7 @@ public sealed partial class ConversationGrain
             // activation, let them go): a prompt of this budget may take some of them.
             var older = await transcript.ReadRangeAsync(Id, s.FirstUnsummarizedSeq, working.FromSeq - 1);
             working.Prepend(older, s.FirstUnsummarizedSeq);
-            ContextPlanner.TrySelect(s, working.Entries, request.Encoding, budget, reserved, out selection);
+            ContextPlanner.TrySelect(s, working, request.Encoding, budget, reserved, out selection);
         }
 
         var systemPrompt = s.SystemPromptMessage();

@@ -22,6 +22,18 @@ internal static class ContextPlanner
     /// messages). False when the pinned system prompt and the reserved tokens alone exceed the budget.</summary>
     public static bool TrySelect(ConversationState state, IReadOnlyList<TranscriptEntry> items, string encoding, int budget, int reservedTokens,
         out ContextSelection selection)
+        => TrySelect(state, items, encoding, budget, reservedTokens, unsummarizedTokens: null, out selection);
+
+    /// <summary><see cref="TrySelect(ConversationState, IReadOnlyList{TranscriptEntry}, string, int, int, out ContextSelection)"/>
+    /// of a working set: when all its unsummarised entries fit (the working set's running total says so), the selection
+    /// is found without a walk over them, so a turn's prompt costs what the turn weighs.</summary>
+    public static bool TrySelect(ConversationState state, WorkingSet working, string encoding, int budget, int reservedTokens,
+        out ContextSelection selection)
+        => TrySelect(state, working.Entries, encoding, budget, reservedTokens,
+            working.TokensFrom(FirstUnsummarized(state, working.Entries), encoding), out selection);
+
+    private static bool TrySelect(ConversationState state, IReadOnlyList<TranscriptEntry> items, string encoding, int budget, int reservedTokens,
+        int? unsummarizedTokens, out ContextSelection selection)
     {
         var fixedTokens = reservedTokens + SystemPromptTokens(state, encoding);
         var first = FirstUnsummarized(state, items);
@@ -35,18 +47,32 @@ internal static class ContextPlanner
         var available = budget - fixedTokens - (useSummary ? summaryTokens : 0);
         var keepFrom = items.Count;
         var kept = 0;
-        var total = 0;
-        for (var i = items.Count - 1; i >= first; i--)
+        if (unsummarizedTokens is { } all && all <= available)
         {
-            total += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
-            if (total > available)
+            // Everything fits: the prompt starts at the first turn start.
+            keepFrom = first;
+            kept = all;
+            while (keepFrom < items.Count && !IsTurnStart(items[keepFrom].Role))
             {
-                break;
+                kept -= ConversationTokens.Of(items[keepFrom].Tokens, items[keepFrom].Message, encoding);
+                keepFrom++;
             }
-            if (IsTurnStart(items[i].Role))
+        }
+        else
+        {
+            var total = 0;
+            for (var i = items.Count - 1; i >= first; i--)
             {
-                keepFrom = i;
-                kept = total;
+                total += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
+                if (total > available)
+                {
+                    break;
+                }
+                if (IsTurnStart(items[i].Role))
+                {
+                    keepFrom = i;
+                    kept = total;
+                }
             }
         }
         var stored = fixedTokens - reservedTokens + (useSummary ? summaryTokens : 0) + kept;

@@ -162,4 +162,27 @@ public sealed class ContextPlannerTests
         Summarize(state, throughSeq: 5, tokens: 1);
         Assert.Equal(4, ContextPlanner.FirstUnsummarized(state.State, state.Items));
     }
+
+    [Fact]
+    public void A_working_set_selects_as_the_walk_over_its_entries_does_at_every_budget()
+    {
+        // Leading replies (the summary ended mid-turn), a tool result, a summary: every rule of the walk is in play.
+        var state = State(("user", 10), ("assistant", 10), ("assistant", 7), ("tool", 5), ("user", 12), ("assistant", 9), ("tool", 4), ("user", 6),
+            ("assistant", 8));
+        Summarize(state, throughSeq: 2, tokens: 15);
+        for (var budget = 0; budget <= 120; budget++)
+        {
+            var working = new WorkingSet(state.Items.Count, 1, [.. state.Items]);
+
+            var walked = ContextPlanner.TrySelect(state.State, state.Items, Encoding, budget, Priming + 2, out var expected);
+            var summed = ContextPlanner.TrySelect(state.State, working, Encoding, budget, Priming + 2, out var selection);
+
+            Assert.Equal(walked, summed);
+            Assert.Equal(expected, selection);
+        }
+        // Every unsummarised entry fits from budget 5 + 15 + (7 + 5 + 12 + 9 + 4 + 6 + 8) = 71 on; the prompt still starts at
+        // the first user message, without the reply and tool result before it.
+        Assert.True(ContextPlanner.TrySelect(state.State, new WorkingSet(state.Items.Count, 1, [.. state.Items]), Encoding, 71, Priming + 2, out var all));
+        Assert.Equal(new ContextSelection(2, 4, true, 15 + 12 + 9 + 4 + 6 + 8), all);
+    }
 }
