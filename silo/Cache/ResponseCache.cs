@@ -22,10 +22,12 @@ internal sealed class ResponseCache(
 
     /// <summary>Null when the cache is off for this request: disabled, temperature above the configured maximum, the
     /// conversation carries redacted personal data, or <c>Cache-Control: no-store</c>. Computes the key from the
-    /// upstream body (the request as the upstream will see it).</summary>
-    public CacheRequest? Begin(IHeaderDictionary requestHeaders, ReadOnlySpan<byte> upstreamBody, string userId, bool carriesRedactedData)
+    /// upstream body (the request as the upstream will see it). <paramref name="temperature"/> is the one the request was
+    /// validated with (NaN: not known): above the maximum, the body is not read at all, so a sampling request (every
+    /// request by default) does not pay for a pass over a body that may carry a long conversation.</summary>
+    public CacheRequest? Begin(IHeaderDictionary requestHeaders, ReadOnlySpan<byte> upstreamBody, double temperature, string userId, bool carriesRedactedData)
     {
-        if (!_options.Enabled || carriesRedactedData)
+        if (!_options.Enabled || carriesRedactedData || temperature > _options.MaxTemperature)
         {
             return null;
         }

@@ -331,7 +331,7 @@ internal sealed class ChatCompletionHandler(
     private async Task<ChatCompletionResult> ForwardAsync(ChatExchange exchange, UpstreamBody body)
     {
         var firstBody = body.For(exchange.Model.Primary.Model);
-        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.UserId, exchange.CarriesRedactedData);
+        var cacheRequest = responseCache.Begin(exchange.Context.Request.Headers, firstBody.Span, exchange.Temperature, exchange.UserId, exchange.CarriesRedactedData);
         var hit = cacheRequest is null ? null : await responseCache.LookupAsync(cacheRequest, exchange.Token).ConfigureAwait(false);
         if (cacheRequest is not null)
         {

@@ -38,6 +38,7 @@ internal sealed class ChatExchange : IDisposable
         Model = request.Model;
         Stream = request.Stream;
         ClientIncludeUsage = request.ClientIncludeUsage;
+        Temperature = request.Temperature;
         ConversationId = request.ConversationId;
         UserId = userId;
         NewMessages = newMessages;
@@ -57,6 +58,8 @@ internal sealed class ChatExchange : IDisposable
     public CatalogModel Model { get; private set; }
     public bool Stream { get; }
     public bool ClientIncludeUsage { get; }
+    /// <summary>The sampling temperature the client sent (<see cref="ChatRequest.Temperature"/>).</summary>
+    public double Temperature { get; }
     public string? ConversationId { get; }
     public string UserId { get; }
     public IReadOnlyList<ChatMessageRecord>? NewMessages { get; }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Parley.Silo.Api;
+using Parley.Silo.Cache;
 using Parley.Silo.Providers;
 
 namespace Parley.Silo.Chat;
@@ -25,6 +26,7 @@ internal static class ChatRequestValidator
         var includeUsage = false;
         var hasTools = false;
         long? maxTokens = null, maxCompletionTokens = null;
+        var temperature = ResponseCacheOptions.UpstreamDefaultTemperature;
         foreach (var property in root.EnumerateObject())
         {
             var value = property.Value;
@@ -107,6 +109,11 @@ internal static class ChatRequestValidator
                     error = InputErrors.WrongType(property.Name, "a number", value.ValueKind);
                     return false;
                 }
+                if (property.NameEquals("temperature"u8))
+                {
+                    temperature = value.ValueKind != JsonValueKind.Number ? ResponseCacheOptions.UpstreamDefaultTemperature
+                        : value.TryGetDouble(out var sent) ? sent : double.NaN;
+                }
             }
         }
         if (model is not { } modelValue)
@@ -150,7 +157,7 @@ internal static class ChatRequestValidator
             return false;
         }
         request = new ChatRequest(catalogModel, modelName, hasTools, stream, includeUsage, conversationId, messagesValue,
-            replyLimit is { } limit ? (int)Math.Min(limit, int.MaxValue) : null);
+            replyLimit is { } limit ? (int)Math.Min(limit, int.MaxValue) : null, temperature);
         error = null;
         return true;
     }

@@ -33,8 +33,9 @@ internal static class CacheTestKit
         return headers;
     }
 
+    /// <summary><see cref="ResponseCache.Begin"/> with the temperature not known beforehand: decided from the body alone.</summary>
     public static CacheRequest? Begin(this ResponseCache cache, string body, string userId = UserA, bool redacted = false, params string[] cacheControl)
-        => cache.Begin(Headers(cacheControl), Encoding.UTF8.GetBytes(body), userId, redacted);
+        => cache.Begin(Headers(cacheControl), Encoding.UTF8.GetBytes(body), double.NaN, userId, redacted);
 
     /// <summary>The key a body gets under the given scope user (null: global scope).</summary>
     public static string Key(string body, string? scopeUserId = UserA)

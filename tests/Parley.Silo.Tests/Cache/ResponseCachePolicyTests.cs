@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Parley.Silo.Cache;
 using Xunit;
 using static Parley.Silo.Tests.Cache.CacheTestKit;
@@ -103,5 +104,17 @@ public sealed class ResponseCachePolicyTests
     {
         var cache = Create();
         Assert.NotEqual(cache.Begin(Deterministic, UserA)!.Key, cache.Begin(Deterministic, UserB)!.Key);
+    }
+
+    [Fact]
+    public void A_request_validated_with_a_temperature_above_the_maximum_is_not_cached_and_its_body_not_read()
+    {
+        var cache = Create(new ResponseCacheOptions { MaxTemperature = 0.5 });
+        // The body alone would be cached (temperature 0); the temperature the request was validated with decides first.
+        Assert.Null(cache.Begin(new HeaderDictionary(), "{\"temperature\":0}"u8, 0.7, UserA, false));
+        Assert.NotNull(cache.Begin(new HeaderDictionary(), "{\"temperature\":0}"u8, 0.5, UserA, false));
+        Assert.NotNull(cache.Begin(new HeaderDictionary(), "{\"temperature\":0}"u8, double.NaN, UserA, false));
+        // At or below the maximum the body still decides: its own temperature is above it.
+        Assert.Null(cache.Begin(new HeaderDictionary(), "{\"temperature\":0.9}"u8, 0.0, UserA, false));
     }
 }

@@ -70,4 +70,28 @@ public sealed class ChatRequestRewriterTests : IDisposable
 
         Assert.Equal("""{"model":"up/stream \u0022model\u0022","messages":[{"role":"user","content":"U"}],"stream_options":{"include_usage":true},"stream":true}""", Rewrite(body));
     }
+
+    [Theory]
+    [InlineData("", 1.0)]
+    [InlineData(""","temperature":null""", 1.0)]
+    [InlineData(""","temperature":0""", 0.0)]
+    [InlineData(""","temperature":0.7""", 0.7)]
+    [InlineData(""","temperature":0.2,"temperature":1.5""", 1.5)]
+    public void The_request_carries_the_temperature_it_was_sent_with_and_OpenAIs_default_without_one(string field, double expected)
+    {
+        using var document = JsonDocument.Parse($$"""{"model":"public","messages":[{"role":"user","content":"hi"}]{{field}}}""");
+
+        Assert.True(ChatRequestValidator.TryValidate(document.RootElement, _catalog, new HeaderDictionary(), out var request, out _));
+        Assert.Equal(expected, request.Temperature);
+    }
+
+    [Fact]
+    public void A_temperature_beyond_a_double_never_reads_as_a_cacheable_one()
+    {
+        using var document = JsonDocument.Parse("""{"model":"public","messages":[{"role":"user","content":"hi"}],"temperature":1e400}""");
+
+        Assert.True(ChatRequestValidator.TryValidate(document.RootElement, _catalog, new HeaderDictionary(), out var request, out _));
+        // Infinity, or NaN where the runtime cannot read it: neither is at or below 2, OpenAI's highest temperature.
+        Assert.False(request.Temperature <= 2);
+    }
 }
