@@ -62,7 +62,7 @@ public sealed class TranscriptEntry
         {
             if (!_turnRead)
             {
-                _turn ??= TranscriptEntryCodec.ReadTurn(_header);
+                _turn = TranscriptEntryCodec.ReadTurn(_header);
                 _turnRead = true;
             }
             return _turn;
