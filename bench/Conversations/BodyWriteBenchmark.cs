@@ -50,9 +50,9 @@ internal static class BodyWriteBenchmark
         writer.WriteStartObject();
         writer.WriteString(ModelName, BenchConversations.Model);
         writer.WriteStartArray(MessagesName);
-        foreach (var stored in conversation)
+        for (var i = 0; i < conversation.Count; i++)
         {
-            writer.WriteRawValue(stored.Utf8Json.Span, skipInputValidation: true);
+            writer.WriteRawValue(conversation[i].Utf8Json.Span, skipInputValidation: true);
         }
         writer.WriteRawValue(newMessage, skipInputValidation: true);
         writer.WriteEndArray();

@@ -483,9 +483,10 @@ internal sealed class ChatCompletionHandler(
             return 0;
         }
         var length = 0;
-        foreach (var message in conversation)
+        // Indexed, not foreach: an interface's enumerator would be an allocation per turn.
+        for (var i = 0; i < conversation.Count; i++)
         {
-            length += message.Utf8Json.Length + 1;
+            length += conversation[i].Utf8Json.Length + 1;
         }
         return length;
     }

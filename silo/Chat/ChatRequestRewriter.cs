@@ -78,10 +78,11 @@ internal static class ChatRequestRewriter
         writer.WriteStartArray(MessagesName);
         if (conversation is not null)
         {
-            foreach (var stored in conversation)
+            // Indexed, not foreach: an interface's enumerator would be an allocation per turn.
+            for (var i = 0; i < conversation.Count; i++)
             {
                 // Stored messages were validated on the way in: copied as bytes, not re-validated or transcoded.
-                writer.WriteRawValue(stored.Utf8Json.Span, skipInputValidation: true);
+                writer.WriteRawValue(conversation[i].Utf8Json.Span, skipInputValidation: true);
             }
         }
         foreach (var message in messages.EnumerateArray())
