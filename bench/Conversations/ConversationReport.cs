@@ -218,7 +218,7 @@ internal static class ConversationReport
         Console.WriteLine();
         Console.WriteLine("Allocation is GC.GetTotalAllocatedBytes (all threads) over the timed calls, divided by the calls.");
         Console.WriteLine();
-        Console.WriteLine(Invariant($"Writing those messages (+ the new user message) into the upstream body, as silo/Chat's ChatRequestRewriter does, {o.WriteIterations:N0} writes after warm-up:"));
+        Console.WriteLine(Invariant($"Writing those messages (+ the new user message) into the upstream body with silo/Chat's ChatRequestRewriter.WriteMessages, {o.WriteIterations:N0} writes after warm-up:"));
         Console.WriteLine();
         Console.WriteLine("| store | conversation | messages | body bytes | p50 µs | p90 µs | p99 µs | max µs | bytes allocated per write |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|");

@@ -112,7 +112,7 @@ public sealed partial class ConversationGrain
         for (var i = keepFrom; i < entries.Count; i++)
         {
             var entry = entries[i];
-            var entryTokens = ConversationTokens.Of(entry.Tokens, entry.Message, encoding);
+            var entryTokens = entry.TokensUnder(encoding);
             tokens += entryTokens;
             items.Add(new WorkingContextItem(entry.Id, entry.Role, entry.Seq, entryTokens));
         }

@@ -214,7 +214,7 @@ public sealed partial class ConversationGrain
         {
             foreach (var entry in entries)
             {
-                ConversationTokens.Of(entry.Tokens, entry.Message, encoding);
+                entry.TokensUnder(encoding);
             }
         }
     }

@@ -40,7 +40,7 @@ internal sealed class WorkingSet(long lastSeq, long fromSeq, List<TranscriptEntr
         for (; _tokensUpTo < Entries.Count; _tokensUpTo++)
         {
             var entry = Entries[_tokensUpTo];
-            _tokens += ConversationTokens.Of(entry.Tokens, entry.Message, encoding);
+            _tokens += entry.TokensUnder(encoding);
         }
         return (int)Math.Min(int.MaxValue, _tokens);
     }

@@ -73,7 +73,9 @@ internal static class ChatRequestRewriter
         return UpstreamBody.Of(output.WrittenMemory, slot.Start, slot.Length, model);
     }
 
-    private static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, IReadOnlyList<ChatMessageRecord>? conversation)
+    /// <summary>The body's <c>messages</c>: the conversation's stored messages, then the request's (also timed on its own by
+    /// the conversation benchmark).</summary>
+    internal static void WriteMessages(Utf8JsonWriter writer, JsonElement messages, IReadOnlyList<ChatMessageRecord>? conversation)
     {
         writer.WriteStartArray(MessagesName);
         if (conversation is not null)

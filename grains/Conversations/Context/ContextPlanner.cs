@@ -54,7 +54,7 @@ internal static class ContextPlanner
             kept = all;
             while (keepFrom < items.Count && !IsTurnStart(items[keepFrom].Role))
             {
-                kept -= ConversationTokens.Of(items[keepFrom].Tokens, items[keepFrom].Message, encoding);
+                kept -= items[keepFrom].TokensUnder(encoding);
                 keepFrom++;
             }
         }
@@ -63,7 +63,7 @@ internal static class ContextPlanner
             var total = 0;
             for (var i = items.Count - 1; i >= first; i--)
             {
-                total += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
+                total += items[i].TokensUnder(encoding);
                 if (total > available)
                 {
                     break;
@@ -87,7 +87,7 @@ internal static class ContextPlanner
         var tokens = ChatTokenCounter.ReplyPrimingTokens + SystemPromptTokens(state, encoding) + SummaryTokens(state, encoding);
         for (var i = FirstUnsummarized(state, items); i < items.Count; i++)
         {
-            tokens += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
+            tokens += items[i].TokensUnder(encoding);
         }
         return tokens;
     }
@@ -113,7 +113,7 @@ internal static class ContextPlanner
         var tail = 0;
         for (var i = items.Count - 1; i >= first; i--)
         {
-            tail += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
+            tail += items[i].TokensUnder(encoding);
             if (tail > tailAllowance && tailStart >= 0)
             {
                 break;
@@ -146,7 +146,7 @@ internal static class ContextPlanner
             }
             if (i < tailStart)
             {
-                input += ConversationTokens.Of(items[i].Tokens, items[i].Message, encoding);
+                input += items[i].TokensUnder(encoding);
             }
         }
         return (first, end);

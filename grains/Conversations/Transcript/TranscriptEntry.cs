@@ -1,5 +1,6 @@
 using System.Diagnostics.CodeAnalysis;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Grains.Conversations.Context;
 
 namespace Parley.Grains.Conversations.Transcript;
 
@@ -72,6 +73,9 @@ public sealed class TranscriptEntry
 
     /// <summary>The key of the chat turn this entry ends (null if it ends none), without decoding the rest of the turn.</summary>
     public string? TurnKey => _turnRead ? _turn?.Key : TranscriptEntryCodec.ReadTurnKey(_header);
+
+    /// <summary>The message's tokens under <paramref name="encoding"/>, counted once and then kept in <see cref="Tokens"/>.</summary>
+    public int TokensUnder(string encoding) => ConversationTokens.Of(Tokens, Message, encoding);
 
     public ConversationItem ToItem() => new(Id, Role, Content ?? ChatMessageConversion.ToContentParts(ToChatMessage()));
 

@@ -119,28 +119,24 @@ public static class TranscriptEntryCodec
 
     /// <summary>The turn in a stored header; null if it has none (or there is no header: an entry made in the grain).</summary>
     internal static TurnMark? ReadTurn(ReadOnlyMemory<byte> header)
-    {
-        if (header.IsEmpty)
-        {
-            return null;
-        }
-        var reader = new Utf8JsonReader(header.Span);
-        return Seek(ref reader, "turn"u8) ? ReadTurn(ref reader, header.Span) : null;
-    }
+        => SeekTurn(header, out var reader) ? ReadTurn(ref reader, header.Span) : null;
 
     /// <summary>The key of the turn in a stored header, the rest of the turn left undecoded.</summary>
     internal static string? ReadTurnKey(ReadOnlyMemory<byte> header)
     {
-        if (header.IsEmpty)
-        {
-            return null;
-        }
-        var reader = new Utf8JsonReader(header.Span);
-        if (!Seek(ref reader, "turn"u8))
+        if (!SeekTurn(header, out var reader))
         {
             return null;
         }
         return Seek(ref reader, "key"u8) ? ReadString(ref reader) : "";
+    }
+
+    /// <summary>A reader over <paramref name="header"/> at its <c>turn</c> property; false if it has none (or there is no
+    /// header: an entry made in the grain).</summary>
+    private static bool SeekTurn(ReadOnlyMemory<byte> header, out Utf8JsonReader reader)
+    {
+        reader = new Utf8JsonReader(header.Span);
+        return !header.IsEmpty && Seek(ref reader, "turn"u8);
     }
 
     /// <summary>Reads the next object up to its property <paramref name="name"/> (true), skipping the others; false at the
