@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Win32.SafeHandles;
 
 namespace Parley.Silo.Audit;
 
@@ -16,13 +17,19 @@ internal sealed class AuditSpool : IDisposable
     private const string SpoolSuffix = ".jsonl";
     private const string ReplaySuffix = ".replay";
 
+    // Writes (short) take _lock alone. An fsync holds _syncLock but not _lock, so a record spilled by a request while
+    // the writer fsyncs a batch waits for no disk; closing or moving the file takes both (always _syncLock first).
     private readonly Lock _lock = new();
+    private readonly Lock _syncLock = new();
     private readonly string _directory;
     private readonly string _name;
     private readonly ILogger _logger;
     private readonly ArrayBufferWriter<byte> _buffer = new(4096);
     private Utf8JsonWriter? _writer;
-    private FileStream? _file;
+    private SafeFileHandle? _file;
+    private long _length;
+    // Writes so far; an fsync clears _dirty only if none came after the ones it covered.
+    private long _writes;
     private bool _dirty;
     private long _currentBytes;
     private long _replayBytes;
@@ -46,44 +53,76 @@ internal sealed class AuditSpool : IDisposable
     /// <summary>Appends a batch and fsyncs it: once this returns, the batch survives a crash.</summary>
     public void AppendBatch(IReadOnlyList<AuditRecord> records)
     {
-        lock (_lock)
+        lock (_syncLock)
         {
-            _buffer.ResetWrittenCount();
-            foreach (var record in records)
+            SafeFileHandle file;
+            long written;
+            lock (_lock)
             {
-                AuditCodec.WriteLine(_buffer, record, ref _writer);
+                _buffer.ResetWrittenCount();
+                foreach (var record in records)
+                {
+                    AuditCodec.WriteLine(_buffer, record, ref _writer);
+                }
+                file = Write();
+                written = _writes;
             }
-            var file = Open();
-            file.Write(_buffer.WrittenSpan);
-            file.Flush(flushToDisk: true);
-            _dirty = false;
-            Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
+            RandomAccess.FlushToDisk(file);
+            Synced(written);
         }
     }
 
-    /// <summary>Appends one record that overflowed the queue (written through to the OS, fsync'd by <see cref="Sync"/>).</summary>
+    /// <summary>Appends one record that overflowed the queue (written through to the OS, fsync'd by <see cref="Sync"/>).
+    /// Never waits for an fsync.</summary>
     public void AppendOverflow(AuditRecord record)
     {
         lock (_lock)
         {
             _buffer.ResetWrittenCount();
             AuditCodec.WriteLine(_buffer, record, ref _writer);
-            var file = Open();
-            file.Write(_buffer.WrittenSpan);
-            file.Flush(flushToDisk: false);
-            _dirty = true;
-            Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
+            Write();
         }
     }
 
     /// <summary>fsyncs overflow records appended since the last sync.</summary>
     public void Sync()
     {
+        lock (_syncLock)
+        {
+            SafeFileHandle file;
+            long written;
+            lock (_lock)
+            {
+                if (!_dirty || _file is null)
+                {
+                    return;
+                }
+                file = _file;
+                written = _writes;
+            }
+            RandomAccess.FlushToDisk(file);
+            Synced(written);
+        }
+    }
+
+    // Under _lock: the buffer to the end of the file (opened on first use).
+    private SafeFileHandle Write()
+    {
+        var file = _file ??= Open();
+        RandomAccess.Write(file, _buffer.WrittenSpan, _length);
+        _length += _buffer.WrittenCount;
+        _writes++;
+        _dirty = true;
+        Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
+        return file;
+    }
+
+    private void Synced(long writesCovered)
+    {
         lock (_lock)
         {
-            if (_dirty && _file is not null)
+            if (_writes == writesCovered)
             {
-                _file.Flush(flushToDisk: true);
                 _dirty = false;
             }
         }
@@ -194,20 +233,35 @@ internal sealed class AuditSpool : IDisposable
     /// <summary>Moves the current spool aside for replay and starts a fresh one.</summary>
     private void Rotate()
     {
-        lock (_lock)
+        lock (_syncLock)
         {
-            if (_file is not { Length: > 0 } file)
+            SafeFileHandle file;
+            long written;
+            lock (_lock)
             {
-                return;
+                if (_file is null || _length == 0)
+                {
+                    return;
+                }
+                file = _file;
+                written = _writes;
             }
-            file.Flush(flushToDisk: true);
-            _dirty = false;
-            var current = file.Name;
-            // Renamed while still held, so no other silo can adopt it half-way.
-            File.Move(current, ReplayPath());
-            file.Dispose();
-            _file = null;
-            Interlocked.Add(ref _replayBytes, Interlocked.Exchange(ref _currentBytes, 0));
+            // The fsync outside _lock, as for a batch; only records spilled meanwhile are synced again under it.
+            RandomAccess.FlushToDisk(file);
+            lock (_lock)
+            {
+                if (_writes != written)
+                {
+                    RandomAccess.FlushToDisk(file);
+                }
+                _dirty = false;
+                // Renamed while still held, so no other silo can adopt it half-way.
+                File.Move(SpoolPath, ReplayPath());
+                file.Dispose();
+                _file = null;
+                _length = 0;
+                Interlocked.Add(ref _replayBytes, Interlocked.Exchange(ref _currentBytes, 0));
+            }
         }
     }
 
@@ -215,8 +269,15 @@ internal sealed class AuditSpool : IDisposable
         => Path.Combine(_directory, string.Create(CultureInfo.InvariantCulture,
             $"{DateTime.UtcNow.Ticks:D19}-{Environment.ProcessId}-{Interlocked.Increment(ref _rotations):D6}{ReplaySuffix}"));
 
-    private FileStream Open()
-        => _file ??= new FileStream(Path.Combine(_directory, _name), FileMode.Append, FileAccess.Write, FileShare.None, bufferSize: 0);
+    private string SpoolPath => Path.Combine(_directory, _name);
+
+    // Exclusive (FileShare.None takes an advisory lock on Unix): a live silo's spool is never adopted by another.
+    private SafeFileHandle Open()
+    {
+        var file = File.OpenHandle(SpoolPath, FileMode.OpenOrCreate, FileAccess.Write, FileShare.None);
+        _length = RandomAccess.GetLength(file);
+        return file;
+    }
 
     private static string Safe(string chain)
     {
@@ -231,21 +292,22 @@ internal sealed class AuditSpool : IDisposable
 
     public void Dispose()
     {
-        lock (_lock)
+        lock (_syncLock)
         {
-            if (_file is { } file)
+            lock (_lock)
             {
-                file.Flush(flushToDisk: true);
-                var empty = file.Length == 0;
-                var path = file.Name;
-                file.Dispose();
-                _file = null;
-                if (empty)
+                if (_file is { } file)
                 {
-                    File.Delete(path);
+                    RandomAccess.FlushToDisk(file);
+                    file.Dispose();
+                    _file = null;
+                    if (_length == 0)
+                    {
+                        File.Delete(SpoolPath);
+                    }
                 }
+                _writer?.Dispose();
             }
-            _writer?.Dispose();
         }
     }
 }
