@@ -180,6 +180,8 @@ internal sealed partial class HttpChatProvider : IChatProvider, IDisposable
         {
             return;
         }
+        // What the grain decides reaches the store; until this silo asks the store again, the key is not called on trust.
+        key.EndQuiet();
         try
         {
             // Bounded: the answer must not wait long on the lesson (a lesson whose write is slow still lands).

@@ -6,6 +6,7 @@ internal static class KeyPoolValidation
     private static readonly TimeSpan MaxPacingWaitLimit = TimeSpan.FromMinutes(5);
     private const double MaxPacingMargin = 1.0;
     private static readonly TimeSpan MaxStoreTimeout = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan MaxUnlimitedKeyRecheck = TimeSpan.FromMinutes(1);
 
     public static void Validate(string providerName, ProviderOptions provider, List<string> failures)
     {
@@ -83,6 +84,10 @@ internal static class KeyPoolValidation
         if (pool.ConcurrencyLeaseTtl <= TimeSpan.Zero)
         {
             failures.Add($"{prefix}:Pool:ConcurrencyLeaseTtl must be positive.");
+        }
+        if (pool.UnlimitedKeyRecheck < TimeSpan.Zero || pool.UnlimitedKeyRecheck > MaxUnlimitedKeyRecheck)
+        {
+            failures.Add($"{prefix}:Pool:UnlimitedKeyRecheck must be between 0 and {MaxUnlimitedKeyRecheck}.");
         }
     }
 }

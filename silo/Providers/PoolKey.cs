@@ -19,7 +19,32 @@ internal sealed class PoolKey
 
     public volatile bool KnownDisabled;
 
-    /// <summary>Smooth weighted round robin of unpaced calls (the store keeps the paced one); guarded by the pool's lock.</summary>
+    // Until when (a TimeProvider timestamp) calls may start on this key without asking the store; bumped epoch: this
+    // silo learnt something of the key since.
+    private long _quietUntil;
+    private long _quietEpoch;
+
+    /// <summary>No requests or tokens per minute and no concurrency limit: nothing to pace (see
+    /// <see cref="KeyPoolOptions.UnlimitedKeyRecheck"/>).</summary>
+    public bool IsUnlimited => Options is { RequestsPerMinute: not > 0, TokensPerMinute: not > 0, MaxConcurrent: not > 0 };
+
+    /// <summary>Grows whenever <see cref="EndQuiet"/> runs: a store answer asked for before it must not make the key quiet.</summary>
+    public long QuietEpoch => Interlocked.Read(ref _quietEpoch);
+
+    public bool IsQuietAt(long timestamp) => !KnownDisabled && timestamp < Interlocked.Read(ref _quietUntil);
+
+    /// <summary>Lets calls start without the store until <paramref name="timestamp"/>.</summary>
+    public void QuietUntil(long timestamp) => Interlocked.Exchange(ref _quietUntil, timestamp);
+
+    /// <summary>Something was learnt of the key (an answer worth reporting, a refusal): the next call asks the store.</summary>
+    public void EndQuiet()
+    {
+        Interlocked.Increment(ref _quietEpoch);
+        Interlocked.Exchange(ref _quietUntil, 0);
+    }
+
+    /// <summary>Smooth weighted round robin of the calls this silo places itself (unpaced, or on quiet unlimited keys; the
+    /// store keeps the paced one); guarded by the pool's lock.</summary>
     public long UnpacedWeight;
 
     private long _windowTicks = TimeSpan.TicksPerMinute;
@@ -41,5 +66,6 @@ internal sealed class PoolKey
 }
 
 /// <summary>A granted slot: start the call on <see cref="Key"/> now (its start was <see cref="Start"/>).
-/// <see cref="IsPaced"/> is false when the store was out of reach and the key was chosen by weight alone.</summary>
+/// <see cref="IsPaced"/> is false when the key was chosen by weight alone: the store was out of reach, or every key offered
+/// is unlimited and quiet (<see cref="KeyPoolOptions.UnlimitedKeyRecheck"/>).</summary>
 internal readonly record struct KeyLease(PoolKey Key, string? LeaseId, bool IsTrial, bool IsPaced = true, DateTimeOffset Start = default);

@@ -32,6 +32,7 @@ public sealed class KeyPoolOptions
     public const double DefaultPacingMargin = 0.05;
     public static readonly TimeSpan DefaultConcurrencyLeaseTtl = TimeSpan.FromMinutes(10);
     public static readonly TimeSpan DefaultStoreTimeout = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan DefaultUnlimitedKeyRecheck = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest a call waits for a slot on any key before the client gets a 429.</summary>
     public TimeSpan MaxPacingWait { get; set; } = DefaultMaxPacingWait;
@@ -57,4 +58,12 @@ public sealed class KeyPoolOptions
     /// so nothing was sent) lets calls go unpaced on a key chosen by weight, since refusing them would cost more than the
     /// 429 pacing tries to spare.</summary>
     public TimeSpan StoreTimeout { get; set; } = DefaultStoreTimeout;
+
+    /// <summary>A key with no limits (no requests or tokens per minute, no concurrency limit) has no start to pace, and
+    /// the store is asked about it only for its health: once the store found it usable with nothing holding it back,
+    /// calls start on it without asking, for this long, until this silo learns anything of it (a 429, an error, a
+    /// refusal, a reset with nothing remaining). What another silo learns reaches this one when the time is up: the
+    /// longest a block, cool-down or disable seen elsewhere goes unnoticed here. Zero asks the store on every call.
+    /// Pools with any limited key always ask.</summary>
+    public TimeSpan UnlimitedKeyRecheck { get; set; } = DefaultUnlimitedKeyRecheck;
 }

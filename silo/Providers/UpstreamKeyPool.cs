@@ -6,9 +6,11 @@ using Parley.Grains.Redis;
 
 namespace Parley.Silo.Providers;
 
-/// <summary>A provider's keys. Every acquisition is one atomic store call over the whole pool (the store picks the key
+/// <summary>A provider's keys. An acquisition is one atomic store call over the whole pool (the store picks the key
 /// that can start soonest, weights breaking ties), so every silo draws from one schedule and no key is left idle
-/// while another is queued.</summary>
+/// while another is queued. A pool of keys without limits has no schedule to draw from: once the store found its keys
+/// usable, calls start on them by weight without asking, until <see cref="KeyPoolOptions.UnlimitedKeyRecheck"/> is up
+/// or this silo learns something of one of them.</summary>
 internal sealed partial class UpstreamKeyPool
 {
     /// <summary>Pools are addressed with a 64-bit mask of keys to skip.</summary>
@@ -17,6 +19,8 @@ internal sealed partial class UpstreamKeyPool
     // A key whose concurrency slots are all taken is asked again after this long (when a slot frees is unknown).
     private static readonly TimeSpan BusyPoll = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan UnknownRetryAfter = TimeSpan.FromSeconds(1);
+    // The store keeps whole milliseconds: a start this close to the one asked for is "now".
+    private static readonly TimeSpan QuietSlack = TimeSpan.FromMilliseconds(1);
     // The shortest wait for an acquisition's answer, even at the deadline.
     private static readonly TimeSpan MinStoreWait = TimeSpan.FromMilliseconds(10);
     // An outage or a slow store would otherwise log once per request.
@@ -30,6 +34,8 @@ internal sealed partial class UpstreamKeyPool
     private readonly TimeSpan _trialTtl;
     private readonly double _tokenTicksFactor;
     private readonly bool _anyConcurrencyLimit;
+    // KeyPoolOptions.UnlimitedKeyRecheck in TimeProvider timestamp ticks; 0: always ask the store.
+    private readonly long _quietTicks;
     private long _lastUnpacedWarningTicks = long.MinValue;
     private long _lastUnansweredWarningTicks = long.MinValue;
 
@@ -53,6 +59,7 @@ internal sealed partial class UpstreamKeyPool
             Grains = grains,
         })];
         _anyConcurrencyLimit = Keys.Any(static k => k.Options.MaxConcurrent is > 0);
+        _quietTicks = (long)(_options.UnlimitedKeyRecheck.TotalSeconds * time.TimestampFrequency);
     }
 
     public string Provider { get; }
@@ -65,7 +72,14 @@ internal sealed partial class UpstreamKeyPool
         => requestsPerMinute is > 0 ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerMinute * (1 + margin) / requestsPerMinute.Value)) : TimeSpan.Zero;
 
     /// <summary>Records what this silo learnt of a key's rotation (a 401/403 here, an operator's enable, a health read).</summary>
-    public static void MarkDisabled(PoolKey key, bool disabled) => key.KnownDisabled = disabled;
+    public static void MarkDisabled(PoolKey key, bool disabled)
+    {
+        key.KnownDisabled = disabled;
+        if (disabled)
+        {
+            key.EndQuiet();
+        }
+    }
 
     public int IndexOf(PoolKey key)
     {
@@ -94,6 +108,10 @@ internal sealed partial class UpstreamKeyPool
     /// <exception cref="UpstreamCapacityException">No key can start by <paramref name="deadline"/>.</exception>
     public async ValueTask<KeyLease> AcquireAsync(int tokenCost, DateTimeOffset deadline, ulong skip, CancellationToken cancellationToken)
     {
+        if (_quietTicks > 0 && Quiet(skip) is { } quiet)
+        {
+            return quiet;
+        }
         var (offered, positions, spaced) = Offer(tokenCost, skip);
         if (offered.Length == 0)
         {
@@ -101,6 +119,7 @@ internal sealed partial class UpstreamKeyPool
         }
         while (true)
         {
+            var quietEpochs = QuietEpochs(positions);
             // A new lease id per attempt: a slot an earlier attempt may hold is never taken for this one.
             var leaseId = _anyConcurrencyLimit ? Guid.NewGuid().ToString("N") : "";
             var now = _time.GetUtcNow();
@@ -135,6 +154,11 @@ internal sealed partial class UpstreamKeyPool
             if (result.IsGranted)
             {
                 var key = Keys[positions[result.Index]];
+                // Nothing holds an unlimited key back (no block, cool-down, trial or delay): the next calls need not ask.
+                if (_quietTicks > 0 && result.Status == PacingStatus.Granted && key.IsUnlimited && result.At - request.Now < QuietSlack)
+                {
+                    QuietFor(key, positions, quietEpochs);
+                }
                 var lease = new KeyLease(key, key.Options.MaxConcurrent is > 0 ? leaseId : null, result.Status == PacingStatus.GrantedTrial, Start: result.At);
                 if (await WaitForStartAsync(lease, cancellationToken).ConfigureAwait(false))
                 {
@@ -237,35 +261,88 @@ internal sealed partial class UpstreamKeyPool
         }
     }
 
+    /// <summary>When every key offered is unlimited and quiet (<see cref="KeyPoolOptions.UnlimitedKeyRecheck"/>), one of
+    /// them chosen by weight, without asking the store; otherwise null.</summary>
+    private KeyLease? Quiet(ulong skip)
+    {
+        var now = _time.GetTimestamp();
+        lock (_lock)
+        {
+            var any = false;
+            for (var i = 0; i < Keys.Count; i++)
+            {
+                // A key known to be disabled is left out as the store would leave it out.
+                if ((skip & (1UL << i)) != 0 || Keys[i].KnownDisabled)
+                {
+                    continue;
+                }
+                if (!Keys[i].IsUnlimited || !Keys[i].IsQuietAt(now))
+                {
+                    return null;
+                }
+                any = true;
+            }
+            return any ? ByWeight(skip) : null;
+        }
+    }
+
+    // Epochs only grow, so their sum is unchanged exactly when none of them changed.
+    private long QuietEpochs(int[] positions)
+    {
+        var sum = 0L;
+        foreach (var position in positions)
+        {
+            sum += Keys[position].QuietEpoch;
+        }
+        return sum;
+    }
+
+    private void QuietFor(PoolKey key, int[] positions, long epochsAsked)
+    {
+        key.QuietUntil(_time.GetTimestamp() + _quietTicks);
+        // After the write: something learnt of an offered key while the store was asked (its answer is not the last
+        // word) is seen here and undone; anything learnt after this read zeroes the write itself.
+        if (QuietEpochs(positions) != epochsAsked)
+        {
+            key.EndQuiet();
+        }
+    }
+
     /// <summary>Pacing exists to spare the upstream 429s; without its store the call still goes, on a key chosen by weight
     /// among those not known to be disabled.</summary>
     private KeyLease? Unpaced(ulong skip)
     {
         lock (_lock)
         {
-            PoolKey? chosen = null;
-            var total = 0L;
-            for (var i = 0; i < Keys.Count; i++)
-            {
-                var key = Keys[i];
-                if ((skip & (1UL << i)) != 0 || key.KnownDisabled)
-                {
-                    continue;
-                }
-                key.UnpacedWeight += key.Options.Weight;
-                total += key.Options.Weight;
-                if (chosen is null || key.UnpacedWeight > chosen.UnpacedWeight)
-                {
-                    chosen = key;
-                }
-            }
-            if (chosen is null)
-            {
-                return null;
-            }
-            chosen.UnpacedWeight -= total;
-            return new KeyLease(chosen, null, IsTrial: false, IsPaced: false);
+            return ByWeight(skip);
         }
+    }
+
+    /// <summary>Smooth weighted round robin over the keys not skipped and not known to be disabled; under the lock.</summary>
+    private KeyLease? ByWeight(ulong skip)
+    {
+        PoolKey? chosen = null;
+        var total = 0L;
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            var key = Keys[i];
+            if ((skip & (1UL << i)) != 0 || key.KnownDisabled)
+            {
+                continue;
+            }
+            key.UnpacedWeight += key.Options.Weight;
+            total += key.Options.Weight;
+            if (chosen is null || key.UnpacedWeight > chosen.UnpacedWeight)
+            {
+                chosen = key;
+            }
+        }
+        if (chosen is null)
+        {
+            return null;
+        }
+        chosen.UnpacedWeight -= total;
+        return new KeyLease(chosen, null, IsTrial: false, IsPaced: false);
     }
 
     private void WarnUnpaced(Exception e)

@@ -125,6 +125,7 @@ public sealed class UpstreamKeyPoolTests
     [InlineData("Pool:ErrorsBeforeCooldown", "0", "Pool:ErrorsBeforeCooldown must be positive")]
     [InlineData("Pool:Cooldown", "00:00:00", "Pool:Cooldown must be positive")]
     [InlineData("Pool:StoreTimeout", "00:00:00", "Pool:StoreTimeout must be positive")]
+    [InlineData("Pool:UnlimitedKeyRecheck", "-00:00:01", "Pool:UnlimitedKeyRecheck must be between 0 and")]
     public async Task An_invalid_pool_stops_the_silo_at_start(string setting, string value, string expected)
     {
         var error = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => SiloHarness.StartAsync(s =>
