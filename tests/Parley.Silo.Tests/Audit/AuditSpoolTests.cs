@@ -7,6 +7,7 @@ namespace Parley.Silo.Tests.Audit;
 /// <summary>The spool file of each silo in a shared directory: held while its silo lives, adopted once it is gone.</summary>
 public sealed class AuditSpoolTests : IDisposable
 {
+    private static readonly List<AuditRecord> Records = AuditTestData.Chain("10.0.0.9:11111@9", 9);
     private readonly string _directory = Directory.CreateTempSubdirectory("parley-audit-spool-").FullName;
 
     [Fact]
@@ -24,28 +25,25 @@ public sealed class AuditSpoolTests : IDisposable
 
         using var next = new AuditSpool(_directory, "10.0.0.3:11111@3", NullLogger.Instance);
         next.AdoptOrphans();
-        var replayed = new List<long>();
-        await next.ReplayAsync((batch, _) =>
-        {
-            replayed.AddRange(batch.Select(r => r.Seq));
-            return Task.CompletedTask;
-        }, batchSize: 2, CancellationToken.None);
-
-        Assert.Equal([7, 8, 9], replayed);
+        Assert.Equal([7, 8, 9], await ReplayAsync(next, batchSize: 2));
         Assert.Equal(0, next.PendingBytes);
         // The live silo's file was left to it: its three records replay from there, after its own rotation.
-        var own = new List<long>();
-        await live.ReplayAsync((batch, _) =>
-        {
-            own.AddRange(batch.Select(r => r.Seq));
-            return Task.CompletedTask;
-        }, batchSize: 10, CancellationToken.None);
-        Assert.Equal([1, 2, 3], own);
+        Assert.Equal([1, 2, 3], await ReplayAsync(live, batchSize: 10));
         Assert.Equal(0, live.PendingBytes);
         Assert.Empty(Directory.GetFiles(Path.Combine(_directory, "spool"), "*.replay"));
     }
 
-    private static readonly List<AuditRecord> Records = AuditTestData.Chain("10.0.0.9:11111@9", 9);
+    /// <summary>The sequence numbers the spool replays, in the order it writes them.</summary>
+    private static async Task<List<long>> ReplayAsync(AuditSpool spool, int batchSize)
+    {
+        var replayed = new List<long>();
+        await spool.ReplayAsync((batch, _) =>
+        {
+            replayed.AddRange(batch.Select(r => r.Seq));
+            return Task.CompletedTask;
+        }, batchSize, CancellationToken.None);
+        return replayed;
+    }
 
     private static AuditRecord Sealed(long seq) => Records[(int)seq - 1];
 
