@@ -28,9 +28,9 @@ internal sealed class AuditSpool : IDisposable
     private Utf8JsonWriter? _writer;
     private SafeFileHandle? _file;
     private long _length;
-    // Writes so far; an fsync clears _dirty only if none came after the ones it covered.
+    // Writes so far (under _lock), and how many of them an fsync has covered (under _syncLock).
     private long _writes;
-    private bool _dirty;
+    private long _syncedWrites;
     private long _currentBytes;
     private long _replayBytes;
     private int _rotations;
@@ -55,8 +55,6 @@ internal sealed class AuditSpool : IDisposable
     {
         lock (_syncLock)
         {
-            SafeFileHandle file;
-            long written;
             lock (_lock)
             {
                 _buffer.ResetWrittenCount();
@@ -64,11 +62,9 @@ internal sealed class AuditSpool : IDisposable
                 {
                     AuditCodec.WriteLine(_buffer, record, ref _writer);
                 }
-                file = Write();
-                written = _writes;
+                Write();
             }
-            RandomAccess.FlushToDisk(file);
-            Synced(written);
+            SyncHeld();
         }
     }
 
@@ -89,43 +85,36 @@ internal sealed class AuditSpool : IDisposable
     {
         lock (_syncLock)
         {
-            SafeFileHandle file;
-            long written;
-            lock (_lock)
-            {
-                if (!_dirty || _file is null)
-                {
-                    return;
-                }
-                file = _file;
-                written = _writes;
-            }
-            RandomAccess.FlushToDisk(file);
-            Synced(written);
+            SyncHeld();
         }
     }
 
     // Under _lock: the buffer to the end of the file (opened on first use).
-    private SafeFileHandle Write()
+    private void Write()
     {
         var file = _file ??= Open();
         RandomAccess.Write(file, _buffer.WrittenSpan, _length);
         _length += _buffer.WrittenCount;
         _writes++;
-        _dirty = true;
         Interlocked.Add(ref _currentBytes, _buffer.WrittenCount);
-        return file;
     }
 
-    private void Synced(long writesCovered)
+    // Under _syncLock: fsyncs what was written so far, outside _lock, so appends go on meanwhile.
+    private void SyncHeld()
     {
+        SafeFileHandle file;
+        long written;
         lock (_lock)
         {
-            if (_writes == writesCovered)
+            if (_file is null || _writes == _syncedWrites)
             {
-                _dirty = false;
+                return;
             }
+            file = _file;
+            written = _writes;
         }
+        RandomAccess.FlushToDisk(file);
+        _syncedWrites = written;
     }
 
     /// <summary>Claims spools of silos that are gone (their file is no longer locked), so their records replay here.</summary>
@@ -235,26 +224,19 @@ internal sealed class AuditSpool : IDisposable
     {
         lock (_syncLock)
         {
-            SafeFileHandle file;
-            long written;
+            SyncHeld();
             lock (_lock)
             {
-                if (_file is null || _length == 0)
+                if (_file is not { } file || _length == 0)
                 {
                     return;
                 }
-                file = _file;
-                written = _writes;
-            }
-            // The fsync outside _lock, as for a batch; only records spilled meanwhile are synced again under it.
-            RandomAccess.FlushToDisk(file);
-            lock (_lock)
-            {
-                if (_writes != written)
+                // Only records spilled during the fsync above are synced under the lock.
+                if (_writes != _syncedWrites)
                 {
                     RandomAccess.FlushToDisk(file);
+                    _syncedWrites = _writes;
                 }
-                _dirty = false;
                 // Renamed while still held, so no other silo can adopt it half-way.
                 File.Move(SpoolPath, ReplayPath());
                 file.Dispose();

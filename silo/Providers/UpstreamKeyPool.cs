@@ -34,7 +34,8 @@ internal sealed partial class UpstreamKeyPool
     private readonly TimeSpan _trialTtl;
     private readonly double _tokenTicksFactor;
     private readonly bool _anyConcurrencyLimit;
-    // KeyPoolOptions.UnlimitedKeyRecheck in TimeProvider timestamp ticks; 0: always ask the store.
+    // KeyPoolOptions.UnlimitedKeyRecheck in TimeProvider timestamp ticks; 0: always ask the store (also when no key of
+    // the pool is unlimited, so that such a pool does no quiet bookkeeping at all).
     private readonly long _quietTicks;
     private long _lastUnpacedWarningTicks = long.MinValue;
     private long _lastUnansweredWarningTicks = long.MinValue;
@@ -59,7 +60,7 @@ internal sealed partial class UpstreamKeyPool
             Grains = grains,
         })];
         _anyConcurrencyLimit = Keys.Any(static k => k.Options.MaxConcurrent is > 0);
-        _quietTicks = (long)(_options.UnlimitedKeyRecheck.TotalSeconds * time.TimestampFrequency);
+        _quietTicks = Keys.Any(static k => k.IsUnlimited) ? (long)(_options.UnlimitedKeyRecheck.TotalSeconds * time.TimestampFrequency) : 0;
     }
 
     public string Provider { get; }
@@ -119,7 +120,7 @@ internal sealed partial class UpstreamKeyPool
         }
         while (true)
         {
-            var quietEpochs = QuietEpochs(positions);
+            var quietEpochs = _quietTicks > 0 ? QuietEpochs(positions) : 0;
             // A new lease id per attempt: a slot an earlier attempt may hold is never taken for this one.
             var leaseId = _anyConcurrencyLimit ? Guid.NewGuid().ToString("N") : "";
             var now = _time.GetUtcNow();

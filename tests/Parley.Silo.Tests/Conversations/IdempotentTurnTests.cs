@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Parley.Silo.Tests.Infrastructure;
+using Parley.Testing;
 using Xunit;
 
 namespace Parley.Silo.Tests.Conversations;
@@ -189,7 +190,7 @@ public sealed class IdempotentTurnTests : IAsyncLifetime
         var upstreamCalls = _harness.SimState.RequestsReceived;
 
         var first = TurnAsync(conversation, "Slow one.", "turn-w");
-        await WaitUntilAsync(() => _harness.SimState.InFlight == 1);
+        await Poll.UntilAsync(() => _harness.SimState.InFlight == 1, "the first attempt is at the upstream", TimeSpan.FromSeconds(10));
         using var retry = await TurnAsync(conversation, "Slow one.", "turn-w");
         using var original = await first;
 
@@ -219,15 +220,5 @@ public sealed class IdempotentTurnTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
         Assert.Null(retry.Header("x-parley-replay"));
         Assert.Equal(2, (await ItemsAsync(conversation)).Count);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out");
-            await Task.Delay(5);
-        }
     }
 }

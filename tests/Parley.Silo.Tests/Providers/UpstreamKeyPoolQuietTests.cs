@@ -100,8 +100,8 @@ public sealed class UpstreamKeyPoolQuietTests
         var pool = Pool(mixed, clock, Recheck,
             new UpstreamKeyOptions { Id = "free", ApiKey = "sk-a" },
             new UpstreamKeyOptions { Id = "bounded", ApiKey = "sk-b", MaxConcurrent = 100 });
-        var unchecked_ = new LateAnsweringStore(new MemoryUpstreamKeyStore(), clock, TimeSpan.Zero);
-        var always = Pool(unchecked_, clock, TimeSpan.Zero, new UpstreamKeyOptions { Id = "k", ApiKey = "sk-k" });
+        var everyCall = new LateAnsweringStore(new MemoryUpstreamKeyStore(), clock, TimeSpan.Zero);
+        var always = Pool(everyCall, clock, TimeSpan.Zero, new UpstreamKeyOptions { Id = "k", ApiKey = "sk-k" });
 
         var keys = new List<string>();
         for (var i = 0; i < 6; i++)
@@ -114,7 +114,7 @@ public sealed class UpstreamKeyPoolQuietTests
         }
 
         Assert.Equal(6, mixed.Acquisitions);
-        Assert.Equal(6, unchecked_.Acquisitions);
+        Assert.Equal(6, everyCall.Acquisitions);
         // The store's round robin still spreads the mixed pool's calls.
         Assert.Equal(3, keys.Count(k => k == "free"));
     }

@@ -64,7 +64,7 @@ public sealed class QuotaSlowStoreTests
         Assert.Equal(sent, harness.SimState.RequestsReceived);
 
         // After the pause the admission runs (and counts), then its release takes it back.
-        await WaitUntilAsync(() => releases.Pending == 0, "the unanswered admission is released");
+        await Poll.UntilAsync(() => releases.Pending == 0, "the unanswered admission is released", TimeSpan.FromSeconds(30));
         var inProcess = await harness.Services.GetRequiredService<MemoryQuotaLedger>().GetUsageAsync(userId, null, DateTimeOffset.UtcNow);
         Assert.Equal(0, inProcess.RequestsLastMinute);
         using (var next = await AdmittedAsync(client, releases))
@@ -105,20 +105,10 @@ public sealed class QuotaSlowStoreTests
         {
             await response.AssertErrorAsync(HttpStatusCode.ServiceUnavailable, "quota_unavailable", type: "server_error");
             response.Dispose();
-            await WaitUntilAsync(() => releases.Pending == 0, "the refused admission is released");
+            await Poll.UntilAsync(() => releases.Pending == 0, "the refused admission is released", TimeSpan.FromSeconds(30));
             response = await client.PostChatAsync(Bodies.Simple());
         }
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         return response;
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
-    {
-        var waited = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"Timed out waiting until {what}.");
-            await Task.Delay(20);
-        }
     }
 }

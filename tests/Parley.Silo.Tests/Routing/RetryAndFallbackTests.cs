@@ -1,6 +1,7 @@
 using System.Net;
 using Parley.Silo.Tests.Infrastructure;
 using Parley.Sim.Faults;
+using Parley.Testing;
 using Xunit;
 
 namespace Parley.Silo.Tests.Routing;
@@ -189,11 +190,7 @@ public sealed class RetryAndFallbackTests
         Assert.Equal("3", response.Header("x-parley-attempts"));
         // The simulator counts a fault once it has read the request; on a loaded machine the silo's 300 ms can end first,
         // so the count is read once it has settled (it never goes past 2).
-        var settled = System.Diagnostics.Stopwatch.StartNew();
-        while (harness.Upstreams[0].State.FaultsOf(SimFault.Timeout) < 2 && settled.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(() => harness.Upstreams[0].State.FaultsOf(SimFault.Timeout) >= 2, "the simulator counted both timeouts", TimeSpan.FromSeconds(10));
         Assert.Equal(2, harness.Upstreams[0].State.FaultsOf(SimFault.Timeout));
     }
 }
