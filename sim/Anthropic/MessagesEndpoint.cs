@@ -115,7 +115,7 @@ internal sealed class MessagesEndpoint(
     }
 
     private ValueTask<AnthropicError?> ReadRequestAsync(HttpContext context, KeyEntry key, MessagesRequest request)
-        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, AnthropicErrors.TooLarge, AnthropicErrors.InvalidJson, state, key, time);
+        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, AnthropicErrors.TooLarge, AnthropicErrors.InvalidJson, state, key, time, logger);
 
     private async Task<bool> AdmitAsync(HttpContext context, KeyEntry key, MessagesRequest request, MessagesAnswer answer, string requestId)
     {

@@ -3,6 +3,8 @@ using System.IO.Pipelines;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Parley.Sim.Hosting;
 using Parley.Sim.Observability;
 
 namespace Parley.Sim.Api;
@@ -19,15 +21,28 @@ internal static class RequestBody
 
     /// <summary>What every API's endpoint does with its body: reads it whole, parses it in place into
     /// <paramref name="request"/>, records it (when the state keeps bodies) and consumes it. Returns the parser's error,
-    /// or <paramref name="tooLarge"/>'s error for a body over <paramref name="maxBytes"/>.</summary>
+    /// or <paramref name="tooLarge"/>'s error for a body over <paramref name="maxBytes"/>, or <paramref name="invalidJson"/>
+    /// for a body that ended early or was malformed on the wire (logged at Debug: it is the client's doing).</summary>
     public static async ValueTask<TError?> ReadAndParseAsync<TParser, TRequest, TError>(HttpContext context, int maxBytes, TParser parser,
-        TRequest request, Func<long, TError> tooLarge, TError invalidJson, SimulatorState state, KeyEntry key, TimeProvider time)
+        TRequest request, Func<long, TError> tooLarge, TError invalidJson, SimulatorState state, KeyEntry key, TimeProvider time, ILogger logger)
         where TParser : IParser<TRequest, TError>
         where TError : class
     {
-        if (await ReadWholeAsync(context, maxBytes) is not { } result)
+        ReadResult result;
+        try
         {
-            return tooLarge(maxBytes);
+            if (await ReadWholeAsync(context, maxBytes) is not { } whole)
+            {
+                return tooLarge(maxBytes);
+            }
+            result = whole;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // The body ended before its length, or its chunks are malformed: most often a client that went away
+            // mid-body (Kestrel does not always signal RequestAborted first). Not the simulator's failure.
+            SimulatorLog.BodyUnreadable(logger, ex.Message);
+            return invalidJson;
         }
         var body = result.Buffer;
         var error = parser.Parse(body, request);

@@ -143,7 +143,7 @@ internal sealed class ChatCompletionsEndpoint(
     }
 
     private ValueTask<SimError?> ReadRequestAsync(HttpContext context, KeyEntry key, ChatRequest request)
-        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, SimErrors.TooLarge, SimErrors.InvalidJson, state, key, time);
+        => RequestBody.ReadAndParseAsync(context, _options.MaxRequestBodyBytes, parser, request, SimErrors.TooLarge, SimErrors.InvalidJson, state, key, time, logger);
 
     private async Task<bool> AdmitAsync(HttpContext context, KeyEntry key, ChatRequest request, Reply reply)
     {

@@ -20,6 +20,9 @@ internal static partial class SimulatorLog
     [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "The simulator failed to handle a request")]
     public static partial void Failed(ILogger logger, Exception exception);
 
+    [LoggerMessage(EventId = 7, Level = LogLevel.Debug, Message = "The request's body could not be read: {Reason}")]
+    public static partial void BodyUnreadable(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Fault settings changed at run time: {Settings}, seed {Seed}")]
     public static partial void FaultSettingsChanged(ILogger logger, Faults.FaultRates settings, int seed);
 }
