@@ -60,6 +60,13 @@ public interface IUpstreamKeyStore
 
     /// <summary>Clears disabled, blocked, cooling and counted errors; the schedule is kept.</summary>
     Task EnableAsync(string key, CancellationToken cancellationToken = default);
+
+    /// <summary>Calls <paramref name="onLesson"/> with a key's grain key each time any silo makes the key wait: a
+    /// <see cref="DelayAsync"/> or <see cref="BlockAsync"/> that moved its schedule, a cool-down (<see cref="CoolAsync"/>,
+    /// or <see cref="RecordErrorAsync"/> reaching its threshold) or <see cref="DisableAsync"/>. In order, one at a time.
+    /// A silo that starts calls on a key without asking (keys without limits) hears of it before its recheck. Best
+    /// effort: a notice missed while the store was out of reach is caught up by that recheck. Dispose the result to stop.</summary>
+    Task<IAsyncDisposable> WatchLessonsAsync(Action<string> onLesson, CancellationToken cancellationToken = default);
 }
 
 /// <param name="Now">The caller's clock (every silo runs NTP; a test drives it).</param>

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using Parley.GrainInterfaces.UpstreamKeys;
 
 namespace Parley.Grains.UpstreamKeys;
@@ -8,6 +9,7 @@ namespace Parley.Grains.UpstreamKeys;
 public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
 {
     private readonly ConcurrentDictionary<string, PoolRecord> _pools = new(StringComparer.Ordinal);
+    private ImmutableArray<Action<string>> _watchers = [];
 
     public ValueTask<PoolPacingResult> AcquireAnyAsync(string provider, PoolPacingRequest request, CancellationToken cancellationToken = default)
     {
@@ -105,8 +107,10 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
         => Update(key, r =>
         {
+            var moved = notBefore > r.NextRequestAt || notBefore > r.HeldUntil;
             r.NextRequestAt = Max(r.NextRequestAt, notBefore);
             r.HeldUntil = Max(r.HeldUntil, notBefore);
+            return moved;
         });
 
     public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
@@ -116,6 +120,7 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             {
                 r.Allowance = allowance;
             }
+            return false;
         });
 
     public ValueTask<bool> ConfirmStartAsync(string key, DateTimeOffset start, TimeSpan spacing, CancellationToken cancellationToken = default)
@@ -131,11 +136,13 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
         => Update(key, r =>
         {
-            if (until > r.BlockedUntil)
+            if (until <= r.BlockedUntil)
             {
-                r.BlockedUntil = until;
-                r.BlockReason = reason;
+                return false;
             }
+            r.BlockedUntil = until;
+            r.BlockReason = reason;
+            return true;
         });
 
     public Task<bool> RecordErrorAsync(string key, DateTimeOffset now, TimeSpan window, int threshold, DateTimeOffset coolUntil, string reason,
@@ -159,8 +166,9 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             record.CoolingUntil = coolUntil;
             record.TrialUntil = DateTimeOffset.MinValue;
             record.CoolReason = reason;
-            return Task.FromResult(true);
         }
+        Announce(key);
+        return Task.FromResult(true);
     }
 
     public Task CoolAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
@@ -169,6 +177,7 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             r.CoolingUntil = until;
             r.TrialUntil = DateTimeOffset.MinValue;
             r.CoolReason = reason;
+            return true;
         });
 
     public Task RestoreAsync(string key, CancellationToken cancellationToken = default)
@@ -178,10 +187,15 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             r.TrialUntil = DateTimeOffset.MinValue;
             r.CoolReason = null;
             r.Errors.Clear();
+            return false;
         });
 
     public Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default)
-        => Update(key, r => r.DisabledReason = reason);
+        => Update(key, r =>
+        {
+            r.DisabledReason = reason;
+            return true;
+        });
 
     public Task EnableAsync(string key, CancellationToken cancellationToken = default)
         => Update(key, static r =>
@@ -193,7 +207,15 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
             r.TrialUntil = DateTimeOffset.MinValue;
             r.CoolReason = null;
             r.Errors.Clear();
+            return false;
         });
+
+    /// <summary>In this process the notices are calls, made after the change (outside the pool's lock).</summary>
+    public Task<IAsyncDisposable> WatchLessonsAsync(Action<string> onLesson, CancellationToken cancellationToken = default)
+    {
+        ImmutableInterlocked.Update(ref _watchers, static (watchers, added) => watchers.Add(added), onLesson);
+        return Task.FromResult<IAsyncDisposable>(new Watch(this, onLesson));
+    }
 
     /// <summary>What the key allows now, without reserving: Granted/GrantedTrial carry the first free start.</summary>
     private static PacingResult Inspect(KeyRecord record, DateTimeOffset now, int maxConcurrent)
@@ -266,14 +288,38 @@ public sealed class MemoryUpstreamKeyStore : IUpstreamKeyStore
         }
     }
 
-    private Task Update(string key, Action<KeyRecord> change)
+    /// <summary>Applies <paramref name="change"/> under the pool's lock; when it says the key now waits (a lesson, see
+    /// <see cref="WatchLessonsAsync"/>), the watchers are told after.</summary>
+    private Task Update(string key, Func<KeyRecord, bool> change)
     {
         var (pool, record) = Find(key);
+        bool lesson;
         lock (pool)
         {
-            change(record);
+            lesson = change(record);
+        }
+        if (lesson)
+        {
+            Announce(key);
         }
         return Task.CompletedTask;
+    }
+
+    private void Announce(string key)
+    {
+        foreach (var watcher in _watchers)
+        {
+            watcher(key);
+        }
+    }
+
+    private sealed class Watch(MemoryUpstreamKeyStore store, Action<string> onLesson) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            ImmutableInterlocked.Update(ref store._watchers, static (watchers, removed) => watchers.Remove(removed), onLesson);
+            return ValueTask.CompletedTask;
+        }
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

@@ -135,13 +135,19 @@ internal static class RedisUpstreamKeyScripts
         return {0, start}
         """;
 
+    // Lessons (the key now waits) are published on the store's lesson channel: the last two ARGV of a lesson's script
+    // are the channel and the key's grain key (see RedisUpstreamKeyStore.WatchLessonsAsync).
+    private const string Announce = "local function announce() redis.call('PUBLISH', ARGV[#ARGV - 1], ARGV[#ARGV]) end\n";
+
     // The schedule's next start moves to at least ARGV[1], and so does the hold ('hu'): starts granted before it no
-    // longer stand (the callers waiting on them confirm their start first).
-    public const string Delay = """
+    // longer stand (the callers waiting on them confirm their start first). A lesson when either moved.
+    public const string Delay = Announce + """
         local s = redis.call('HMGET', KEYS[1], 'rt', 'hu')
         local notBefore = tonumber(ARGV[1])
-        if notBefore > (tonumber(s[1]) or 0) then redis.call('HSET', KEYS[1], 'rt', ARGV[1]) end
-        if notBefore > (tonumber(s[2]) or 0) then redis.call('HSET', KEYS[1], 'hu', ARGV[1]) end
+        local moved = false
+        if notBefore > (tonumber(s[1]) or 0) then redis.call('HSET', KEYS[1], 'rt', ARGV[1]); moved = true end
+        if notBefore > (tonumber(s[2]) or 0) then redis.call('HSET', KEYS[1], 'hu', ARGV[1]); moved = true end
+        if moved then announce() end
         return 0
         """;
 
@@ -153,14 +159,19 @@ internal static class RedisUpstreamKeyScripts
         return 1
         """;
 
-    public const string Block = """
+    // A lesson when the block grew.
+    public const string Block = Announce + """
         local current = tonumber(redis.call('HGET', KEYS[1], 'bu')) or 0
-        if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'bu', ARGV[1], 'br', ARGV[2]) end
+        if tonumber(ARGV[1]) > current then
+            redis.call('HSET', KEYS[1], 'bu', ARGV[1], 'br', ARGV[2])
+            announce()
+        end
         return 0
         """;
 
     // ARGV: now, window start (errors at or before it are forgotten), threshold, cool until, reason, member, expiry ms.
-    public const string RecordError = """
+    // A lesson when the key cools.
+    public const string RecordError = Announce + """
         if redis.call('HEXISTS', KEYS[1], 'cu') == 1 then return 0 end
         redis.call('ZADD', KEYS[3], ARGV[1], ARGV[6])
         redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', ARGV[2])
@@ -169,12 +180,20 @@ internal static class RedisUpstreamKeyScripts
         redis.call('DEL', KEYS[3])
         redis.call('HSET', KEYS[1], 'cu', ARGV[4], 'cr', ARGV[5])
         redis.call('HDEL', KEYS[1], 'tu')
+        announce()
         return 1
         """;
 
-    public const string Cool = """
+    public const string Cool = Announce + """
         redis.call('HSET', KEYS[1], 'cu', ARGV[1], 'cr', ARGV[2])
         redis.call('HDEL', KEYS[1], 'tu')
+        announce()
+        return 0
+        """;
+
+    public const string Disable = Announce + """
+        redis.call('HSET', KEYS[1], 'dr', ARGV[1])
+        announce()
         return 0
         """;
 

@@ -22,7 +22,11 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     /// <summary>The pool's round-robin hash; no key's suffix can equal it, as those always end in ":state" and the like.</summary>
     public const string RoundRobinSuffix = "rr";
 
+    /// <summary>Where every pool's lessons are published, under the cluster's prefix.</summary>
+    public const string LessonChannelSuffix = "lessons";
+
     private readonly ConcurrentDictionary<string, RedisKey[]> _keys = new(StringComparer.Ordinal);
+    private readonly string _lessonChannel = connection.Key(HashTagPrefix.TrimEnd(':'), LessonChannelSuffix);
     private readonly ConcurrentDictionary<string, RedisKey> _roundRobins = new(StringComparer.Ordinal);
 
     /// <summary>The Redis keys of one upstream key (grain key <c>&lt;provider&gt;/&lt;keyId&gt;</c>): state hash, leases, errors.</summary>
@@ -162,7 +166,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     }
 
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore)], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore), _lessonChannel, key], cancellationToken);
 
     public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.LimitStarts, key,
@@ -180,7 +184,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     }
 
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Block, key, [Ms(until), reason], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Block, key, [Ms(until), reason, _lessonChannel, key], cancellationToken);
 
     public async Task<bool> RecordErrorAsync(string key, DateTimeOffset now, TimeSpan window, int threshold, DateTimeOffset coolUntil, string reason,
         CancellationToken cancellationToken = default)
@@ -192,25 +196,40 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
         [
             nowMs, nowMs - CeilingMilliseconds(window), threshold, Ms(coolUntil), reason,
             // Two errors in the same millisecond are two errors.
-            Guid.NewGuid().ToString("N"), CeilingMilliseconds(window) + 1,
+            Guid.NewGuid().ToString("N"), CeilingMilliseconds(window) + 1, _lessonChannel, key,
         ]).ConfigureAwait(false);
         return (long)result == 1;
     }
 
     public Task CoolAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Cool, key, [Ms(until), reason], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Cool, key, [Ms(until), reason, _lessonChannel, key], cancellationToken);
 
     public Task RestoreAsync(string key, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Restore, key, [], cancellationToken);
 
-    public async Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default)
-    {
-        var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
-        await db.HashSetAsync(KeysOf(key)[0], "dr", reason).ConfigureAwait(false);
-    }
+    public Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default)
+        => RunAsync(RedisUpstreamKeyScripts.Disable, key, [reason, _lessonChannel, key], cancellationToken);
 
     public Task EnableAsync(string key, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Enable, key, [], cancellationToken);
+
+    /// <summary>A subscription to the lesson channel, which the scripts that make a key wait publish to (the key's grain
+    /// key), so a silo hears of a lesson in the time one message takes. The multiplexer renews the subscription after a
+    /// reconnection; messages published meanwhile are lost (the interface's best effort). Throws when Redis cannot be
+    /// reached to subscribe.</summary>
+    public async Task<IAsyncDisposable> WatchLessonsAsync(Action<string> onLesson, CancellationToken cancellationToken = default)
+    {
+        var multiplexer = await connection.GetMultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        var queue = await multiplexer.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_lessonChannel)).ConfigureAwait(false);
+        // One at a time, in the order published.
+        queue.OnMessage(message => onLesson((string)message.Message!));
+        return new LessonWatch(queue);
+    }
+
+    private sealed class LessonWatch(ChannelMessageQueue queue) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync().ConfigureAwait(false);
+    }
 
     private async Task RunAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {

@@ -39,6 +39,7 @@ public static class ProviderExtensions
         services.AddUpstreamKeys();
         services.AddSingleton<Routing.RoutingMetrics>();
         services.AddSingleton<ModelCatalog>();
+        services.AddHostedService<UpstreamKeyLessonWatch>();
         services.AddSingleton<Routing.UpstreamRouter>();
         return builder;
     }

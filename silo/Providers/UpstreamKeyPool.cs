@@ -69,6 +69,10 @@ internal sealed partial class UpstreamKeyPool
 
     public KeyPoolOptions Options => _options;
 
+    /// <summary>Calls may start on this pool's unlimited keys without asking the store (a recheck above zero and at least
+    /// one such key); a lesson any silo writes of one ends that (<see cref="UpstreamKeyLessonWatch"/>).</summary>
+    public bool TrustsQuietKeys => _quietTicks > 0;
+
     public static TimeSpan SpacingOf(int? requestsPerMinute, double margin)
         => requestsPerMinute is > 0 ? TimeSpan.FromTicks((long)Math.Ceiling(TimeSpan.TicksPerMinute * (1 + margin) / requestsPerMinute.Value)) : TimeSpan.Zero;
 

@@ -59,4 +59,7 @@ internal sealed class LateAnsweringStore(MemoryUpstreamKeyStore inner, ManualTim
     public Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default) => inner.DisableAsync(key, reason, cancellationToken);
 
     public Task EnableAsync(string key, CancellationToken cancellationToken = default) => inner.EnableAsync(key, cancellationToken);
+
+    public Task<IAsyncDisposable> WatchLessonsAsync(Action<string> onLesson, CancellationToken cancellationToken = default)
+        => inner.WatchLessonsAsync(onLesson, cancellationToken);
 }
