@@ -42,7 +42,7 @@ public static class Program
                     mixed English / Chinese / C# text
                     --size-mb N (10)  --warmup N (2)  --passes N (7)
           quota     latency of one quota admission against redis-server on loopback (next to a PING), settlement, the
-                    in-process ledger, and admissions/s with concurrent callers
+                    in-process ledger, an upstream key's lesson reaching another silo, and admissions/s with concurrent callers
                     --iterations N (20000)  --seconds N (5)  --concurrency N (64)  --users N (1000)
           routing   what routing and the resilience pipeline add per upstream call when nothing fails (in process, an
                     upstream that answers at once, a 60/30/10 group)

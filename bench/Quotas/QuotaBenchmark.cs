@@ -5,6 +5,7 @@ using Parley.GrainInterfaces.Quotas;
 using Parley.Grains.Quotas;
 using Parley.Grains.Quotas.Ledger;
 using Parley.Grains.Redis;
+using Parley.Grains.UpstreamKeys;
 using StackExchange.Redis;
 
 namespace Parley.Bench.Quotas;
@@ -28,7 +29,8 @@ internal static class QuotaBenchmark
         await using var redis = await BenchRedis.StartAsync();
         await using var services = new ServiceCollection()
             .AddLogging()
-            .AddRedis(o => o.ConnectionString = redis.ConnectionString)
+            // Admin commands allowed: CONFIG RESETSTAT before the admissions, for the script time INFO reports.
+            .AddRedis(o => o.ConnectionString = redis.ConnectionString + ",allowAdmin=true")
             .AddQuotaLedger()
             .BuildServiceProvider();
         var ledger = services.GetRequiredService<IQuotaLedger>();
@@ -54,6 +56,8 @@ internal static class QuotaBenchmark
         Print("SettleAsync, Redis ledger (one EVALSHA)", settle);
         var inProcess = await MeasureAsync(options.Iterations, i => memory.AdmitAsync(Request(options.Iterations + i, options.Users)));
         Print("AdmitAsync, in-process ledger", inProcess);
+        Print("An upstream key's lesson reaching another silo (a block written, heard through pub/sub on a second connection)",
+            await LessonAsync(redis.ConnectionString, options.Iterations));
         Console.WriteLine();
 
         Console.WriteLine(Invariant($"Inside Redis an admission's script runs {insideRedis:F0} µs on average (INFO commandstats, usec_per_call of EVALSHA)."));
@@ -88,6 +92,31 @@ internal static class QuotaBenchmark
         }
         return Percentiles.Of(samples);
     }
+
+    /// <summary>From a silo writing a block of a key (<see cref="RedisUpstreamKeyStore.BlockAsync"/>, the script that
+    /// publishes it) to another silo's watch hearing of it: how long another silo may still trust a quiet key.</summary>
+    private static async Task<Percentiles> LessonAsync(string connectionString, int iterations)
+    {
+        await using var writer = Connect(connectionString);
+        await using var watcher = Connect(connectionString);
+        var writing = new RedisUpstreamKeyStore(writer.GetRequiredService<IRedisConnection>());
+        var watching = new RedisUpstreamKeyStore(watcher.GetRequiredService<IRedisConnection>());
+        TaskCompletionSource heard = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var watch = await watching.WatchLessonsAsync(_ => Volatile.Read(ref heard).TrySetResult());
+        var until = DateTimeOffset.UtcNow.AddDays(1);
+        return await MeasureAsync(iterations, async _ =>
+        {
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Volatile.Write(ref heard, next);
+            // Each block is longer than the last, so each is a lesson.
+            until = until.AddMilliseconds(1);
+            await writing.BlockAsync("bench/key", until, "429");
+            await next.Task;
+        });
+    }
+
+    private static ServiceProvider Connect(string connectionString)
+        => new ServiceCollection().AddLogging().AddRedis(o => o.ConnectionString = connectionString).BuildServiceProvider();
 
     private static async Task<double> ThroughputAsync(IQuotaLedger ledger, QuotaBenchmarkOptions options)
     {
