@@ -3,7 +3,7 @@ using System.Text;
 namespace Parley.Bench.Tokenizer;
 
 /// <summary>
-/// The benchmark's input: English prose, natural Chinese text and real C# source (the repository's own runtime/),
+/// The benchmark's input: English prose, natural Chinese text and real C# source (the repository's own grains/),
 /// interleaved paragraph by paragraph until the text reaches the requested UTF-8 size, so that the tokenizer sees
 /// the mixture a chat gateway sees rather than one script at a time.
 /// </summary>
@@ -48,14 +48,14 @@ internal static class MixedText
 
     public static string Build(string repositoryRoot, int targetBytes)
     {
-        var code = Directory.GetFiles(Path.Combine(repositoryRoot, "runtime"), "*.cs", SearchOption.AllDirectories)
+        var code = Directory.GetFiles(Path.Combine(repositoryRoot, "grains"), "*.cs", SearchOption.AllDirectories)
             .Where(path => !path.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
             .Select(File.ReadAllText)
             .ToArray();
         if (code.Length == 0)
         {
-            throw new InvalidOperationException("No C# files found under " + Path.Combine(repositoryRoot, "runtime"));
+            throw new InvalidOperationException("No C# files found under " + Path.Combine(repositoryRoot, "grains"));
         }
 
         var builder = new StringBuilder(targetBytes);

@@ -20,7 +20,7 @@ internal static class TokenizerBenchmark
         var text = MixedText.Build(Repository.Root(), options.SizeMegabytes * (int)BytesPerMegabyte);
         var utf8Bytes = Encoding.UTF8.GetByteCount(text);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Mixed text (English, Chinese, C# from runtime/): {utf8Bytes / BytesPerMegabyte:F1} MB UTF-8, {text.Length:N0} chars; {options.Warmup} warm-up + {options.Passes} timed passes, one thread."));
+            $"Mixed text (English, Chinese, C# from grains/): {utf8Bytes / BytesPerMegabyte:F1} MB UTF-8, {text.Length:N0} chars; {options.Warmup} warm-up + {options.Passes} timed passes, one thread."));
         Console.WriteLine();
         Console.WriteLine("| encoding | tokens | median MB/s | median tokens/s | min ms | max ms | bytes allocated per pass |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");

@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Orleans.Hosting;
+using Parley.Grains.Encryption;
 using Parley.Grains.Redis;
 using Parley.Silo.Auth.Oidc;
 using Parley.Silo.Auth.Revocation;
@@ -36,6 +37,8 @@ public static class AuthExtensions
         }
         services.TryAddSingleton<RequestSignatureVerifier>();
 
+        // The authenticator opens keys' sealed signing secrets.
+        services.AddParleyEncryption();
         services.TryAddSingleton<ApiKeyAuthenticator>();
         services.AddSingleton<ILocalIdentityCache>(static sp => sp.GetRequiredService<ApiKeyAuthenticator>());
         // A revoke reaches every silo's cache through a grain service on each.
