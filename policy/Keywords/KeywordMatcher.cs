@@ -16,6 +16,8 @@ public sealed class KeywordMatcher
     // paths), keywords without letter case (Chinese) compared ordinally, and the rest ignoring case.
     private readonly SearchValues<string>[] _searches;
     private readonly Dictionary<char, (string Keyword, int Tag)[]> _byFirst;
+    // The first characters of every keyword, upper-cased: a tail starting with any other is no keyword's prefix.
+    private readonly SearchValues<char> _firstChars;
     private readonly HashSet<string> _prefixes;
     private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _prefixLookup;
 
@@ -43,6 +45,7 @@ public sealed class KeywordMatcher
         _byFirst = unique.Values.GroupBy(k => char.ToUpperInvariant(k.Keyword[0]))
             .ToDictionary(g => g.Key, g => g.OrderByDescending(k => k.Keyword.Length).ToArray());
         MaxLength = unique.Keys.Max(k => k.Length);
+        _firstChars = SearchValues.Create([.. _byFirst.Keys]);
         _prefixes = new HashSet<string>(StringComparer.Ordinal);
         foreach (var keyword in unique.Keys)
         {
@@ -120,11 +123,17 @@ public sealed class KeywordMatcher
         }
     }
 
-    /// <summary>Whether <paramref name="tail"/> (the end of a text that may continue) is the beginning of a keyword, so
-    /// a stream must hold it back.</summary>
-    public bool IsPrefixOfAny(ReadOnlySpan<char> tail)
+    /// <summary>Whether <paramref name="tail"/> (the end of a text that may continue) is the beginning of a keyword that
+    /// could match there, so a stream must hold it back. <paramref name="before"/> is the character before it ('\0' at the
+    /// start of the text): a keyword starting with an ASCII letter or digit matches only where that is neither.</summary>
+    public bool IsPrefixOfAny(ReadOnlySpan<char> tail, char before = '\0')
     {
         if (tail.Length == 0 || tail.Length >= MaxLength)
+        {
+            return false;
+        }
+        var first = TextFold.Fold(tail[0]);
+        if ((char.IsAsciiLetterOrDigit(first) && char.IsAsciiLetterOrDigit(TextFold.Fold(before))) || !_firstChars.Contains(char.ToUpperInvariant(first)))
         {
             return false;
         }

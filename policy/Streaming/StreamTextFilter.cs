@@ -26,10 +26,15 @@ public sealed class StreamTextFilter
     private readonly int _maxHoldBack;
     private readonly bool _escapeForJson;
     private readonly bool _holdsPemHeaders;
-    private readonly StringBuilder _pending = new();
     private readonly List<RuleMatch> _matches = [];
     private readonly List<(int Start, int End, string Replacement)> _edits = [];
-    private string _context = "";
+    private readonly List<(int Start, int End)> _placeholders = [];
+    private readonly StringBuilder _output = new();
+    // The window scanned: the context (upstream text already released, at most ContextLength) followed by the pending
+    // text (held back), in one buffer, so a piece costs no copies of either beyond its own append.
+    private char[] _buffer = new char[ContextLength * 2];
+    private int _contextLength;
+    private int _pendingLength;
     private string? _suppressTail;
 
     /// <param name="policy">Its output rules apply (null: none).</param>
@@ -58,43 +63,53 @@ public sealed class StreamTextFilter
     public int Restored { get; private set; }
 
     /// <summary>Characters held back right now.</summary>
-    public int Held => _pending.Length;
+    public int Held => _pendingLength;
+
+    private ReadOnlySpan<char> Pending => _buffer.AsSpan(_contextLength, _pendingLength);
 
     /// <summary>Takes the next piece and returns what may be released now (possibly empty).</summary>
     public string Push(ReadOnlySpan<char> piece)
     {
-        _pending.Append(piece);
-        return Process(final: false);
+        AppendPending(piece);
+        return Release(final: false);
     }
 
     /// <summary>The text ended: releases what was held back.</summary>
-    public string Flush() => Process(final: true);
+    public string Flush() => Release(final: true);
 
     /// <summary>Filters a whole text at once.</summary>
     public string Apply(ReadOnlySpan<char> text)
     {
-        _pending.Append(text);
-        return Process(final: true);
+        AppendPending(text);
+        return Release(final: true);
     }
 
-    private string Process(bool final)
+    private string Release(bool final)
+    {
+        _output.Clear();
+        Process(final);
+        return _output.ToString();
+    }
+
+    /// <summary>Appends to <see cref="_output"/> what may be released now.</summary>
+    private void Process(bool final)
     {
         if (BlockedBy is not null)
         {
-            _pending.Clear();
-            return "";
+            _pendingLength = 0;
+            return;
         }
         if (_suppressTail is not null && !SkipSuppressed())
         {
-            return "";
+            return;
         }
-        if (_pending.Length == 0)
+        if (_pendingLength == 0)
         {
-            return "";
+            return;
         }
-        var pending = _pending.ToString();
-        var window = _context + pending;
-        var offset = _context.Length;
+        var offset = _contextLength;
+        ReadOnlySpan<char> window = _buffer.AsSpan(0, offset + _pendingLength);
+        var pending = window[offset..];
         _matches.Clear();
         _policy?.Scan(window, PolicyDirection.Output, _matches, final);
         CompiledPolicy.Merge(_matches);
@@ -103,14 +118,14 @@ public sealed class StreamTextFilter
             if (match.Action == PolicyAction.Block && match.End > offset)
             {
                 BlockedBy = match.Rule;
-                _pending.Clear();
-                return "";
+                _pendingLength = 0;
+                return;
             }
         }
 
         _edits.Clear();
         var hold = final ? pending.Length : HoldFrom(pending);
-        var placeholders = FindPlaceholders(pending);
+        var placeholders = FindPlaceholders(pending, _placeholders);
         // Pull the cut back in front of anything it would split, until nothing is split.
         for (var changed = !final; changed;)
         {
@@ -160,12 +175,12 @@ public sealed class StreamTextFilter
             Count(match.Rule);
             if (match.Action == PolicyAction.Mask)
             {
-                _edits.Add((start, end, Masking.Mask(pending.AsSpan(start, end - start), match.Rule)));
+                _edits.Add((start, end, Masking.Mask(pending.Slice(start, end - start), match.Rule)));
             }
         }
         foreach (var (start, end) in placeholders)
         {
-            if (end <= hold && _vault is not null && _vault.TryGetValue(pending.AsSpan(start, end - start), out var value)
+            if (end <= hold && _vault is not null && _vault.TryGetValue(pending.Slice(start, end - start), out var value)
                 && (suppressFrom < 0 || end <= suppressFrom))
             {
                 _edits.Add((start, end, _escapeForJson ? EscapeForJson(value) : value));
@@ -175,7 +190,6 @@ public sealed class StreamTextFilter
         _edits.Sort(static (a, b) => a.Start.CompareTo(b.Start));
 
         var released = suppressFrom >= 0 ? pending.Length : hold;
-        var output = new StringBuilder(released + 16);
         var at = 0;
         foreach (var (start, end, replacement) in _edits)
         {
@@ -183,35 +197,65 @@ public sealed class StreamTextFilter
             {
                 continue;
             }
-            output.Append(pending, at, start - at).Append(replacement);
+            _output.Append(pending[at..start]).Append(replacement);
             at = end;
         }
         if (at < released)
         {
-            output.Append(pending, at, released - at);
+            _output.Append(pending[at..released]);
         }
         if (suppressFrom >= 0)
         {
             _suppressTail = "";
-            _pending.Remove(0, suppressFrom);
+            DropPending(suppressFrom);
             SkipSuppressed();
             if (_suppressTail is null)
             {
                 // The end marker was there after all (the block arrived whole in one piece).
-                output.Append(Process(final));
+                Process(final);
             }
-            return output.ToString();
+            return;
         }
-        _context = Tail(_context + pending[..hold], ContextLength);
-        _pending.Remove(0, hold);
-        return output.ToString();
+        Consume(hold);
+    }
+
+    private void AppendPending(ReadOnlySpan<char> text)
+    {
+        var length = _contextLength + _pendingLength;
+        if (length + text.Length > _buffer.Length)
+        {
+            Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, length + text.Length));
+        }
+        text.CopyTo(_buffer.AsSpan(length));
+        _pendingLength += text.Length;
+    }
+
+    /// <summary>The first <paramref name="count"/> pending characters were released: they join the context (of which
+    /// the last <see cref="ContextLength"/> are kept), the rest stays pending.</summary>
+    private void Consume(int count)
+    {
+        var kept = Math.Min(_contextLength + count, ContextLength);
+        var from = _contextLength + count - kept;
+        if (from > 0)
+        {
+            _buffer.AsSpan(from, kept + _pendingLength - count).CopyTo(_buffer);
+        }
+        _contextLength = kept;
+        _pendingLength -= count;
+    }
+
+    /// <summary>The first <paramref name="count"/> pending characters are dropped; the context stays.</summary>
+    private void DropPending(int count)
+    {
+        _buffer.AsSpan(_contextLength + count, _pendingLength - count).CopyTo(_buffer.AsSpan(_contextLength));
+        _pendingLength -= count;
     }
 
     /// <summary>Drops suppressed text up to a private key's end marker; true once the marker was found (what follows
     /// it is pending again), false while still inside the block.</summary>
     private bool SkipSuppressed()
     {
-        var text = _suppressTail + _pending.ToString();
+        var text = string.Concat(_suppressTail, Pending);
         var search = 0;
         while (true)
         {
@@ -225,15 +269,16 @@ public sealed class StreamTextFilter
             if (tail >= 0)
             {
                 var end = tail + PemKeyTail.Length;
-                _pending.Clear().Append(text, end, text.Length - end);
+                _contextLength = 0;
+                _pendingLength = 0;
+                AppendPending(text.AsSpan(end));
                 _suppressTail = null;
-                _context = "";
                 return true;
             }
             search = line;
         }
-        _suppressTail = Tail(text, SuppressTailLength);
-        _pending.Clear();
+        _suppressTail = text.Length <= SuppressTailLength ? text : text[^SuppressTailLength..];
+        _pendingLength = 0;
         return false;
     }
 
@@ -243,7 +288,7 @@ public sealed class StreamTextFilter
     /// (letters, digits, <c>. _ % + - @ : /</c>), extended over groups of digits (or up to four capitals and digits)
     /// joined by single spaces or dashes (cards, phones, IBANs printed in groups); the start of a keyword; the start of
     /// a placeholder.</summary>
-    private int HoldFrom(string pending)
+    private int HoldFrom(ReadOnlySpan<char> pending)
     {
         var n = pending.Length;
         var h = n;
@@ -258,7 +303,7 @@ public sealed class StreamTextFilter
             {
                 gs--;
             }
-            var group = pending.AsSpan(gs, h - 1 - gs);
+            var group = pending.Slice(gs, h - 1 - gs);
             if (gs > 0 && TextFold.Fold(pending[gs - 1]) == '+')
             {
                 gs--;
@@ -273,7 +318,8 @@ public sealed class StreamTextFilter
         {
             for (var k = Math.Min(keywords.MaxLength - 1, n); k >= 1; k--)
             {
-                if (keywords.IsPrefixOfAny(pending.AsSpan(n - k)))
+                var before = n - k > 0 ? pending[n - k - 1] : _contextLength > 0 ? _buffer[_contextLength - 1] : '\0';
+                if (keywords.IsPrefixOfAny(pending[(n - k)..], before))
                 {
                     h = Math.Min(h, n - k);
                     break;
@@ -282,7 +328,7 @@ public sealed class StreamTextFilter
         }
         for (var i = Math.Max(0, n - Placeholders.MaxLength); i < n; i++)
         {
-            if (pending[i] == '<' && Placeholders.IsPrefix(pending.AsSpan(i)))
+            if (pending[i] == '<' && Placeholders.IsPrefix(pending[i..]))
             {
                 h = Math.Min(h, i);
                 break;
@@ -292,7 +338,7 @@ public sealed class StreamTextFilter
         {
             for (var i = Math.Max(0, n - MaxPemHeader); i < n; i++)
             {
-                if (pending[i] == '-' && IsPemHeaderPrefix(pending.AsSpan(i)))
+                if (pending[i] == '-' && IsPemHeaderPrefix(pending[i..]))
                 {
                     h = Math.Min(h, i);
                     break;
@@ -343,13 +389,15 @@ public sealed class StreamTextFilter
         return true;
     }
 
-    private static List<(int Start, int End)> FindPlaceholders(string text)
+    private static List<(int Start, int End)> FindPlaceholders(ReadOnlySpan<char> text, List<(int Start, int End)> found)
     {
-        var found = new List<(int, int)>();
+        found.Clear();
         var at = 0;
-        while ((at = text.IndexOf(Placeholders.Prefix, at, StringComparison.Ordinal)) >= 0)
+        int next;
+        while ((next = text[at..].IndexOf(Placeholders.Prefix, StringComparison.Ordinal)) >= 0)
         {
-            var length = Placeholders.LengthAt(text.AsSpan(at));
+            at += next;
+            var length = Placeholders.LengthAt(text[at..]);
             if (length > 0)
             {
                 found.Add((at, at + length));
@@ -374,8 +422,6 @@ public sealed class StreamTextFilter
         }
         return false;
     }
-
-    private static string Tail(string text, int length) => text.Length <= length ? text : text[^length..];
 
     /// <summary>Escapes what would break a JSON string (quotes, control characters); backslashes stay, since a value
     /// taken from JSON text already carries its own escapes.</summary>

@@ -56,6 +56,20 @@ public sealed class KeywordTests
     }
 
     [Fact]
+    public void A_prefix_that_cannot_match_where_it_stands_is_not_held()
+    {
+        // An ASCII keyword matches only after a character that is no ASCII letter or digit (so not inside "subproject");
+        // a Chinese one anywhere.
+        var matcher = new KeywordMatcher([("Project Falcon", 0), ("猎鹰计划", 1)]);
+        Assert.True(matcher.IsPrefixOfAny("proj", before: ' '));
+        Assert.True(matcher.IsPrefixOfAny("proj", before: '猎'));
+        Assert.False(matcher.IsPrefixOfAny("proj", before: 'b'));
+        Assert.False(matcher.IsPrefixOfAny("proj", before: 'ｂ'));
+        Assert.True(matcher.IsPrefixOfAny("猎鹰", before: 'b'));
+        Assert.False(matcher.IsPrefixOfAny("鹰计", before: ' '));
+    }
+
+    [Fact]
     public void Width_folding_keeps_every_position()
     {
         const string Text = "ＡＢＣ　１２３abc";

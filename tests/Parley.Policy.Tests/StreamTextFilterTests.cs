@@ -94,6 +94,18 @@ public sealed class StreamTextFilterTests
     }
 
     [Fact]
+    public void A_keywords_start_is_held_only_where_the_keyword_could_match()
+    {
+        var filter = Filter();
+        // "project " inside "subproject " cannot begin "Project Falcon" (a letter before it): released at once.
+        Assert.Equal("a subproject ", filter.Push("a subproject "));
+        Assert.Equal(0, filter.Held);
+        Assert.Equal("and ", filter.Push("and project "));
+        Assert.Equal(8, filter.Held);
+        Assert.Equal("project x", filter.Push("x") + filter.Flush());
+    }
+
+    [Fact]
     public void A_blocked_value_withholds_the_rest()
     {
         var policy = new CompiledPolicy("b", [PolicyRule.ForKeywords("falcon", ["Project Falcon"], PolicyAction.Block, PolicyAction.Block)], Scan.MaxBirthYear);
