@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs (redis-server; chromium for the browser tests; a Secret Service and tmux for the CLI
-# tests; promtool for the telemetry and deployment tests; kubectl, Node.js with the schema validators and systemd-analyze
+# tests; promtool for the telemetry and deployment tests; wrk for the benchmarks' smoke runs; kubectl, Node.js with the schema validators and systemd-analyze
 # for the deployment tests) and runs every test in Cluster.sln.
 # Usage: ./test.sh [extra dotnet test arguments, e.g. --filter FullyQualifiedName~Chat]
 set -euo pipefail
@@ -22,6 +22,8 @@ command -v tmux >/dev/null 2>&1 || need_apt+=(tmux)
 command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
 # locust (Debian's python3-locust): tests/Parley.Cluster.Tests runs bench/locust/locustfile.py against the cluster.
 command -v locust >/dev/null 2>&1 || need_apt+=(python3-locust)
+# wrk: tests/Parley.Bench.Tests runs every benchmark command on tiny inputs, the front-end benchmark's load with wrk.
+command -v wrk >/dev/null 2>&1 || need_apt+=(wrk)
 # tests/Parley.Deploy.Tests: `kubectl kustomize k8s` (any kubectl with its built-in kustomize; Debian's is
 # kubernetes-client), Node.js and npm for the schema validators (and for tests/Parley.Silo.Tests/OpenApi: @redocly/cli,
 # Portman and Newman, pinned in tests/openapi-tools/package-lock.json), systemd-analyze for the units.

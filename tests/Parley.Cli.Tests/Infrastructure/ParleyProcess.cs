@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using Parley.Testing;
 
 namespace Parley.Cli.Tests.Infrastructure;
 
@@ -36,7 +37,7 @@ public sealed class ParleyProcess
 
     public ProcessStartInfo StartInfo(IEnumerable<string> args, string? workingDirectory = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(BuiltAssemblies.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -135,14 +136,7 @@ public sealed class ParleyProcess
         {
             return beside;
         }
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cluster.sln")))
-        {
-            directory = directory.Parent;
-        }
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var path = directory is null ? null : Path.Combine(directory.FullName, "cli", "bin", configuration, "net10.0", "parley.dll");
-        return path is not null && File.Exists(path) ? path : throw new FileNotFoundException("parley.dll was not built", path);
+        return BuiltAssemblies.Path("cli", "parley");
     }
 }
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using System.Runtime.InteropServices;
+using Parley.Testing;
 using Parley.Testing.Logs;
 
 namespace Parley.Cluster.Testing.Infrastructure;
@@ -55,9 +55,9 @@ public sealed partial class SiloProcess : IAsyncDisposable
     public static async Task<SiloProcess> StartAsync(IPAddress address, ClusterPorts ports, IReadOnlyDictionary<string, string> environment,
         Action? listening = null)
     {
-        var dll = SiloAssemblyPath();
+        var dll = BuiltAssemblies.Path("silo", "Parley.Silo");
         var url = $"http://{address}:{ports.Http}";
-        var info = new ProcessStartInfo(DotnetHost())
+        var info = new ProcessStartInfo(BuiltAssemblies.DotnetHost())
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -195,35 +195,6 @@ public sealed partial class SiloProcess : IAsyncDisposable
         {
             _listening.TrySetResult();
         }
-    }
-
-    /// <summary>silo/bin/&lt;Configuration&gt;/net10.0/Parley.Silo.dll, next to this test assembly's own build: the
-    /// test project references the silo project (without its assembly) so it is built first.</summary>
-    private static string SiloAssemblyPath()
-    {
-        var configuration = typeof(SiloProcess).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-        var framework = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Name;
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-            {
-                var path = Path.Combine(dir.FullName, "silo", "bin", configuration, framework, "Parley.Silo.dll");
-                return File.Exists(path) ? path : throw new FileNotFoundException($"Build the silo first (dotnet build silo -c {configuration}).", path);
-            }
-        }
-        throw new DirectoryNotFoundException($"Cluster.sln not found above {AppContext.BaseDirectory}.");
-    }
-
-    // The dotnet that runs this test run (MSBuild and `dotnet test` set DOTNET_HOST_PATH), else the one on PATH.
-    private static string DotnetHost()
-    {
-        var hostPath = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(hostPath) && File.Exists(hostPath))
-        {
-            return hostPath;
-        }
-        var processPath = Environment.ProcessPath;
-        return processPath is not null && Path.GetFileNameWithoutExtension(processPath) == "dotnet" ? processPath : "dotnet";
     }
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
