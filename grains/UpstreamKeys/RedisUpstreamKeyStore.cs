@@ -26,8 +26,8 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     public const string LessonChannelSuffix = "lessons";
 
     private readonly ConcurrentDictionary<string, RedisKey[]> _keys = new(StringComparer.Ordinal);
-    private readonly string _lessonChannel = connection.Key(HashTagPrefix.TrimEnd(':'), LessonChannelSuffix);
     private readonly ConcurrentDictionary<string, RedisKey> _roundRobins = new(StringComparer.Ordinal);
+    private readonly string _lessonChannel = connection.Key(HashTagPrefix.TrimEnd(':'), LessonChannelSuffix);
 
     /// <summary>The Redis keys of one upstream key (grain key <c>&lt;provider&gt;/&lt;keyId&gt;</c>): state hash, leases, errors.</summary>
     public RedisKey[] KeysOf(string key) => _keys.GetOrAdd(key, k =>
