@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Parley.Silo.Tests.Infrastructure;
+using Parley.Testing;
 using Xunit;
 
 namespace Parley.Silo.Tests.OpenApi;
@@ -140,12 +141,7 @@ internal static class OpenApiTools
 {
     public static string Directory()
     {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Cluster.sln")))
-        {
-            dir = dir.Parent;
-        }
-        var tools = Path.Combine(dir?.FullName ?? throw new InvalidOperationException("Cluster.sln not found above the test binaries."), "tests", "openapi-tools");
+        var tools = Path.Combine(BuiltAssemblies.RepositoryRoot(), "tests", "openapi-tools");
         if (!File.Exists(Path.Combine(tools, "node_modules", ".bin", "redocly")))
         {
             throw new InvalidOperationException($"The npm tools are not installed: run `npm ci` in {tools} (test.sh does).");
