@@ -166,7 +166,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     }
 
     public Task DelayAsync(string key, DateTimeOffset notBefore, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Delay, key, [Ms(notBefore), _lessonChannel, key], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Delay, key, Lesson(key, Ms(notBefore)), cancellationToken);
 
     public Task LimitStartsAsync(string key, StartAllowance allowance, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.LimitStarts, key,
@@ -184,7 +184,7 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     }
 
     public Task BlockAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Block, key, [Ms(until), reason, _lessonChannel, key], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Block, key, Lesson(key, Ms(until), reason), cancellationToken);
 
     public async Task<bool> RecordErrorAsync(string key, DateTimeOffset now, TimeSpan window, int threshold, DateTimeOffset coolUntil, string reason,
         CancellationToken cancellationToken = default)
@@ -192,23 +192,21 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         RedisFailures.ThrowIfNotConnected(db, KeysOf(key)[0]);
         var nowMs = now.ToUnixTimeMilliseconds();
-        var result = await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.RecordError, KeysOf(key),
-        [
+        var result = await db.ScriptEvaluateAsync(RedisUpstreamKeyScripts.RecordError, KeysOf(key), Lesson(key,
             nowMs, nowMs - CeilingMilliseconds(window), threshold, Ms(coolUntil), reason,
             // Two errors in the same millisecond are two errors.
-            Guid.NewGuid().ToString("N"), CeilingMilliseconds(window) + 1, _lessonChannel, key,
-        ]).ConfigureAwait(false);
+            Guid.NewGuid().ToString("N"), CeilingMilliseconds(window) + 1)).ConfigureAwait(false);
         return (long)result == 1;
     }
 
     public Task CoolAsync(string key, DateTimeOffset until, string reason, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Cool, key, [Ms(until), reason, _lessonChannel, key], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Cool, key, Lesson(key, Ms(until), reason), cancellationToken);
 
     public Task RestoreAsync(string key, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Restore, key, [], cancellationToken);
 
     public Task DisableAsync(string key, string reason, CancellationToken cancellationToken = default)
-        => RunAsync(RedisUpstreamKeyScripts.Disable, key, [reason, _lessonChannel, key], cancellationToken);
+        => RunAsync(RedisUpstreamKeyScripts.Disable, key, Lesson(key, reason), cancellationToken);
 
     public Task EnableAsync(string key, CancellationToken cancellationToken = default)
         => RunAsync(RedisUpstreamKeyScripts.Enable, key, [], cancellationToken);
@@ -230,6 +228,9 @@ public sealed class RedisUpstreamKeyStore(IRedisConnection connection) : IUpstre
     {
         public async ValueTask DisposeAsync() => await queue.UnsubscribeAsync().ConfigureAwait(false);
     }
+
+    /// <summary>A lesson script's arguments: its own, then the lesson channel and the key it announces there.</summary>
+    private RedisValue[] Lesson(string key, params ReadOnlySpan<RedisValue> args) => [.. args, _lessonChannel, key];
 
     private async Task RunAsync(string script, string key, RedisValue[] args, CancellationToken cancellationToken)
     {

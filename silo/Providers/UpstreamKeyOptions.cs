@@ -61,9 +61,9 @@ public sealed class KeyPoolOptions
 
     /// <summary>A key with no limits (no requests or tokens per minute, no concurrency limit) has no start to pace, and
     /// the store is asked about it only for its health: once the store found it usable with nothing holding it back,
-    /// calls start on it without asking, for this long, until this silo learns anything of it (a 429, an error, a
-    /// refusal, a reset with nothing remaining). What another silo learns reaches this one when the time is up: the
-    /// longest a block, cool-down or disable seen elsewhere goes unnoticed here. Zero asks the store on every call.
-    /// Pools with any limited key always ask.</summary>
+    /// calls start on it without asking, for this long, until any silo learns anything of it (a 429, an error, a
+    /// refusal, a reset with nothing remaining; another silo's lessons arrive through the store,
+    /// <see cref="UpstreamKeyLessonWatch"/>). This is also the longest a lesson whose notice was lost goes unnoticed
+    /// here. Zero asks the store on every call. Pools with any limited key always ask.</summary>
     public TimeSpan UnlimitedKeyRecheck { get; set; } = DefaultUnlimitedKeyRecheck;
 }

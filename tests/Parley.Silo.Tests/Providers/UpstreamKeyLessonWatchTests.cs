@@ -1,8 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Parley.Grains.Redis;
 using Parley.Grains.UpstreamKeys;
 using Parley.Silo.Providers;
+using Parley.Silo.Tests.Infrastructure;
 using Parley.Testing;
 using Xunit;
 
@@ -21,8 +21,8 @@ public sealed class UpstreamKeyLessonWatchTests(RedisServerFixture redis) : ICla
 
     public async Task InitializeAsync()
     {
-        _first = Connect();
-        _second = Connect();
+        _first = RedisConnections.Connect(redis.ConnectionString, _prefix);
+        _second = RedisConnections.Connect(redis.ConnectionString, _prefix);
         await _first.GetRequiredService<IRedisConnection>().GetMultiplexerAsync();
         await _second.GetRequiredService<IRedisConnection>().GetMultiplexerAsync();
     }
@@ -78,22 +78,8 @@ public sealed class UpstreamKeyLessonWatchTests(RedisServerFixture redis) : ICla
     private UpstreamKeyPool Pool(IUpstreamKeyStore store, params UpstreamKeyOptions[] keys) => Pool(store, TimeSpan.FromSeconds(1), keys);
 
     private UpstreamKeyPool Pool(IUpstreamKeyStore store, TimeSpan recheck, params UpstreamKeyOptions[] keys)
-        => new("up", new ProviderOptions
-        {
-            BaseUrl = "http://127.0.0.1:1/v1",
-            Keys = [.. keys],
-            Pool = new KeyPoolOptions { UnlimitedKeyRecheck = recheck },
-        }, store, grains: null!, _clock, NullLogger.Instance);
+        => UpstreamKeyPoolQuietTests.Pool(store, _clock, recheck, keys);
 
     private ValueTask<KeyLease> AcquireAsync(UpstreamKeyPool pool, ulong skip)
         => pool.AcquireAsync(0, _clock.GetUtcNow() + TimeSpan.FromSeconds(1), skip, CancellationToken.None);
-
-    private ServiceProvider Connect() => new ServiceCollection()
-        .AddLogging()
-        .AddRedis(o =>
-        {
-            o.ConnectionString = redis.ConnectionString;
-            o.KeyPrefix = _prefix;
-        })
-        .BuildServiceProvider();
 }

@@ -13,7 +13,8 @@ public sealed class UpstreamKeyPoolQuietTests
 {
     private static readonly TimeSpan Recheck = TimeSpan.FromSeconds(1);
 
-    private static UpstreamKeyPool Pool(IUpstreamKeyStore store, TimeProvider time, TimeSpan recheck, params UpstreamKeyOptions[] keys)
+    /// <summary>A pool of <paramref name="keys"/> on <paramref name="store"/> (no grains: nothing is reported to them).</summary>
+    internal static UpstreamKeyPool Pool(IUpstreamKeyStore store, TimeProvider time, TimeSpan recheck, params UpstreamKeyOptions[] keys)
         => new("up", new ProviderOptions
         {
             BaseUrl = "http://127.0.0.1:1/v1",

@@ -5,6 +5,7 @@ using Parley.GrainInterfaces.UpstreamKeys;
 using Parley.Grains.Redis;
 using Parley.Grains.UpstreamKeys;
 using Parley.Silo.Providers;
+using Parley.Silo.Tests.Infrastructure;
 using Parley.Testing;
 using Xunit;
 
@@ -94,7 +95,7 @@ public sealed class UpstreamKeyPoolStartTests
     public async Task A_slow_pacing_store_is_waited_for_and_a_call_never_goes_unpaced_beside_a_start_it_may_hold()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var services = RedisServices(redis);
+        await using var services = RedisConnections.Connect(redis.ConnectionString);
         var store = new RedisUpstreamKeyStore(services.GetRequiredService<IRedisConnection>());
         var options = OneKey(60_000);
         options.Pool.StoreTimeout = TimeSpan.FromMilliseconds(200);
@@ -113,7 +114,7 @@ public sealed class UpstreamKeyPoolStartTests
     public async Task A_pacing_store_that_cannot_be_reached_lets_a_call_go_unpaced_at_once()
     {
         await using var redis = await RedisServer.StartAsync();
-        await using var services = RedisServices(redis);
+        await using var services = RedisConnections.Connect(redis.ConnectionString);
         var connection = services.GetRequiredService<IRedisConnection>();
         var pool = Pool(OneKey(60_000), new RedisUpstreamKeyStore(connection), TimeProvider.System);
         Assert.True((await pool.AcquireAsync(0, DateTimeOffset.UtcNow + Deadline, 0, CancellationToken.None)).IsPaced);
@@ -132,13 +133,4 @@ public sealed class UpstreamKeyPoolStartTests
         Assert.False(lease.IsPaced);
         Assert.True(asked.Elapsed < TimeSpan.FromSeconds(3), $"took {asked.Elapsed}");
     }
-
-    private static ServiceProvider RedisServices(RedisServer redis) => new ServiceCollection()
-        .AddLogging()
-        .AddRedis(o =>
-        {
-            o.ConnectionString = redis.ConnectionString;
-            o.KeyPrefix = "t" + Guid.NewGuid().ToString("N");
-        })
-        .BuildServiceProvider();
 }
