@@ -32,6 +32,11 @@ public sealed class AuditOptions
     /// <summary>Most records written to the store in one batch (one transaction, one COPY).</summary>
     public int BatchSize { get; set; } = 1_000;
 
+    /// <summary>How long a batch gathers after its first record before it is written (sooner when a whole batch is
+    /// queued or the silo stops). Records reach the store this much later; in exchange the writer wakes once per batch
+    /// instead of once per request, which at moderate rates costs every request a thread wake-up. 0: write at once.</summary>
+    public TimeSpan FlushDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
     /// <summary>After a write failed, batches go to the spool without asking the store for this long.</summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(1);
 
@@ -69,6 +74,10 @@ internal sealed class AuditOptionsValidator : IValidateOptions<AuditOptions>
         if (options.BatchSize is < 1 or > 100_000)
         {
             failures.Add($"{Section}:BatchSize must be between 1 and 100000.");
+        }
+        if (options.FlushDelay < TimeSpan.Zero || options.FlushDelay > TimeSpan.FromSeconds(10))
+        {
+            failures.Add($"{Section}:FlushDelay must be between 00:00:00 and 00:00:10.");
         }
         if (options.RetryInterval <= TimeSpan.Zero)
         {

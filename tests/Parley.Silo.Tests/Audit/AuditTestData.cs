@@ -72,7 +72,8 @@ internal static class AuditTestData
 
     /// <summary>A sink, spool and writer over a store, as the silo wires them (no host).</summary>
     public static (AuditSink Sink, AuditWriter Writer, AuditSpool Spool, AuditMetrics Metrics) Pipeline(IAuditStore store, string directory, string chain,
-        int capacity = 10_000, int batchSize = 1_000, TimeSpan? retry = null, TimeProvider? time = null, int retentionDays = 0)
+        int capacity = 10_000, int batchSize = 1_000, TimeSpan? retry = null, TimeProvider? time = null, int retentionDays = 0,
+        TimeSpan? flushDelay = null)
     {
         var metrics = new AuditMetrics();
         var spool = new AuditSpool(directory, chain, NullLogger.Instance);
@@ -84,6 +85,7 @@ internal static class AuditTestData
             BatchSize = batchSize,
             RetryInterval = retry ?? TimeSpan.FromMilliseconds(100),
             RetentionDays = retentionDays,
+            FlushDelay = flushDelay ?? TimeSpan.Zero,
         });
         var writer = new AuditWriter(sink, spool, store, options, metrics, time ?? TimeProvider.System, NullLogger<AuditWriter>.Instance);
         return (sink, writer, spool, metrics);
