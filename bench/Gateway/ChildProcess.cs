@@ -18,6 +18,8 @@ internal sealed class ChildProcess : IAsyncDisposable
 
     public Uri BaseAddress { get; }
 
+    public int ProcessId => _process.Id;
+
     public static async Task<ChildProcess> StartAsync(string name, string dllPath, int port, IReadOnlyDictionary<string, string> environment, string readyPath)
     {
         if (!File.Exists(dllPath))
@@ -53,6 +55,13 @@ internal sealed class ChildProcess : IAsyncDisposable
         var child = new ChildProcess(process, logPath, new Uri(url));
         await child.WaitUntilReadyAsync(name, readyPath);
         return child;
+    }
+
+    /// <summary>CPU time (user + kernel) a process has used so far.</summary>
+    public static TimeSpan CpuTime(int processId)
+    {
+        using var process = Process.GetProcessById(processId);
+        return process.TotalProcessorTime;
     }
 
     /// <summary>The process's peak resident set (VmHWM), in bytes.</summary>

@@ -19,8 +19,10 @@ internal static class GatewayBenchmark
             + $"then {options.Concurrency} concurrent callers for {options.ThroughputSeconds} s; {Environment.ProcessorCount} cores; simulator at zero latency; "
             + $"conversation turns spread over {options.Conversations} conversations per placement, new ones for each mode.");
         Console.WriteLine();
-        Console.WriteLine("| mode | target | p50 ms | p99 ms | added p50 ms | added p99 ms | errors | peak req/s |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| mode | target | p50 ms | p99 ms | added p50 ms | added p99 ms | silos CPU µs/req | front end CPU µs/req | errors | peak req/s |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        int[] silos = [.. cluster.Silos.Select(s => s.ProcessId)];
+        var frontEnd = cluster.FrontEnd.ProcessId;
         foreach (var stream in new[] { false, true })
         {
             // Each mode continues conversations of its own, so that streamed turns are not measured on conversations the
@@ -37,9 +39,11 @@ internal static class GatewayBenchmark
             // Rounds interleave the targets so that a disturbance on this shared machine (another process, a GC in the
             // load generator) lands on every target alike; each figure is the median over the rounds.
             var rounds = new LatencySummary[targets.Length][];
+            var cpu = new (double Silos, double FrontEnd)[targets.Length][];
             for (var t = 0; t < targets.Length; t++)
             {
                 rounds[t] = new LatencySummary[options.Rounds];
+                cpu[t] = new (double, double)[options.Rounds];
             }
             for (var round = 0; round < options.Rounds; round++)
             {
@@ -47,7 +51,11 @@ internal static class GatewayBenchmark
                 {
                     using var load = targets[t].Load();
                     await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.WarmupSeconds));
+                    // CPU per request at the fixed rate: on a shared machine the steadier measure of what a hop costs.
+                    var (silosBefore, frontBefore) = (silos.Sum(CpuMicroseconds), CpuMicroseconds(frontEnd));
                     rounds[t][round] = await load.OpenLoopAsync(stream, options.Rate, TimeSpan.FromSeconds(options.Seconds));
+                    var requests = Math.Max(1, rounds[t][round].Requests);
+                    cpu[t][round] = ((silos.Sum(CpuMicroseconds) - silosBefore) / requests, (CpuMicroseconds(frontEnd) - frontBefore) / requests);
                 }
             }
             var direct = Median(rounds[0]);
@@ -58,7 +66,8 @@ internal static class GatewayBenchmark
                 var latency = Median(rounds[t]);
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {(stream ? "streaming" : "non-streaming")} | {targets[t].Name} | {latency.P50Ms:F3} | {latency.P99Ms:F3} | "
-                    + $"{latency.P50Ms - direct.P50Ms:F3} | {latency.P99Ms - direct.P99Ms:F3} | {latency.Failures + throughput.Failures} | {throughput.RequestsPerSecond:F0} |"));
+                    + $"{latency.P50Ms - direct.P50Ms:F3} | {latency.P99Ms - direct.P99Ms:F3} | {Mid(cpu[t].Select(c => c.Silos)):F0} | "
+                    + $"{Mid(cpu[t].Select(c => c.FrontEnd)):F0} | {latency.Failures + throughput.Failures} | {throughput.RequestsPerSecond:F0} |"));
             }
         }
 
@@ -69,9 +78,12 @@ internal static class GatewayBenchmark
         return 0;
     }
 
+    private static double CpuMicroseconds(int processId) => ChildProcess.CpuTime(processId).TotalMicroseconds;
+
+    private static double Mid(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+
     private static LatencySummary Median(LatencySummary[] rounds)
     {
-        static double Mid(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
         return new LatencySummary(rounds.Sum(r => r.Requests), rounds.Sum(r => r.Failures),
             Mid(rounds.Select(r => r.P50Ms)), Mid(rounds.Select(r => r.P99Ms)), rounds.Max(r => r.MaxMs), Mid(rounds.Select(r => r.RequestsPerSecond)));
     }

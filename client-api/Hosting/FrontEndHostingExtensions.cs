@@ -67,6 +67,10 @@ public static class FrontEndHostingExtensions
             services.AddHostedService<SiloMembershipWatcher>();
         }
 
+        if (configuration.GetValue($"{FrontEndOptions.SectionName}:{nameof(FrontEndOptions.InlineCompletions)}", true))
+        {
+            builder.WebHost.UseSockets(sockets => sockets.UnsafePreferInlineScheduling = true);
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // The silo enforces Parley:Limits:MaxRequestBodyBytes with an OpenAI-shaped 413; a limit here would answer

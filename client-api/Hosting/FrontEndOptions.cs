@@ -82,6 +82,14 @@ public sealed class FrontEndOptions
     /// <summary>Long-lived streams each hold a connection, so the per-silo limit is generous.</summary>
     public int MaxConnectionsPerServer { get; set; } = DefaultMaxConnectionsPerServer;
 
+    /// <summary>Runs the forwarding on the threads that wait for socket events instead of handing every request read,
+    /// response read and write to the thread pool: Kestrel's <c>UnsafePreferInlineScheduling</c>, and (in the front
+    /// end's own process, set before its first socket) the runtime's <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c>,
+    /// which also gives it one event thread per core. A proxy's work per event is short and never blocks, so each request
+    /// saves the thread hand-offs, which at moderate load cost more CPU than the forwarding itself (see
+    /// docs/benchmarks.md). false: the runtime's defaults.</summary>
+    public bool InlineCompletions { get; set; } = true;
+
     /// <summary>Set by the host when the Orleans cluster supplies the silos (not bound from configuration).</summary>
     internal bool UsesMembership { get; set; }
 }
