@@ -19,8 +19,9 @@ public static class Program
     private const string Usage = """
         Parley benchmarks. Run in Release:  dotnet run -c Release --project bench -- <benchmark> [options]
 
-          gateway   added latency and throughput: direct to the simulator, through a silo, through the front end + silo, and
-                    conversation turns through the front end with the grain on the serving silo and on the other (2 silos on Redis)
+          gateway   added latency, CPU per request and throughput: direct to the simulator, through a silo, through the front end +
+                    silo, and conversation turns through the front end with the grain on the serving silo and on the other (2 silos
+                    on Redis)
                     --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)
                     --throughput-seconds N (5)  --conversations N (500 per placement)
           frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
