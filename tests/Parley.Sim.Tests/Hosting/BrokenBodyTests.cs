@@ -49,8 +49,9 @@ public sealed class BrokenBodyTests
             }
         }
 
-        await Poll.UntilAsync(() => logs.Lines.Any(l => l.Contains("Parley.Sim.Chat.ChatCompletionsEndpoint[7]", StringComparison.Ordinal)),
-            "the broken body is logged at Debug", Bound);
+        // Kestrel either ends the body read early (logged at Debug, event 7) or aborts the request first; which one depends
+        // on timing. Either way the simulator must not log it as its own failure (the malformed-body test below pins the
+        // Debug line).
         await Poll.UntilAsync(() => state.InFlight == 0, "the request is finished", Bound);
         Assert.True(!logs.Lines.Any(l => l.StartsWith("Error", StringComparison.Ordinal) || l.StartsWith("Critical", StringComparison.Ordinal)),
             string.Join("\n", logs.Lines));
