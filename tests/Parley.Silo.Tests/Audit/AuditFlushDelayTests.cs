@@ -30,7 +30,7 @@ public sealed class AuditFlushDelayTests : IDisposable
         Assert.Equal(0, metrics.Written);
 
         _time.Advance(TimeSpan.FromMilliseconds(1));
-        await WaitUntilAsync(() => metrics.Written == 3);
+        await Poll.UntilAsync(() => metrics.Written == 3, "the batch is written", Deadline);
         Assert.Equal([3], store.Batches);
         Assert.Equal([1L, 2L, 3L], (await AuditTestData.AllAsync(store)).Select(r => r.Seq).Order());
 
@@ -39,7 +39,7 @@ public sealed class AuditFlushDelayTests : IDisposable
         await _time.WaitForActiveTimersAsync(1);
         Assert.Equal(3, metrics.Written);
         _time.Advance(Delay);
-        await WaitUntilAsync(() => metrics.Written == 4);
+        await Poll.UntilAsync(() => metrics.Written == 4, "the batch is written", Deadline);
         Assert.Equal([3, 1], store.Batches);
         await writer.StopAsync(CancellationToken.None);
     }
@@ -55,7 +55,7 @@ public sealed class AuditFlushDelayTests : IDisposable
         }
 
         await writer.StartAsync(CancellationToken.None);
-        await WaitUntilAsync(() => metrics.Written == 4);
+        await Poll.UntilAsync(() => metrics.Written == 4, "the batch is written", Deadline);
         Assert.Equal([4], store.Batches);
         Assert.Equal(0, _time.ActiveTimerCount);
         await writer.StopAsync(CancellationToken.None);
@@ -77,15 +77,6 @@ public sealed class AuditFlushDelayTests : IDisposable
         Assert.False(stop.IsCancellationRequested, "the writer stopped without the clock moving");
         Assert.Equal(2, metrics.Written);
         Assert.Equal([2], store.Batches);
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var deadline = new CancellationTokenSource(Deadline);
-        while (!condition())
-        {
-            await Task.Delay(5, deadline.Token);
-        }
     }
 
     public void Dispose()
