@@ -24,7 +24,6 @@ public sealed class FrontEndLogLeakTests
         {
             ["Parley:FrontEnd:Silos:0"] = backend.Url,
             ["Parley:FrontEnd:Silos:1"] = dead,
-            ["Parley:FrontEnd:ConnectTimeout"] = "00:00:01",
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",

@@ -13,7 +13,6 @@ public sealed class ActiveHealthCheckTests
     private static readonly Dictionary<string, string?> FastProbes = new()
     {
         ["Parley:FrontEnd:HealthCheckInterval"] = "00:00:00.100",
-        ["Parley:FrontEnd:HealthCheckTimeout"] = "00:00:01",
     };
 
     [Fact]

@@ -34,11 +34,7 @@ public sealed class FrontEndHost : IAsyncDisposable
 
     public static Task<FrontEndHost> StartWithSilosAsync(string[] silos, IDictionary<string, string?> extra)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            // Short, so a test silo that is not listening is skipped at once.
-            ["Parley:FrontEnd:ConnectTimeout"] = "00:00:01",
-        };
+        var settings = new Dictionary<string, string?>();
         for (var i = 0; i < silos.Length; i++)
         {
             settings[$"Parley:FrontEnd:Silos:{i}"] = silos[i];
@@ -56,6 +52,11 @@ public sealed class FrontEndHost : IAsyncDisposable
         // test's ephemeral bind before Kestrel binds it (tests/Parley.Telemetry.Tests scrapes a front end).
         settings = new Dictionary<string, string?>(settings);
         settings.TryAdd("Parley:Telemetry:Metrics:Enabled", "false");
+        // Generous: the test backends are on loopback, where a silo that is not listening refuses at once, so these
+        // bounds only ever fire on a machine too busy to answer in time. With YARP's 1 s defaults a full test run on a
+        // loaded 2-core machine had a connect or probe time out and a request went to its key's second silo.
+        settings.TryAdd("Parley:FrontEnd:ConnectTimeout", "00:00:30");
+        settings.TryAdd("Parley:FrontEnd:HealthCheckTimeout", "00:00:30");
         var app = FrontEndApplication.Build([], builder =>
         {
             builder.WebHost.UseUrls("http://127.0.0.1:0");
