@@ -19,6 +19,10 @@ public static partial class ApiErrorHandling
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
+            // Every exception the handler below answers is logged by it, once, at the level its answer calls for (a
+            // client's fault or a cluster change is not an error; a stack trace goes through the secrets' redaction):
+            // the middleware's own unredacted Error line for each would only repeat it.
+            SuppressDiagnosticsCallback = static _ => true,
             ExceptionHandler = static context =>
             {
                 var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;

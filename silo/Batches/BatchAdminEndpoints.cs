@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Batches;
 using Parley.Silo.Api;
+using Parley.Silo.Cluster;
 
 namespace Parley.Silo.Batches;
 
@@ -10,9 +11,11 @@ internal static class BatchAdminEndpoints
 {
     public static RouteGroupBuilder Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/batches/{batchId}", async (string batchId, IGrainFactory grains) =>
+        admin.MapGet("/batches/{batchId}", async (string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls) =>
         {
-            if (!BatchIds.IsBatch(batchId) || await grains.GetGrain<IBatchGrain>(batchId).InspectAsync() is not ({ } batch, var silo))
+            if (!BatchIds.IsBatch(batchId)
+                || await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).InspectAsync(), context.RequestAborted)
+                    is not ({ } batch, var silo))
             {
                 return ApiErrors.NotFound($"No batch found with id '{batchId}'.", BatchEndpoints.NotFoundCode);
             }

@@ -8,6 +8,7 @@ using Parley.Grains.Batches;
 using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.Conversations;
 using Parley.Silo.OpenApi;
 
@@ -109,21 +110,26 @@ internal static class BatchEndpoints
         }
     }
 
-    private static async Task<IResult> GetAsync(string batchId, HttpContext context, IGrainFactory grains)
-        => BatchIds.IsBatch(batchId) && await grains.GetGrain<IBatchGrain>(batchId).GetAsync(context.GetCaller().UserId) is { } info
+    private static async Task<IResult> GetAsync(string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
+        => BatchIds.IsBatch(batchId)
+            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).GetAsync(context.GetCaller().UserId),
+                context.RequestAborted) is { } info
             ? Batch(info)
             : NotFound(batchId);
 
-    private static async Task<IResult> CancelAsync(string batchId, HttpContext context, IGrainFactory grains)
-        => BatchIds.IsBatch(batchId) && await grains.GetGrain<IBatchGrain>(batchId).CancelAsync(context.GetCaller().UserId) is { } info
+    private static async Task<IResult> CancelAsync(string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
+        => BatchIds.IsBatch(batchId)
+            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).CancelAsync(context.GetCaller().UserId),
+                context.RequestAborted) is { } info
             ? Batch(info)
             : NotFound(batchId);
 
     /// <summary>after (a batch id), limit (1-100, default 20); newest first, as OpenAI lists them.</summary>
-    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
+    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls, IBatchProgressStore index)
     {
         var userId = context.GetCaller().UserId;
-        return ListPageAsync(context, index, userId, BatchIds.IsBatch, "a batch id", id => grains.GetGrain<IBatchGrain>(id).GetAsync(userId),
+        return ListPageAsync(context, index, userId, BatchIds.IsBatch, "a batch id",
+            id => clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
             b => b.Id, BatchJson.Batch);
     }
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Conversations;
+using Parley.Silo.Cluster;
 using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Conversations;
@@ -19,9 +20,10 @@ internal static class ConversationAdminEndpoints
 
     /// <summary>What the next prompt is built from: pinned system prompt, summary, the items that fit the last
     /// turn's budget, and their token counts. The transcript itself is <c>GET /v1/conversations/{id}/items</c>.</summary>
-    internal static async Task<IResult> GetWorkingContextAsync(string conversationId, IGrainFactory grains)
+    internal static async Task<IResult> GetWorkingContextAsync(string conversationId, HttpContext http, IGrainFactory grains, ClusterCalls clusterCalls)
     {
-        var context = await grains.GetGrain<IConversationGrain>(conversationId).GetWorkingContextAsync();
+        var grain = grains.GetGrain<IConversationGrain>(conversationId);
+        var context = await clusterCalls.RunAsync(async _ => await grain.GetWorkingContextAsync(), http.RequestAborted);
         return context is null
             ? ConversationEndpoints.NotFound(conversationId)
             : Results.Json(context, WorkingContextJsonContext.Default.WorkingContext);

@@ -139,8 +139,8 @@ internal static class ConversationEndpoints
     }
 
     /// <summary>OpenAI's update replaces the metadata; Parley's settings may be changed beside it or alone.</summary>
-    private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits,
-        ModelCatalog catalog, ConversationPolicy policy)
+    private static async Task<IResult> UpdateAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls,
+        IOptions<ChatLimitsOptions> limits, ModelCatalog catalog, ConversationPolicy policy)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         if (body.Error is not null)
@@ -184,7 +184,7 @@ internal static class ConversationEndpoints
             var model = settings.Model;
             if (model is null)
             {
-                if (await grain.GetAsync(caller.UserId) is not { } current)
+                if (await clusterCalls.RunAsync(async _ => await grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
                 {
                     return NotFound(conversationId);
                 }
@@ -205,7 +205,8 @@ internal static class ConversationEndpoints
                 settings = settings with { SystemPrompt = texts.SystemPrompt };
             }
         }
-        var info = await grain.UpdateAsync(caller.UserId, metadata, settings);
+        // Setting metadata and settings is idempotent: safe to repeat while the cluster changes.
+        var info = await clusterCalls.RunAsync(async _ => await grain.UpdateAsync(caller.UserId, metadata, settings), context.RequestAborted);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -237,8 +238,8 @@ internal static class ConversationEndpoints
         };
     }
 
-    private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, IOptions<ChatLimitsOptions> limits,
-        ConversationPolicy policy)
+    private static async Task<IResult> AddItemsAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls,
+        IOptions<ChatLimitsOptions> limits, ConversationPolicy policy)
     {
         using var body = await JsonBodyReader.ReadObjectAsync(context, limits.Value.MaxRequestBodyBytes);
         var (items, error) = body.ReadSingleField("items", required: true, static value => ConversationRequestParser.ParseItems(value, "items", required: true));
@@ -251,7 +252,7 @@ internal static class ConversationEndpoints
         if (!policy.IsEmpty)
         {
             // The items go upstream on the conversation's later turns: the policy of its model applies too.
-            if (await grain.GetAsync(caller.UserId) is not { } current)
+            if (await clusterCalls.RunAsync(async _ => await grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
             {
                 return NotFound(conversationId);
             }

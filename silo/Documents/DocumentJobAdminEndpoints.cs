@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Parley.GrainInterfaces.Documents;
 using Parley.Silo.Api;
 using Parley.Silo.Batches;
+using Parley.Silo.Cluster;
 
 namespace Parley.Silo.Documents;
 
@@ -11,9 +12,11 @@ internal static class DocumentJobAdminEndpoints
 {
     public static RouteGroupBuilder Map(RouteGroupBuilder admin)
     {
-        admin.MapGet("/document_jobs/{jobId}", async (string jobId, IGrainFactory grains) =>
+        admin.MapGet("/document_jobs/{jobId}", async (string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls) =>
         {
-            if (!DocumentJobIds.Is(jobId) || await grains.GetGrain<IDocumentJobGrain>(jobId).InspectAsync() is not ({ } job, var silo))
+            if (!DocumentJobIds.Is(jobId)
+                || await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).InspectAsync(), context.RequestAborted)
+                    is not ({ } job, var silo))
             {
                 return ApiErrors.NotFound($"No document job found with id '{jobId}'.", DocumentJobEndpoints.NotFoundCode);
             }

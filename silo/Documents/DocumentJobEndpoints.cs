@@ -11,6 +11,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Batches;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.Conversations;
 using Parley.Silo.Providers;
 using Parley.Tokenizer;
@@ -214,22 +215,27 @@ internal static class DocumentJobEndpoints
         return (request, null);
     }
 
-    private static async Task<IResult> GetAsync(string jobId, HttpContext context, IGrainFactory grains)
-        => DocumentJobIds.Is(jobId) && await grains.GetGrain<IDocumentJobGrain>(jobId).GetAsync(context.GetCaller().UserId) is { } info
+    private static async Task<IResult> GetAsync(string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
+        => DocumentJobIds.Is(jobId)
+            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).GetAsync(context.GetCaller().UserId),
+                context.RequestAborted) is { } info
             ? Job(info)
             : NotFound(jobId);
 
-    private static async Task<IResult> CancelAsync(string jobId, HttpContext context, IGrainFactory grains)
-        => DocumentJobIds.Is(jobId) && await grains.GetGrain<IDocumentJobGrain>(jobId).CancelAsync(context.GetCaller().UserId) is { } info
+    private static async Task<IResult> CancelAsync(string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
+        => DocumentJobIds.Is(jobId)
+            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).CancelAsync(context.GetCaller().UserId),
+                context.RequestAborted) is { } info
             ? Job(info)
             : NotFound(jobId);
 
     /// <summary>after (a job id), limit (1-100, default 20); newest first.</summary>
-    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, IBatchProgressStore index)
+    private static Task<IResult> ListAsync(HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls, IBatchProgressStore index)
     {
         var userId = context.GetCaller().UserId;
         return BatchEndpoints.ListPageAsync(context, index, DocumentJobGrain.IndexOwner(userId), DocumentJobIds.Is, "a document job id",
-            id => grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId), j => j.Id, DocumentJobJson.Job);
+            id => clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
+            j => j.Id, DocumentJobJson.Job);
     }
 
     private static (string?, ApiError?) ReadInstruction(JsonProperty property)

@@ -11,6 +11,7 @@ using Parley.Policy.Rules;
 using Parley.Silo.Api;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.OpenApi;
 
 namespace Parley.Silo.Policy;
@@ -42,19 +43,20 @@ internal static class PolicyAdminEndpoints
     }
 
     private static async Task<IResult> GetAssignmentsAsync(string userId, HttpContext context, IIdentityStore identities, PolicyAssignmentCache cache,
-        IGrainFactory grains, PolicyCatalog catalog)
+        IGrainFactory grains, ClusterCalls clusterCalls, PolicyCatalog catalog)
     {
         if (await identities.GetUserAsync(userId, context.RequestAborted) is null)
         {
             return UserNotFound(userId);
         }
-        var assignments = await grains.GetGrain<IPolicyAssignmentGrain>(userId).GetAsync();
+        var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
+        var assignments = await clusterCalls.RunAsync(async _ => await grain.GetAsync(), context.RequestAborted);
         cache.Put(userId, assignments);
         return Assignments(userId, assignments, catalog);
     }
 
     private static async Task<IResult> SetUserPolicyAsync(string userId, HttpContext context, IIdentityStore identities, PolicyAssignmentCache cache,
-        IGrainFactory grains, PolicyCatalog catalog, IOptions<ChatLimitsOptions> limits)
+        IGrainFactory grains, ClusterCalls clusterCalls, PolicyCatalog catalog, IOptions<ChatLimitsOptions> limits)
     {
         var (policy, error) = await ReadPolicyAsync(context, catalog, limits.Value);
         if (error is not null)
@@ -65,13 +67,15 @@ internal static class PolicyAdminEndpoints
         {
             return UserNotFound(userId);
         }
-        var assignments = await grains.GetGrain<IPolicyAssignmentGrain>(userId).SetUserPolicyAsync(policy);
+        // Setting a policy is idempotent: safe to repeat while the cluster changes.
+        var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
+        var assignments = await clusterCalls.RunAsync(async _ => await grain.SetUserPolicyAsync(policy), context.RequestAborted);
         cache.Put(userId, assignments);
         return Assignments(userId, assignments, catalog);
     }
 
     private static async Task<IResult> SetKeyPolicyAsync(string keyId, HttpContext context, IIdentityStore identities, PolicyAssignmentCache cache,
-        IGrainFactory grains, PolicyCatalog catalog, IOptions<ChatLimitsOptions> limits)
+        IGrainFactory grains, ClusterCalls clusterCalls, PolicyCatalog catalog, IOptions<ChatLimitsOptions> limits)
     {
         var (policy, error) = await ReadPolicyAsync(context, catalog, limits.Value);
         if (error is not null)
@@ -83,7 +87,8 @@ internal static class PolicyAdminEndpoints
         {
             return ApiErrors.NotFound($"No user API key with id '{keyId}'.", KeyNotFoundCode);
         }
-        var assignments = await grains.GetGrain<IPolicyAssignmentGrain>(key.UserId).SetKeyPolicyAsync(keyId, policy);
+        var grain = grains.GetGrain<IPolicyAssignmentGrain>(key.UserId);
+        var assignments = await clusterCalls.RunAsync(async _ => await grain.SetKeyPolicyAsync(keyId, policy), context.RequestAborted);
         cache.Put(key.UserId, assignments);
         return Assignments(key.UserId, assignments, catalog);
     }

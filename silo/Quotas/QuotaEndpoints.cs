@@ -8,6 +8,7 @@ using Parley.Silo.Api;
 using Parley.Silo.Auth;
 using Parley.Silo.Auth.Store;
 using Parley.Silo.Chat;
+using Parley.Silo.Cluster;
 using Parley.Silo.OpenApi;
 using Parley.Grains.Redis;
 
@@ -52,18 +53,19 @@ internal static class QuotaEndpoints
     }
 
     private static async Task<IResult> GetLimitsAsync(string userId, HttpContext context, IIdentityStore identities, IGrainFactory grains,
-        IOptions<QuotaOptions> options)
+        ClusterCalls clusterCalls, IOptions<QuotaOptions> options)
     {
         if (await identities.GetUserAsync(userId, context.RequestAborted) is null)
         {
             return UserNotFound(userId);
         }
-        return Limits(userId, await grains.GetGrain<IUserGrain>(userId).GetSettingsAsync(), options.Value);
+        var grain = grains.GetGrain<IUserGrain>(userId);
+        return Limits(userId, await clusterCalls.RunAsync(async _ => await grain.GetSettingsAsync(), context.RequestAborted), options.Value);
     }
 
     /// <summary>Also the console's action (same validation, same grain call, same cache update).</summary>
     internal static async Task<IResult> SetUserLimitsAsync(string userId, HttpContext context, IIdentityStore identities, IGrainFactory grains,
-        QuotaSettingsCache cache, IOptions<QuotaOptions> options, IOptions<ChatLimitsOptions> bodyLimits)
+        ClusterCalls clusterCalls, QuotaSettingsCache cache, IOptions<QuotaOptions> options, IOptions<ChatLimitsOptions> bodyLimits)
     {
         var (limits, error) = await ReadLimitsAsync(context, bodyLimits.Value);
         if (error is not null)
@@ -74,13 +76,15 @@ internal static class QuotaEndpoints
         {
             return UserNotFound(userId);
         }
-        var settings = await grains.GetGrain<IUserGrain>(userId).SetUserLimitsAsync(limits!);
+        // Setting limits is idempotent: safe to repeat while the cluster changes.
+        var grain = grains.GetGrain<IUserGrain>(userId);
+        var settings = await clusterCalls.RunAsync(async _ => await grain.SetUserLimitsAsync(limits!), context.RequestAborted);
         cache.Put(userId, settings);
         return Limits(userId, settings, options.Value);
     }
 
     private static async Task<IResult> SetKeyLimitsAsync(string keyId, HttpContext context, IIdentityStore identities, IGrainFactory grains,
-        QuotaSettingsCache cache, IOptions<QuotaOptions> options, IOptions<ChatLimitsOptions> bodyLimits)
+        ClusterCalls clusterCalls, QuotaSettingsCache cache, IOptions<QuotaOptions> options, IOptions<ChatLimitsOptions> bodyLimits)
     {
         var (limits, error) = await ReadLimitsAsync(context, bodyLimits.Value);
         if (error is not null)
@@ -92,7 +96,8 @@ internal static class QuotaEndpoints
         {
             return ApiErrors.NotFound($"No user API key with id '{keyId}'.", KeyNotFoundCode);
         }
-        var settings = await grains.GetGrain<IUserGrain>(key.UserId).SetKeyLimitsAsync(keyId, limits!);
+        var grain = grains.GetGrain<IUserGrain>(key.UserId);
+        var settings = await clusterCalls.RunAsync(async _ => await grain.SetKeyLimitsAsync(keyId, limits!), context.RequestAborted);
         cache.Put(key.UserId, settings);
         return Limits(key.UserId, settings, options.Value);
     }

@@ -8,6 +8,7 @@ using Orleans.Runtime.Messaging;
 using Parley.Silo.Api;
 using Parley.Silo.Cluster;
 using Parley.Silo.Tests.Infrastructure;
+using Parley.Testing;
 using StackExchange.Redis;
 using Xunit;
 
@@ -18,6 +19,7 @@ namespace Parley.Silo.Tests.Cluster;
 /// through the silo's own error handling on a real Kestrel server, with endpoints that throw what Orleans throws.</summary>
 public sealed class ClusterFaultAnswerTests : IAsyncLifetime
 {
+    private readonly CapturedLogs _logs = new();
     private WebApplication _app = null!;
     private HttpClient _client = null!;
 
@@ -26,10 +28,11 @@ public sealed class ClusterFaultAnswerTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
+        builder.Logging.AddProvider(_logs);
         _app = builder.Build();
         _app.UseParleyErrors();
         _app.MapGet("/silo-unavailable", static HttpContext => throw new SiloUnavailableException("the target silo is gone"));
-                _app.MapGet("/connection-failed", static HttpContext => throw new ConnectionFailedException("refused"));
+        _app.MapGet("/connection-failed", static HttpContext => throw new ConnectionFailedException("refused"));
         _app.MapGet("/timed-out", static HttpContext => throw new TimeoutException("the grain call timed out"));
         _app.MapGet("/redis", static HttpContext => throw new RedisException("no answer from Redis"));
         _app.MapGet("/wrapped", static HttpContext => throw new OrleansException("wrapped", new SiloUnavailableException("gone")));
@@ -68,6 +71,20 @@ public sealed class ClusterFaultAnswerTests : IAsyncLifetime
 
         var error = await response.AssertErrorAsync(HttpStatusCode.InternalServerError, "internal_error", type: "server_error");
         Assert.DoesNotContain("a bug", error.GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData("/silo-unavailable", "Warning", 2)]
+    [InlineData("/bug", "Error", 1)]
+    public async Task Each_answered_exception_is_logged_once_by_the_handler_and_not_again_by_the_middleware(string path, string level, int eventId)
+    {
+        var before = _logs.Lines.Count;
+        using var response = await _client.GetAsync(path);
+        await response.Content.ReadAsStringAsync();
+
+        var warnings = _logs.Lines.Skip(before).Select(l => string.Join(' ', l.Split(' ').Take(2)))
+            .Where(l => l.StartsWith("Warning ", StringComparison.Ordinal) || l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+        Assert.Equal([$"{level} {typeof(ApiErrorHandling).FullName}[{eventId}]"], warnings);
     }
 
     [Fact]
