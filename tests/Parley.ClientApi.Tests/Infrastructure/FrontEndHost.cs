@@ -53,8 +53,9 @@ public sealed class FrontEndHost : IAsyncDisposable
         settings = new Dictionary<string, string?>(settings);
         settings.TryAdd("Parley:Telemetry:Metrics:Enabled", "false");
         // Generous: the test backends are on loopback, where a silo that is not listening refuses at once, so these
-        // bounds only ever fire on a machine too busy to answer in time. With YARP's 1 s defaults a full test run on a
-        // loaded 2-core machine had a connect or probe time out and a request went to its key's second silo.
+        // bounds only ever fire on a machine too busy to answer in time. With 1 s (this host's connect timeout then, the
+        // front end's default probe timeout) a request in a full run on a loaded 2-core machine went to its key's
+        // second silo.
         settings.TryAdd("Parley:FrontEnd:ConnectTimeout", "00:00:30");
         settings.TryAdd("Parley:FrontEnd:HealthCheckTimeout", "00:00:30");
         var app = FrontEndApplication.Build([], builder =>

@@ -6,7 +6,7 @@ using Xunit;
 
 namespace Parley.Silo.Tests.Infrastructure;
 
-/// <summary>What outage tests wait for after killing Redis.</summary>
+/// <summary>How outage tests take Redis away from a silo, and what they wait for after.</summary>
 public static class RedisOutage
 {
     /// <summary>Takes Redis away from the silo as a crash would: its data saved first, so that <see
