@@ -14,7 +14,7 @@ internal static class BatchAdminEndpoints
         admin.MapGet("/batches/{batchId}", async (string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls) =>
         {
             if (!BatchIds.IsBatch(batchId)
-                || await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).InspectAsync(), context.RequestAborted)
+                || await clusterCalls.RunAsync(() => grains.GetGrain<IBatchGrain>(batchId).InspectAsync(), context.RequestAborted)
                     is not ({ } batch, var silo))
             {
                 return ApiErrors.NotFound($"No batch found with id '{batchId}'.", BatchEndpoints.NotFoundCode);

@@ -112,14 +112,14 @@ internal static class BatchEndpoints
 
     private static async Task<IResult> GetAsync(string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
         => BatchIds.IsBatch(batchId)
-            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).GetAsync(context.GetCaller().UserId),
+            && await clusterCalls.RunAsync(() => grains.GetGrain<IBatchGrain>(batchId).GetAsync(context.GetCaller().UserId),
                 context.RequestAborted) is { } info
             ? Batch(info)
             : NotFound(batchId);
 
     private static async Task<IResult> CancelAsync(string batchId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
         => BatchIds.IsBatch(batchId)
-            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(batchId).CancelAsync(context.GetCaller().UserId),
+            && await clusterCalls.RunAsync(() => grains.GetGrain<IBatchGrain>(batchId).CancelAsync(context.GetCaller().UserId),
                 context.RequestAborted) is { } info
             ? Batch(info)
             : NotFound(batchId);
@@ -129,7 +129,7 @@ internal static class BatchEndpoints
     {
         var userId = context.GetCaller().UserId;
         return ListPageAsync(context, index, userId, BatchIds.IsBatch, "a batch id",
-            id => clusterCalls.RunAsync(async _ => await grains.GetGrain<IBatchGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
+            id => clusterCalls.RunAsync(() => grains.GetGrain<IBatchGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
             b => b.Id, BatchJson.Batch);
     }
 

@@ -173,7 +173,7 @@ internal sealed class ChatExchange : IDisposable
         try
         {
             var grain = GrainFactory.GetGrain<IConversationGrain>(conversationId);
-            var result = await _clusterCalls.RunAsync(async _ => await grain.AppendTurnAsync(UserId, turn).ConfigureAwait(false), CancellationToken.None)
+            var result = await _clusterCalls.RunAsync(() => grain.AppendTurnAsync(UserId, turn), CancellationToken.None)
                 .ConfigureAwait(false);
             switch (result.Status)
             {

@@ -45,7 +45,7 @@ internal sealed class PromptPlanner(IGrainFactory grains, ClusterCalls clusterCa
         while (true)
         {
             // Building a prompt is safe to repeat (a turn's claim is the same request's), so it rides out a silo death.
-            var plan = await clusterCalls.RunAsync(async _ => await grain.BuildPromptAsync(userId, prompt).ConfigureAwait(false), cancellationToken)
+            var plan = await clusterCalls.RunAsync(() => grain.BuildPromptAsync(userId, prompt), cancellationToken)
                 .ConfigureAwait(false);
             switch (plan.Status)
             {

@@ -47,11 +47,11 @@ public sealed partial class ClusterCalls
         return Math.Max(1, attempts);
     }
 
-    public ValueTask<T> RunAsync<T>(Func<CancellationToken, ValueTask<T>> call, CancellationToken cancellationToken)
-        => _pipeline.ExecuteAsync(call, cancellationToken);
-
-    public ValueTask RunAsync(Func<CancellationToken, ValueTask> call, CancellationToken cancellationToken)
-        => _pipeline.ExecuteAsync(call, cancellationToken);
+    /// <summary>Runs <paramref name="call"/> (a grain call: grain methods return a task and take no token) through the
+    /// retry; <paramref name="cancellationToken"/> stops the waiting between attempts. The task is handed to Polly as it
+    /// is, without an async wrapper per call.</summary>
+    public ValueTask<T> RunAsync<T>(Func<Task<T>> call, CancellationToken cancellationToken)
+        => _pipeline.ExecuteAsync(static (call, _) => new ValueTask<T>(call()), call, cancellationToken);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Grain call failed with {Fault} while the cluster changes; retry {Attempt}")]
     private static partial void LogRetry(ILogger logger, int attempt, string? fault);

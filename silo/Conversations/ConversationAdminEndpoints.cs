@@ -23,7 +23,7 @@ internal static class ConversationAdminEndpoints
     internal static async Task<IResult> GetWorkingContextAsync(string conversationId, HttpContext http, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var grain = grains.GetGrain<IConversationGrain>(conversationId);
-        var context = await clusterCalls.RunAsync(async _ => await grain.GetWorkingContextAsync(), http.RequestAborted);
+        var context = await clusterCalls.RunAsync(() => grain.GetWorkingContextAsync(), http.RequestAborted);
         return context is null
             ? ConversationEndpoints.NotFound(conversationId)
             : Results.Json(context, WorkingContextJsonContext.Default.WorkingContext);

@@ -134,7 +134,7 @@ internal static class ConversationEndpoints
     private static async Task<IResult> GetAsync(string conversationId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
-        var info = await clusterCalls.RunAsync(async _ => await grain.GetAsync(userId), context.RequestAborted);
+        var info = await clusterCalls.RunAsync(() => grain.GetAsync(userId), context.RequestAborted);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -184,7 +184,7 @@ internal static class ConversationEndpoints
             var model = settings.Model;
             if (model is null)
             {
-                if (await clusterCalls.RunAsync(async _ => await grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
+                if (await clusterCalls.RunAsync(() => grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
                 {
                     return NotFound(conversationId);
                 }
@@ -206,7 +206,7 @@ internal static class ConversationEndpoints
             }
         }
         // Setting metadata and settings is idempotent: safe to repeat while the cluster changes.
-        var info = await clusterCalls.RunAsync(async _ => await grain.UpdateAsync(caller.UserId, metadata, settings), context.RequestAborted);
+        var info = await clusterCalls.RunAsync(() => grain.UpdateAsync(caller.UserId, metadata, settings), context.RequestAborted);
         return info is null ? NotFound(conversationId) : Conversation(info);
     }
 
@@ -216,7 +216,7 @@ internal static class ConversationEndpoints
     {
         var userId = context.GetCaller().UserId;
         var grain = grains.GetGrain<IConversationGrain>(conversationId);
-        return await clusterCalls.RunAsync(async _ => await grain.DeleteAsync(userId), context.RequestAborted)
+        return await clusterCalls.RunAsync(() => grain.DeleteAsync(userId), context.RequestAborted)
             ? Results.Json(new ConversationDeletedResource(conversationId), ConversationJsonContext.Relaxed.ConversationDeletedResource)
             : NotFound(conversationId);
     }
@@ -229,7 +229,7 @@ internal static class ConversationEndpoints
             return error.ToResult();
         }
         var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
-        var page = await clusterCalls.RunAsync(async _ => await grain.ListItemsAsync(userId, query!), context.RequestAborted);
+        var page = await clusterCalls.RunAsync(() => grain.ListItemsAsync(userId, query!), context.RequestAborted);
         return page.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemListResource.From(page.Data, page.HasMore), ConversationJsonContext.Relaxed.ItemListResource),
@@ -252,7 +252,7 @@ internal static class ConversationEndpoints
         if (!policy.IsEmpty)
         {
             // The items go upstream on the conversation's later turns: the policy of its model applies too.
-            if (await clusterCalls.RunAsync(async _ => await grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
+            if (await clusterCalls.RunAsync(() => grain.GetAsync(caller.UserId), context.RequestAborted) is not { } current)
             {
                 return NotFound(conversationId);
             }
@@ -280,7 +280,7 @@ internal static class ConversationEndpoints
     private static async Task<IResult> GetItemAsync(string conversationId, string itemId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
     {
         var (grain, userId) = (grains.GetGrain<IConversationGrain>(conversationId), context.GetCaller().UserId);
-        var result = await clusterCalls.RunAsync(async _ => await grain.GetItemAsync(userId, itemId), context.RequestAborted);
+        var result = await clusterCalls.RunAsync(() => grain.GetItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Results.Json(ItemResource.From(result.Item!), ConversationJsonContext.Relaxed.ItemResource),
@@ -293,7 +293,7 @@ internal static class ConversationEndpoints
     {
         var userId = context.GetCaller().UserId;
         var grain = grains.GetGrain<IConversationGrain>(conversationId);
-        var result = await clusterCalls.RunAsync(async _ => await grain.DeleteItemAsync(userId, itemId), context.RequestAborted);
+        var result = await clusterCalls.RunAsync(() => grain.DeleteItemAsync(userId, itemId), context.RequestAborted);
         return result.Status switch
         {
             ConversationLookupStatus.Found => Conversation(result.Conversation!),

@@ -15,7 +15,7 @@ internal static class DocumentJobAdminEndpoints
         admin.MapGet("/document_jobs/{jobId}", async (string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls) =>
         {
             if (!DocumentJobIds.Is(jobId)
-                || await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).InspectAsync(), context.RequestAborted)
+                || await clusterCalls.RunAsync(() => grains.GetGrain<IDocumentJobGrain>(jobId).InspectAsync(), context.RequestAborted)
                     is not ({ } job, var silo))
             {
                 return ApiErrors.NotFound($"No document job found with id '{jobId}'.", DocumentJobEndpoints.NotFoundCode);

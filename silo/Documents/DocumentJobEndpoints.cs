@@ -217,14 +217,14 @@ internal static class DocumentJobEndpoints
 
     private static async Task<IResult> GetAsync(string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
         => DocumentJobIds.Is(jobId)
-            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).GetAsync(context.GetCaller().UserId),
+            && await clusterCalls.RunAsync(() => grains.GetGrain<IDocumentJobGrain>(jobId).GetAsync(context.GetCaller().UserId),
                 context.RequestAborted) is { } info
             ? Job(info)
             : NotFound(jobId);
 
     private static async Task<IResult> CancelAsync(string jobId, HttpContext context, IGrainFactory grains, ClusterCalls clusterCalls)
         => DocumentJobIds.Is(jobId)
-            && await clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(jobId).CancelAsync(context.GetCaller().UserId),
+            && await clusterCalls.RunAsync(() => grains.GetGrain<IDocumentJobGrain>(jobId).CancelAsync(context.GetCaller().UserId),
                 context.RequestAborted) is { } info
             ? Job(info)
             : NotFound(jobId);
@@ -234,7 +234,7 @@ internal static class DocumentJobEndpoints
     {
         var userId = context.GetCaller().UserId;
         return BatchEndpoints.ListPageAsync(context, index, DocumentJobGrain.IndexOwner(userId), DocumentJobIds.Is, "a document job id",
-            id => clusterCalls.RunAsync(async _ => await grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
+            id => clusterCalls.RunAsync(() => grains.GetGrain<IDocumentJobGrain>(id).GetAsync(userId), context.RequestAborted).AsTask(),
             j => j.Id, DocumentJobJson.Job);
     }
 

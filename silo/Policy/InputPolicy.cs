@@ -168,7 +168,7 @@ internal sealed class InputPolicy(IGrainFactory grains, ClusterCalls clusterCall
             var grain = grains.GetGrain<IConversationGrain>(conversationId);
             var max = options.Value.MaxPseudonymsPerConversation;
             // Safe to repeat: a value keeps the placeholder it was given.
-            var record = await clusterCalls.RunAsync(async _ => await grain.RecordRedactionAsync(userId, requests, max).ConfigureAwait(false), cancellationToken)
+            var record = await clusterCalls.RunAsync(() => grain.RecordRedactionAsync(userId, requests, max), cancellationToken)
                 .ConfigureAwait(false);
             if (!record.Found)
             {

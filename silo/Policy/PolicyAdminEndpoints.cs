@@ -50,7 +50,7 @@ internal static class PolicyAdminEndpoints
             return UserNotFound(userId);
         }
         var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
-        var assignments = await clusterCalls.RunAsync(async _ => await grain.GetAsync(), context.RequestAborted);
+        var assignments = await clusterCalls.RunAsync(() => grain.GetAsync(), context.RequestAborted);
         cache.Put(userId, assignments);
         return Assignments(userId, assignments, catalog);
     }
@@ -69,7 +69,7 @@ internal static class PolicyAdminEndpoints
         }
         // Setting a policy is idempotent: safe to repeat while the cluster changes.
         var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
-        var assignments = await clusterCalls.RunAsync(async _ => await grain.SetUserPolicyAsync(policy), context.RequestAborted);
+        var assignments = await clusterCalls.RunAsync(() => grain.SetUserPolicyAsync(policy), context.RequestAborted);
         cache.Put(userId, assignments);
         return Assignments(userId, assignments, catalog);
     }
@@ -88,7 +88,7 @@ internal static class PolicyAdminEndpoints
             return ApiErrors.NotFound($"No user API key with id '{keyId}'.", KeyNotFoundCode);
         }
         var grain = grains.GetGrain<IPolicyAssignmentGrain>(key.UserId);
-        var assignments = await clusterCalls.RunAsync(async _ => await grain.SetKeyPolicyAsync(keyId, policy), context.RequestAborted);
+        var assignments = await clusterCalls.RunAsync(() => grain.SetKeyPolicyAsync(keyId, policy), context.RequestAborted);
         cache.Put(key.UserId, assignments);
         return Assignments(key.UserId, assignments, catalog);
     }

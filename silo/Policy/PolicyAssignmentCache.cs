@@ -21,7 +21,7 @@ internal sealed class PolicyAssignmentCache(IGrainFactory grains, ClusterCalls c
         }
         // A read, safe to repeat: while the grain moves off a silo that died, it is retried, not answered 503.
         var grain = grains.GetGrain<IPolicyAssignmentGrain>(userId);
-        var assignments = await clusterCalls.RunAsync(async _ => await grain.GetAsync().ConfigureAwait(false), CancellationToken.None)
+        var assignments = await clusterCalls.RunAsync(() => grain.GetAsync(), CancellationToken.None)
             .ConfigureAwait(false);
         Put(userId, assignments, now);
         return assignments;

@@ -60,7 +60,7 @@ internal static class QuotaEndpoints
             return UserNotFound(userId);
         }
         var grain = grains.GetGrain<IUserGrain>(userId);
-        return Limits(userId, await clusterCalls.RunAsync(async _ => await grain.GetSettingsAsync(), context.RequestAborted), options.Value);
+        return Limits(userId, await clusterCalls.RunAsync(() => grain.GetSettingsAsync(), context.RequestAborted), options.Value);
     }
 
     /// <summary>Also the console's action (same validation, same grain call, same cache update).</summary>
@@ -78,7 +78,7 @@ internal static class QuotaEndpoints
         }
         // Setting limits is idempotent: safe to repeat while the cluster changes.
         var grain = grains.GetGrain<IUserGrain>(userId);
-        var settings = await clusterCalls.RunAsync(async _ => await grain.SetUserLimitsAsync(limits!), context.RequestAborted);
+        var settings = await clusterCalls.RunAsync(() => grain.SetUserLimitsAsync(limits!), context.RequestAborted);
         cache.Put(userId, settings);
         return Limits(userId, settings, options.Value);
     }
@@ -97,7 +97,7 @@ internal static class QuotaEndpoints
             return ApiErrors.NotFound($"No user API key with id '{keyId}'.", KeyNotFoundCode);
         }
         var grain = grains.GetGrain<IUserGrain>(key.UserId);
-        var settings = await clusterCalls.RunAsync(async _ => await grain.SetKeyLimitsAsync(keyId, limits!), context.RequestAborted);
+        var settings = await clusterCalls.RunAsync(() => grain.SetKeyLimitsAsync(keyId, limits!), context.RequestAborted);
         cache.Put(key.UserId, settings);
         return Limits(key.UserId, settings, options.Value);
     }

@@ -23,7 +23,7 @@ internal sealed class QuotaSettingsCache(IGrainFactory grains, ClusterCalls clus
         }
         // A read, safe to repeat: while the user's grain moves off a silo that died, it is retried, not answered 503.
         var grain = grains.GetGrain<IUserGrain>(userId);
-        var settings = await clusterCalls.RunAsync(async _ => await grain.GetSettingsAsync().ConfigureAwait(false), CancellationToken.None)
+        var settings = await clusterCalls.RunAsync(() => grain.GetSettingsAsync(), CancellationToken.None)
             .ConfigureAwait(false);
         Put(userId, settings, now);
         return settings;

@@ -11,6 +11,9 @@ public sealed class CapturedLogs : ILoggerProvider
 
     public IReadOnlyCollection<string> Lines => _lines;
 
+    /// <summary>The lines logged at Error or Critical: what a test that says "nothing failed" checks is empty.</summary>
+    public IEnumerable<string> Errors => _lines.Where(static l => l.StartsWith("Error ", StringComparison.Ordinal) || l.StartsWith("Critical ", StringComparison.Ordinal));
+
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _lines);
 
     public void Dispose()
