@@ -72,8 +72,10 @@ public sealed class ConsoleBrowserTests(ITestOutputHelper output)
         Assert.StartsWith($"{site}admin/sign-in?returnUrl=", page.Url, StringComparison.Ordinal);
         await page.GetByLabel("Admin key").FillAsync(SiloCluster.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync($"{site}console/");
-        Assert.Equal("Console · Parley", await page.TitleAsync());
+        // A web-first assertion on the address, not WaitForURLAsync: that also waits for the page's "load" event, and
+        // once (CI, stop 20) its waiter saw only the page's "networkidle" in 60 s and timed out on a page that had loaded.
+        await Assertions.Expect(page).ToHaveURLAsync($"{site}console/");
+        await Assertions.Expect(page).ToHaveTitleAsync("Console · Parley");
 
         // --- live figures: traffic through both silos while the page stays open ---------------------------------
         var userRow = page.Locator($"tr[data-user-id='{userId}']");

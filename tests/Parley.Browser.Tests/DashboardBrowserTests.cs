@@ -38,6 +38,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         await using var context = await browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout((float)UiTimeout.TotalMilliseconds);
+        Assertions.SetDefaultExpectTimeout((float)UiTimeout.TotalMilliseconds);
         var site = cluster.Urls[0];
         var watch = await PageWatch.StartAsync(page, site);
 
@@ -58,13 +59,13 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 
         await page.GetByLabel("Admin key").FillAsync(SiloCluster.AdminKey);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync($"{site}dashboard/");
-        Assert.Equal("Orleans Dashboard", await page.TitleAsync());
+        // As in the console's test: the address by a web-first assertion, not by waiting for a "load" event.
+        await Assertions.Expect(page).ToHaveURLAsync($"{site}dashboard/");
+        await Assertions.Expect(page).ToHaveTitleAsync("Orleans Dashboard");
 
         // The overview polls the cluster every second; wait (bounded) until it counts all three silos.
         var activeSilos = page.Locator(".info-box", new() { HasText = "Active Silos" }).Locator(".info-box-number");
-        await Assertions.Expect(activeSilos).ToHaveTextAsync(Silos.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            new() { Timeout = (float)UiTimeout.TotalMilliseconds });
+        await Assertions.Expect(activeSilos).ToHaveTextAsync(Silos.ToString(System.Globalization.CultureInfo.InvariantCulture));
         output.WriteLine($"The overview shows {Silos} active silos {total.Elapsed.TotalSeconds:F1} s after the start");
         var overview = await ScreenshotAsync(page, "dashboard-overview-3-silos.png");
 
