@@ -2,12 +2,14 @@
 # A 3-silo Parley cluster with Redis and the front end on this machine, for trying the cluster out.
 # Each silo gets a loopback address of its own (127.0.0.2-4; Linux routes all of 127/8 to lo), all on the same HTTP,
 # Orleans silo and gateway ports, as pods do in Kubernetes. Ctrl-C stops everything.
-# Ports: front end 8080 on 127.0.0.1, silos 8080 on 127.0.0.2-4, redis 6390 (override with the variables below).
+# Ports: front end 8080 on 127.0.0.1, silos 8080 on 127.0.0.2-4 (and 8082, the API over HTTP/2 that the front end
+# forwards to), redis 6390 (override with the variables below).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 FRONT_PORT=${FRONT_PORT:-8080}
 SILO_PORT=${SILO_PORT:-8080}
+SILO_H2_PORT=${SILO_H2_PORT:-8082}
 REDIS_PORT=${REDIS_PORT:-6390}
 SILO_ADDRESSES=(${SILO_ADDRESSES:-127.0.0.2 127.0.0.3 127.0.0.4})
 ADMIN_KEY=${PARLEY_ADMIN_KEY:-sk-parley-demo-admin-key-change-me-0000000000}
@@ -36,12 +38,13 @@ export Parley__Redis__ConnectionString="127.0.0.1:$REDIS_PORT"
 # Encryption at rest (docs/security.md): one key for this run's Redis, which starts empty and is gone with it.
 export Parley__Encryption__Keys__local="$(head -c 32 /dev/urandom | base64)" Parley__Encryption__ActiveKeyId=local
 for address in "${SILO_ADDRESSES[@]}"; do
-  Parley__Cluster__AdvertisedAddress="$address" Parley__Auth__AdminKey="$ADMIN_KEY" Parley__Auth__BootstrapUserKey="$USER_KEY" \
+  Parley__Cluster__AdvertisedAddress="$address" Parley__Cluster__FrontEndHttp2Port="$SILO_H2_PORT" \
+    Parley__Auth__AdminKey="$ADMIN_KEY" Parley__Auth__BootstrapUserKey="$USER_KEY" \
     Parley__Audit__Directory="$work/audit-$address" \
     dotnet silo/bin/Release/net10.0/Parley.Silo.dll --urls "http://$address:$SILO_PORT" >"$work/silo-$address.log" 2>&1 &
   pids+=($!)
 done
-Parley__FrontEnd__SiloHttpPort="$SILO_PORT" \
+Parley__FrontEnd__SiloHttpPort="$SILO_H2_PORT" Parley__FrontEnd__SiloProtocol=Http2 \
   dotnet client-api/bin/Release/net10.0/Parley.ClientApi.dll --urls "http://127.0.0.1:$FRONT_PORT" >"$work/front.log" 2>&1 &
 pids+=($!)
 
@@ -52,7 +55,7 @@ for _ in $(seq 1 300); do
 done
 
 cat <<MSG
-Parley cluster up: front end http://127.0.0.1:$FRONT_PORT, silos ${SILO_ADDRESSES[*]} (port $SILO_PORT), redis 127.0.0.1:$REDIS_PORT
+Parley cluster up: front end http://127.0.0.1:$FRONT_PORT, silos ${SILO_ADDRESSES[*]} (port $SILO_PORT; HTTP/2 for the front end on $SILO_H2_PORT), redis 127.0.0.1:$REDIS_PORT
 Orleans Dashboard: http://${SILO_ADDRESSES[0]}:$SILO_PORT/dashboard (sign in with the admin key)
 logs in $work
   admin key: $ADMIN_KEY

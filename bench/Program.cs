@@ -24,9 +24,11 @@ public static class Program
                     on Redis)
                     --rate N (default 1000 req/s)  --seconds N (5)  --warmup N (1)  --rounds N (3)  --concurrency N (64)
                     --throughput-seconds N (5)  --conversations N (500 per placement)
+                    --silo-protocol http2|http1 (http2: the front end to the silos' HTTP/2 port, as deployed)
           frontend  what the front end (client-api, static list) costs: wrk against a trivial in-process silo stand-in, directly
                     and through the front end, interleaved rounds; throughput kept, added latency, CPU µs per request
                     --seconds N (5)  --warmup N (1)  --rounds N (3)  --connections N (64)  --threads N (2)  --events N (16)
+                    --silo-protocol http2|http1 (http2)
           chaos     a 3-silo cluster (redis-server, silo processes, the front end) under 16 clients continuing their own
                     conversations while a silo is killed (or stopped) every interval and restarted; counts lost, duplicated
                     and out-of-order turns, 500s and first-attempt failures
@@ -93,11 +95,11 @@ public static class Program
             case "gateway":
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500)));
+                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500), SiloHttp2(options)));
             case "frontend":
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16)));
+                    Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16), SiloHttp2(options)));
             case "cli":
                 return await CliBenchmark.RunAsync(new CliBenchmarkOptions(Get(options, "lines", 600), Get(options, "qps", 20), Get(options, "concurrency", 16),
                     Get(options, "pages", 200), Get(options, "latency-ms", 500), Get(options, "summarize-concurrency", 8)));
@@ -159,4 +161,12 @@ public static class Program
 
     private static int Get(Dictionary<string, string> options, string name, int fallback)
         => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary><c>--silo-protocol</c>: http2 (the default, as deployed) or http1.</summary>
+    private static bool SiloHttp2(Dictionary<string, string> options) => !options.TryGetValue("silo-protocol", out var value) || value switch
+    {
+        "http2" => true,
+        "http1" => false,
+        _ => throw new ArgumentException($"--silo-protocol must be http2 or http1, not {value}"),
+    };
 }

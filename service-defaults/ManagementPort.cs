@@ -20,7 +20,8 @@ public static class ManagementPort
             : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
-    /// <summary>One management URL per distinct API host: <c>http://{host}:{port}</c>.</summary>
+    /// <summary>One URL per distinct API host at another port: <c>http://{host}:{port}</c> (the management port; a silo's
+    /// HTTP/2 port for the front end likewise).</summary>
     public static IReadOnlyList<string> Urls(IConfiguration configuration, int port)
     {
         var urls = new List<string>();

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging;
 
 namespace Parley.Bench.FrontEnd;
@@ -22,19 +23,28 @@ internal sealed class EchoSilo : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private EchoSilo(WebApplication app, int port)
+    private EchoSilo(WebApplication app, int port, int http2Port)
     {
         _app = app;
         Url = $"http://127.0.0.1:{port}";
+        Http2Url = $"http://127.0.0.1:{http2Port}";
     }
 
+    /// <summary>HTTP/1.1, as wrk speaks.</summary>
     public string Url { get; }
 
-    public static async Task<EchoSilo> StartAsync(int port, int streamEvents)
+    /// <summary>The same on cleartext HTTP/2 (prior knowledge), as a silo's front-end port.</summary>
+    public string Http2Url { get; }
+
+    public static async Task<EchoSilo> StartAsync(int port, int http2Port, int streamEvents)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, port);
+            k.Listen(IPAddress.Loopback, http2Port, o => o.Protocols = HttpProtocols.Http2);
+        });
         var app = builder.Build();
         app.MapGet("/health/ready", () => Results.Text("Healthy"));
         app.MapPost("/v1/chat/completions", async context =>
@@ -51,7 +61,7 @@ internal sealed class EchoSilo : IAsyncDisposable
             await context.Response.Body.WriteAsync(CompletionBytes, context.RequestAborted);
         });
         await app.StartAsync();
-        return new EchoSilo(app, port);
+        return new EchoSilo(app, port, http2Port);
     }
 
     private static async Task DrainAsync(HttpRequest request)

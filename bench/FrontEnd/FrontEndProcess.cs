@@ -20,7 +20,7 @@ internal sealed class FrontEndProcess : IAsyncDisposable
 
     public string LogPath { get; }
 
-    public static async Task<FrontEndProcess> StartAsync(string dllPath, int port, string siloUrl)
+    public static async Task<FrontEndProcess> StartAsync(string dllPath, int port, string siloUrl, bool siloHttp2)
     {
         if (!File.Exists(dllPath))
         {
@@ -32,6 +32,7 @@ internal sealed class FrontEndProcess : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Parley__FrontEnd__Silos__0"] = siloUrl;
+        info.Environment["Parley__FrontEnd__SiloProtocol"] = siloHttp2 ? "Http2" : "Http1";
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var logPath = Path.Combine(Path.GetTempPath(), $"parley-bench-frontend-{port}.log");
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the front end");

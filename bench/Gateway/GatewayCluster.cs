@@ -34,12 +34,13 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    public static async Task<GatewayCluster> StartAsync()
+    /// <param name="siloHttp2">The front end forwards to the silos' HTTP/2 port (else HTTP/1.1 to their API port).</param>
+    public static async Task<GatewayCluster> StartAsync(bool siloHttp2)
     {
         var cluster = new GatewayCluster();
         try
         {
-            await cluster.StartCoreAsync();
+            await cluster.StartCoreAsync(siloHttp2);
             return cluster;
         }
         catch
@@ -49,7 +50,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync()
+    private async Task StartCoreAsync(bool siloHttp2)
     {
         var simPort = FreePort.Next();
         Simulator = Own(await ChildProcess.StartAsync("sim", Repository.BuiltDll("sim", "Parley.Sim"), simPort, new Dictionary<string, string>
@@ -65,6 +66,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
         var redis = Own(await RedisServer.StartAsync());
         var clusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         _ports = ClusterPorts.Find(SiloCount);
+        if (!siloHttp2)
+        {
+            _ports = _ports with { FrontEndHttp2 = 0 };
+        }
         var silo = new Dictionary<string, string>
         {
             ["Logging__LogLevel__Default"] = "Warning",
@@ -90,11 +95,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
         }
 
         var frontPort = FreePort.Next();
-        FrontEnd = Own(await ChildProcess.StartAsync("client-api", Repository.BuiltDll("client-api", "Parley.ClientApi"), frontPort, new Dictionary<string, string>
+        FrontEnd = Own(await ChildProcess.StartAsync("client-api", Repository.BuiltDll("client-api", "Parley.ClientApi"), frontPort, new Dictionary<string, string>(_ports.FrontEndSettings("__"))
         {
             ["Parley__Redis__ConnectionString"] = redis.ConnectionString,
             ["Parley__Cluster__ClusterId"] = clusterId,
-            ["Parley__FrontEnd__SiloHttpPort"] = _ports.Http.ToString(CultureInfo.InvariantCulture),
         }, "/health/ready"));
     }
 
@@ -121,7 +125,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
     {
         using var user = Client(_silos[0].Url, userKey);
         using var admin = Client(_silos[0].Url, AdminKey);
-        var siloUrls = _silos.Select(s => SiloAddresses.BaseUrl(s.Address, _ports.Http)).ToArray();
+        var siloUrls = _silos.Select(s => SiloAddresses.BaseUrl(s.Address, _ports.FrontEndPort)).ToArray();
         var local = new List<string>(perClass);
         var remote = new List<string>(perClass);
         for (var made = 0; local.Count < perClass || remote.Count < perClass; made++)

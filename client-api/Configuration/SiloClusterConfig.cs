@@ -35,6 +35,7 @@ internal static class SiloClusterConfig
             // The id is the address: rendezvous weights hash it, so a silo back at the same address gets its keys back.
             destinations[silo] = new DestinationConfig { Address = silo };
         }
+        var http2 = options.SiloProtocol == SiloProtocol.Http2;
         return new ClusterConfig
         {
             ClusterId = ClusterId,
@@ -66,14 +67,16 @@ internal static class SiloClusterConfig
             HttpClient = new HttpClientConfig
             {
                 MaxConnectionsPerServer = options.MaxConnectionsPerServer,
-                // Silos speak plain HTTP/1.1 on the cluster network; one connection per concurrent stream.
-                EnableMultipleHttp2Connections = false,
+                // HTTP/2: another connection only when a silo's stream limit (Kestrel's 100 by default) is reached.
+                EnableMultipleHttp2Connections = http2,
             },
             HttpRequest = new ForwarderRequestConfig
             {
                 ActivityTimeout = options.ActivityTimeout,
-                Version = HttpVersion.Version11,
-                VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+                // Cleartext on the cluster network: HTTP/2 with prior knowledge (exactly, never a silent fallback to a
+                // port that does not speak it), else HTTP/1.1. YARP's active health probes use the same version.
+                Version = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+                VersionPolicy = http2 ? HttpVersionPolicy.RequestVersionExact : HttpVersionPolicy.RequestVersionOrLower,
             },
         };
     }

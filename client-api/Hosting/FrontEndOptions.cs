@@ -32,6 +32,13 @@ public sealed class FrontEndOptions
     /// address (127.0.0.2, 127.0.0.3, …).</summary>
     public int SiloHttpPort { get; set; } = DefaultSiloHttpPort;
 
+    /// <summary>How the front end speaks to the silos. <see cref="SiloProtocol.Http1"/>: HTTP/1.1, one connection per
+    /// request in flight. <see cref="SiloProtocol.Http2"/>: cleartext HTTP/2 with prior knowledge, many requests in flight
+    /// on each connection (more connections only past a silo's stream limit), so one socket read or write carries frames
+    /// of several requests; the silos must serve HTTP/2 on <see cref="SiloHttpPort"/> (a silo's
+    /// <c>Parley:Cluster:FrontEndHttp2Port</c>).</summary>
+    public SiloProtocol SiloProtocol { get; set; } = SiloProtocol.Http1;
+
     /// <summary>How often the cluster is asked for its active silos.</summary>
     public TimeSpan MembershipRefreshPeriod { get; set; } = DefaultMembershipRefreshPeriod;
 

@@ -15,6 +15,10 @@ public sealed class FrontEndOptionsValidator : IValidateOptions<FrontEndOptions>
         {
             failures.Add("Parley:FrontEnd:SiloHttpPort must be a TCP port (1-65535).");
         }
+        if (!Enum.IsDefined(options.SiloProtocol))
+        {
+            failures.Add("Parley:FrontEnd:SiloProtocol must be Http1 or Http2.");
+        }
         if (options.MaxAttempts < 1)
         {
             failures.Add("Parley:FrontEnd:MaxAttempts must be at least 1.");

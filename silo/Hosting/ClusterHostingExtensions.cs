@@ -1,5 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,6 +15,7 @@ using Parley.Grains.Conversations;
 using Parley.Grains.Redis;
 using Parley.Silo.Batches;
 using Parley.Silo.Conversations;
+using Parley.ServiceDefaults;
 using Parley.Silo.Dashboard;
 using StackExchange.Redis;
 
@@ -20,6 +23,24 @@ namespace Parley.Silo;
 
 public static class ClusterHostingExtensions
 {
+    /// <summary>The front end's HTTP/2 port beside each API address (as the management port is): the same application
+    /// and pipeline, only the protocol differs.</summary>
+    private static void ListenForFrontEnd(WebApplicationBuilder builder, int port)
+    {
+        var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
+        var current = string.IsNullOrWhiteSpace(urls)
+            ? ManagementPort.ApiUrls(builder.Configuration)
+            : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        builder.WebHost.UseUrls([.. current, .. ManagementPort.Urls(builder.Configuration, port)]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+        {
+            if (endpoint.IPEndPoint?.Port == port)
+            {
+                endpoint.Protocols = HttpProtocols.Http2;
+            }
+        }));
+    }
+
     /// <summary>The silo's Orleans runtime. With Parley:Redis:ConnectionString set: Orleans' Redis membership, Redis
     /// grain storage and Redis grain directory, all over the process's one Redis connection. Without: a cluster of one on
     /// loopback with in-memory storage, so <c>dotnet run --project silo</c> needs nothing else.</summary>
@@ -41,6 +62,10 @@ public static class ClusterHostingExtensions
         }
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<Cluster.ClusterCalls>();
+        if (cluster.FrontEndHttp2Port > 0)
+        {
+            ListenForFrontEnd(builder, cluster.FrontEndHttp2Port);
+        }
 
         builder.UseOrleans(silo =>
         {

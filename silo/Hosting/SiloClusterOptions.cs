@@ -25,6 +25,11 @@ public sealed class SiloClusterOptions
     /// <summary>Port Orleans clients (the front end) connect to.</summary>
     public int GatewayPort { get; set; } = 30000;
 
+    /// <summary>A second HTTP port beside each API address, serving the same API over cleartext HTTP/2 with prior
+    /// knowledge, for a front end with <c>Parley:FrontEnd:SiloProtocol=Http2</c> (the API port keeps HTTP/1.1 for every
+    /// other client: cleartext HTTP/2 cannot share a port with it). 0: none.</summary>
+    public int FrontEndHttp2Port { get; set; }
+
     /// <summary>How long one liveness probe may go unanswered. With <see cref="NumMissedProbesLimit"/> it bounds how
     /// soon a killed silo is declared dead and its grains activate elsewhere (1 s × 2: about 2 s).</summary>
     public TimeSpan ProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
@@ -67,6 +72,10 @@ internal sealed class SiloClusterOptionsValidator : IValidateOptions<SiloCluster
         if (options.SiloPort is < 1 or > 65535 || options.GatewayPort is < 1 or > 65535 || options.SiloPort == options.GatewayPort)
         {
             failures.Add($"{Section}:SiloPort and {Section}:GatewayPort must be two different ports (1-65535).");
+        }
+        if (options.FrontEndHttp2Port is < 0 or > 65535 || options.FrontEndHttp2Port == options.SiloPort || options.FrontEndHttp2Port == options.GatewayPort)
+        {
+            failures.Add($"{Section}:FrontEndHttp2Port must be 0 (none) or a port (1-65535) other than SiloPort and GatewayPort.");
         }
         if (options.ProbeTimeout < TimeSpan.FromMilliseconds(100) || options.TableRefreshTimeout < TimeSpan.FromMilliseconds(100))
         {

@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Parley.ClientApi.Tests.Infrastructure;
 
 namespace Parley.ClientApi.Tests.Forwarding;
@@ -44,6 +46,10 @@ public sealed class EchoBackend : IAsyncDisposable
     public TaskCompletionSource StreamAborted { get; } = NewSignal();
 
     public void OpenGate() => _gate.TrySetResult();
+
+    /// <summary>The same stand-in speaking only cleartext HTTP/2 (prior knowledge), as a silo's front-end port does.</summary>
+    public static Task<EchoBackend> StartHttp2Async()
+        => StartAsync(configure: builder => builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http2)));
 
     /// <param name="listenUrl">Where it listens (port 0: one the OS picks).</param>
     /// <param name="configure">Adds to the host before it is built (e.g. makes it an Orleans silo).</param>
@@ -121,7 +127,9 @@ public sealed class EchoBackend : IAsyncDisposable
             .Append("content-length=").Append(context.Request.Headers.ContentLength).Append('\n')
             .Append("transfer-encoding=").Append(context.Request.Headers.TransferEncoding.ToString()).Append('\n')
             .Append("content-type=").Append(context.Request.ContentType).Append('\n')
-            .Append("path=").Append(context.Request.Path.Value).Append('\n');
+            .Append("path=").Append(context.Request.Path.Value).Append('\n')
+            .Append("protocol=").Append(context.Request.Protocol).Append('\n')
+            .Append("connection=").Append(context.Connection.Id).Append('\n');
         await context.Response.WriteAsync(text.ToString(), context.RequestAborted);
     }
 

@@ -183,7 +183,7 @@ public sealed class ForwardingTests
         Assert.Equal(JsonValueKind.Null, error.GetProperty("param").ValueKind);
     }
 
-    private static async Task<Dictionary<string, string>> DigestAsync(HttpClient client, string path, HttpContent content)
+    internal static async Task<Dictionary<string, string>> DigestAsync(HttpClient client, string path, HttpContent content)
     {
         using var response = await client.PostAsync(path, content);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -201,7 +201,7 @@ public sealed class ForwardingTests
         return result;
     }
 
-    private static async Task<string> ReadUntilAsync(Stream stream, string expected)
+    internal static async Task<string> ReadUntilAsync(Stream stream, string expected)
     {
         using var cts = new CancellationTokenSource(StepTimeout);
         var received = new StringBuilder();
@@ -215,7 +215,7 @@ public sealed class ForwardingTests
         return received.ToString();
     }
 
-    private static async Task<string> ReadToEndAsync(Stream stream)
+    internal static async Task<string> ReadToEndAsync(Stream stream)
     {
         using var cts = new CancellationTokenSource(StepTimeout);
         using var reader = new StreamReader(stream);

@@ -186,7 +186,7 @@ public sealed class ChaosRun(TestCluster cluster, string userKey, int clients, T
             // does would leave the cluster with none, which no gateway survives without errors.
             var routed = cluster.FrontEndView;
             var up = Enumerable.Range(0, TestCluster.SiloCount)
-                .Where(i => (restarts[i] is null or { IsCompleted: true }) && IsRouted(routed, cluster.Silos[i].Url)).ToList();
+                .Where(i => (restarts[i] is null or { IsCompleted: true }) && IsRouted(routed, cluster.Silos[i].FrontEndUrl)).ToList();
             if (up.Count < 2)
             {
                 _events.Enqueue($"{DateTime.UtcNow:HH:mm:ss.fff} skipped: fewer than two silos serve");

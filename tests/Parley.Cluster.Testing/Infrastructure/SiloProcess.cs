@@ -21,17 +21,22 @@ public sealed partial class SiloProcess : IAsyncDisposable
     private readonly TestLogFiles.Sink? _capture = TestLogFiles.ForProcess("silo");
     private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SiloProcess(Process process, IPAddress address, string url)
+    private SiloProcess(Process process, IPAddress address, string url, string frontEndUrl)
     {
         _process = process;
         Address = address;
         Url = url;
+        FrontEndUrl = frontEndUrl;
     }
 
     public IPAddress Address { get; }
 
     /// <summary>The silo's root URL without a trailing slash, e.g. http://127.0.0.2:40123.</summary>
     public string Url { get; }
+
+    /// <summary>Where the front end sends this silo's requests (its destination address): the HTTP/2 port when the
+    /// silo has one, else <see cref="Url"/>.</summary>
+    public string FrontEndUrl { get; }
 
     public int ProcessId => _process.Id;
 
@@ -79,11 +84,15 @@ public sealed partial class SiloProcess : IAsyncDisposable
         {
             info.Environment["Parley__Telemetry__Metrics__Port"] = ports.Metrics.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
+        if (ports.FrontEndHttp2 > 0)
+        {
+            info.Environment["Parley__Cluster__FrontEndHttp2Port"] = ports.FrontEndHttp2.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         // "Now listening on" says Orleans has joined (the host starts Kestrel after the silo).
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, address, url);
+        var silo = new SiloProcess(process, address, url, $"http://{address}:{ports.FrontEndPort}");
         process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
         if (listening is not null)

@@ -133,11 +133,11 @@ public sealed class TestCluster : IAsyncDisposable
                 builder.Logging.ClearProviders();
             }
             builder.Logging.AddTestLogFile();
+            builder.Configuration.AddInMemoryCollection(Ports.FrontEndSettings(":")!);
             builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Parley:Redis:ConnectionString"] = _redis.ConnectionString,
                 ["Parley:Cluster:ClusterId"] = clusterId,
-                ["Parley:FrontEnd:SiloHttpPort"] = Ports.Http.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // No management port: nothing here scrapes the front end, and a port picked free beforehand on 127.0.0.1
                 // can be taken by another fixture's ephemeral bind before Kestrel binds it (seen once on a busy machine).
                 // The silos keep theirs, on their own addresses; tests/Parley.Telemetry.Tests scrapes a front end.

@@ -74,8 +74,12 @@ public sealed class ComposeTests
             // Encryption at rest: the key is required, and names the active key.
             Assert.StartsWith("${PARLEY_ENCRYPTION_KEY:?", (string)environment["Parley__Encryption__Keys__primary"], StringComparison.Ordinal);
             Assert.Equal("primary", (string)environment["Parley__Encryption__ActiveKeyId"]);
+            // The port the front end forwards to over HTTP/2.
+            Assert.Equal("8082", (string)environment["Parley__Cluster__FrontEndHttp2Port"]);
         }
-        Assert.Equal("8080", ComposeFile.Map(compose.Service("client-api")["environment"])["Parley__FrontEnd__SiloHttpPort"]);
+        var frontEnd = ComposeFile.Map(compose.Service("client-api")["environment"]);
+        Assert.Equal("8082", frontEnd["Parley__FrontEnd__SiloHttpPort"]);
+        Assert.Equal("Http2", frontEnd["Parley__FrontEnd__SiloProtocol"]);
         Assert.Equal(["CMD", "redis-cli", "ping"], ComposeFile.List(ComposeFile.Map(compose.Service("redis")["healthcheck"])["test"]));
     }
 

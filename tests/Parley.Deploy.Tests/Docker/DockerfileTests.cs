@@ -16,7 +16,7 @@ public sealed class SiloDockerfileTests(ITestOutputHelper output)
 {
     [Fact]
     public Task The_silo_image_builds_and_runs_its_published_dll()
-        => DockerfileTests.BuildsAndRunsAsync(output, "silo/Dockerfile", "Parley.Silo.dll", [8080, 9464, 11111, 30000]);
+        => DockerfileTests.BuildsAndRunsAsync(output, "silo/Dockerfile", "Parley.Silo.dll", [8080, 8082, 9464, 11111, 30000]);
 }
 
 public sealed class FrontEndDockerfileTests(ITestOutputHelper output)

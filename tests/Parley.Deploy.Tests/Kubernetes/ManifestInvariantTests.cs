@@ -107,6 +107,22 @@ public sealed class ManifestInvariantTests
     }
 
     [Fact]
+    public async Task The_front_end_forwards_over_http2_to_the_port_every_silo_serves_it_on()
+    {
+        var manifests = await RenderedManifests.GetAsync();
+        var silo = manifests.Get<V1Deployment>("parley-silo");
+        var frontEnd = manifests.Get<V1Deployment>("parley-client-api");
+        var cluster = PodConfiguration.Of(manifests, silo).GetSection(SiloClusterOptions.SectionName).Get<SiloClusterOptions>() ?? new SiloClusterOptions();
+        var forwarding = PodConfiguration.Of(manifests, frontEnd).GetSection(FrontEndOptions.SectionName).Get<FrontEndOptions>() ?? new FrontEndOptions();
+
+        Assert.Equal(8082, cluster.FrontEndHttp2Port);
+        Assert.Equal(cluster.FrontEndHttp2Port, Assert.Single(RenderedManifests.OnlyContainer(silo).Ports, p => p.Name == "frontend-h2").ContainerPort);
+        Assert.Equal(cluster.FrontEndHttp2Port, forwarding.SiloHttpPort);
+        Assert.Equal(SiloProtocol.Http2, forwarding.SiloProtocol);
+        // That the network policy lets the front ends in on that port: NetworkPolicyTests.
+    }
+
+    [Fact]
     public async Task Disruption_budgets_services_and_autoscalers_select_pods_that_exist()
     {
         var manifests = await RenderedManifests.GetAsync();

@@ -12,12 +12,14 @@ public sealed class NetworkPolicyTests
     private const string Monitoring = "monitoring";
 
     [Fact]
-    public async Task Front_ends_reach_the_silos_http_and_gateway_ports_and_nothing_else_of_them()
+    public async Task Front_ends_reach_the_silos_http2_and_gateway_ports_and_nothing_else_of_them()
     {
         var policies = await PoliciesAsync();
         var frontEnd = Pod.Of(policies.Manifests, "parley-client-api");
-        Assert.True(policies.Allows(frontEnd, "parley-silo", "http"));
+        Assert.True(policies.Allows(frontEnd, "parley-silo", "frontend-h2"));
         Assert.True(policies.Allows(frontEnd, "parley-silo", "orleans-gateway"));
+        // The API port (HTTP/1.1) is for operators (the parley-silo Service); the front end forwards to the HTTP/2 one.
+        Assert.False(policies.Allows(frontEnd, "parley-silo", "http"));
         Assert.False(policies.Allows(frontEnd, "parley-silo", "orleans-silo"));
         Assert.False(policies.Allows(frontEnd, "parley-silo", "metrics"));
     }
