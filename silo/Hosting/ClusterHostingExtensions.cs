@@ -13,9 +13,9 @@ using Orleans.Hosting;
 using Parley.Grains;
 using Parley.Grains.Conversations;
 using Parley.Grains.Redis;
+using Parley.ServiceDefaults;
 using Parley.Silo.Batches;
 using Parley.Silo.Conversations;
-using Parley.ServiceDefaults;
 using Parley.Silo.Dashboard;
 using StackExchange.Redis;
 
@@ -23,24 +23,6 @@ namespace Parley.Silo;
 
 public static class ClusterHostingExtensions
 {
-    /// <summary>The front end's HTTP/2 port beside each API address (as the management port is): the same application
-    /// and pipeline, only the protocol differs.</summary>
-    private static void ListenForFrontEnd(WebApplicationBuilder builder, int port)
-    {
-        var urls = builder.WebHost.GetSetting(WebHostDefaults.ServerUrlsKey);
-        var current = string.IsNullOrWhiteSpace(urls)
-            ? ManagementPort.ApiUrls(builder.Configuration)
-            : urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        builder.WebHost.UseUrls([.. current, .. ManagementPort.Urls(builder.Configuration, port)]);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
-        {
-            if (endpoint.IPEndPoint?.Port == port)
-            {
-                endpoint.Protocols = HttpProtocols.Http2;
-            }
-        }));
-    }
-
     /// <summary>The silo's Orleans runtime. With Parley:Redis:ConnectionString set: Orleans' Redis membership, Redis
     /// grain storage and Redis grain directory, all over the process's one Redis connection. Without: a cluster of one on
     /// loopback with in-memory storage, so <c>dotnet run --project silo</c> needs nothing else.</summary>
@@ -115,6 +97,22 @@ public static class ClusterHostingExtensions
             => host.ShutdownTimeout = shutdown.Value.ShutdownTimeout);
         services.AddHostedService<Hosting.StartupBanner>();
         return builder;
+    }
+
+    /// <summary>The front end's HTTP/2 port beside each API address (as the management port is): the same application
+    /// and pipeline, only the protocol differs.</summary>
+    private static void ListenForFrontEnd(WebApplicationBuilder builder, int port)
+    {
+        // The URLs so far (UseUrls writes them into the configuration), the management port's included.
+        var current = ManagementPort.ApiUrls(builder.Configuration);
+        builder.WebHost.UseUrls([.. current, .. ManagementPort.Urls(builder.Configuration, port)]);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureEndpointDefaults(endpoint =>
+        {
+            if (endpoint.IPEndPoint?.Port == port)
+            {
+                endpoint.Protocols = HttpProtocols.Http2;
+            }
+        }));
     }
 
     private static void ConfigureEndpoints(ISiloBuilder silo, SiloClusterOptions cluster, bool redis)
