@@ -95,11 +95,11 @@ public static class Program
             case "gateway":
                 return await GatewayBenchmark.RunAsync(new GatewayBenchmarkOptions(
                     Get(options, "rate", 1000), Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500), SiloHttp2(options)));
+                    Get(options, "concurrency", 64), Get(options, "throughput-seconds", 5), Get(options, "conversations", 500), SiloProtocol(options)));
             case "frontend":
                 return await FrontEndBenchmark.RunAsync(new FrontEndBenchmarkOptions(
                     Get(options, "seconds", 5), Get(options, "warmup", 1), Get(options, "rounds", 3),
-                    Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16), SiloHttp2(options)));
+                    Get(options, "connections", 64), Get(options, "threads", 2), Get(options, "events", 16), SiloProtocol(options)));
             case "cli":
                 return await CliBenchmark.RunAsync(new CliBenchmarkOptions(Get(options, "lines", 600), Get(options, "qps", 20), Get(options, "concurrency", 16),
                     Get(options, "pages", 200), Get(options, "latency-ms", 500), Get(options, "summarize-concurrency", 8)));
@@ -163,10 +163,11 @@ public static class Program
         => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;
 
     /// <summary><c>--silo-protocol</c>: http2 (the default, as deployed) or http1.</summary>
-    private static bool SiloHttp2(Dictionary<string, string> options) => !options.TryGetValue("silo-protocol", out var value) || value switch
-    {
-        "http2" => true,
-        "http1" => false,
-        _ => throw new ArgumentException($"--silo-protocol must be http2 or http1, not {value}"),
-    };
+    private static Parley.ClientApi.Hosting.SiloProtocol SiloProtocol(Dictionary<string, string> options)
+        => !options.TryGetValue("silo-protocol", out var value) ? Parley.ClientApi.Hosting.SiloProtocol.Http2 : value switch
+        {
+            "http2" => Parley.ClientApi.Hosting.SiloProtocol.Http2,
+            "http1" => Parley.ClientApi.Hosting.SiloProtocol.Http1,
+            _ => throw new ArgumentException($"--silo-protocol must be http2 or http1, not {value}"),
+        };
 }

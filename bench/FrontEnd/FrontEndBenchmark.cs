@@ -26,12 +26,13 @@ internal static class FrontEndBenchmark
             : Repository.BuiltDll("client-api", "Parley.ClientApi");
 
         await using var silo = await EchoSilo.StartAsync(Parley.Testing.FreePort.Next(), Parley.Testing.FreePort.Next(), options.StreamEvents);
-        await using var frontEnd = await FrontEndProcess.StartAsync(dll, Parley.Testing.FreePort.Next(), options.SiloHttp2 ? silo.Http2Url : silo.Url, options.SiloHttp2);
+        var http2 = options.SiloProtocol == Parley.ClientApi.Hosting.SiloProtocol.Http2;
+        await using var frontEnd = await FrontEndProcess.StartAsync(dll, Parley.Testing.FreePort.Next(), http2 ? silo.Http2Url : silo.Url, options.SiloProtocol);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"Front-end benchmark: wrk -t{options.Threads} -c{options.Connections}, {options.Rounds} interleaved rounds of {options.Seconds} s per target "
             + $"(each after {options.WarmupSeconds} s warm-up), medians; {Environment.ProcessorCount} cores shared by wrk, the silo stand-in and the front end; "
-            + $"the front end to the stand-in over {(options.SiloHttp2 ? "HTTP/2" : "HTTP/1.1")}."));
+            + $"the front end to the stand-in over {(http2 ? "HTTP/2" : "HTTP/1.1")}."));
         Console.WriteLine();
         Console.WriteLine("| request | direct req/s | via front end req/s | kept | direct p50 ms | added p50 ms | direct p99 ms | added p99 ms | front end CPU µs/req (user + kernel) | silo CPU µs/req | errors |");
         Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");

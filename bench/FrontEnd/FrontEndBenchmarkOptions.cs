@@ -1,3 +1,5 @@
+using Parley.ClientApi.Hosting;
+
 namespace Parley.Bench.FrontEnd;
 
-internal sealed record FrontEndBenchmarkOptions(int Seconds, int WarmupSeconds, int Rounds, int Connections, int Threads, int StreamEvents, bool SiloHttp2);
+internal sealed record FrontEndBenchmarkOptions(int Seconds, int WarmupSeconds, int Rounds, int Connections, int Threads, int StreamEvents, SiloProtocol SiloProtocol);

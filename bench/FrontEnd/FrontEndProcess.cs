@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Parley.ClientApi.Hosting;
 
 namespace Parley.Bench.FrontEnd;
 
@@ -20,7 +21,7 @@ internal sealed class FrontEndProcess : IAsyncDisposable
 
     public string LogPath { get; }
 
-    public static async Task<FrontEndProcess> StartAsync(string dllPath, int port, string siloUrl, bool siloHttp2)
+    public static async Task<FrontEndProcess> StartAsync(string dllPath, int port, string siloUrl, SiloProtocol protocol)
     {
         if (!File.Exists(dllPath))
         {
@@ -32,7 +33,7 @@ internal sealed class FrontEndProcess : IAsyncDisposable
         info.ArgumentList.Add("--urls");
         info.ArgumentList.Add(url);
         info.Environment["Parley__FrontEnd__Silos__0"] = siloUrl;
-        info.Environment["Parley__FrontEnd__SiloProtocol"] = siloHttp2 ? "Http2" : "Http1";
+        info.Environment["Parley__FrontEnd__SiloProtocol"] = protocol.ToString();
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         var logPath = Path.Combine(Path.GetTempPath(), $"parley-bench-frontend-{port}.log");
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the front end");

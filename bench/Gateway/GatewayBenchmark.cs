@@ -11,7 +11,7 @@ internal static class GatewayBenchmark
     public static async Task<int> RunAsync(GatewayBenchmarkOptions options)
     {
         Console.WriteLine("Starting the simulator, redis-server, 2 silos (one Orleans cluster on Redis) and the front end, each its own process.");
-        await using var cluster = await GatewayCluster.StartAsync(options.SiloHttp2);
+        await using var cluster = await GatewayCluster.StartAsync(options.SiloProtocol);
         var userKey = await cluster.CreateUserKeyAsync();
         var front = cluster.FrontEnd.BaseAddress;
 
@@ -96,4 +96,5 @@ internal sealed record GatewayTarget(string Name, Uri Address, string Key, strin
     public LoadGenerator Load() => new(Address, Key, Model, Conversations);
 }
 
-internal sealed record GatewayBenchmarkOptions(int Rate, int Seconds, int WarmupSeconds, int Rounds, int Concurrency, int ThroughputSeconds, int Conversations, bool SiloHttp2);
+internal sealed record GatewayBenchmarkOptions(int Rate, int Seconds, int WarmupSeconds, int Rounds, int Concurrency, int ThroughputSeconds, int Conversations,
+    Parley.ClientApi.Hosting.SiloProtocol SiloProtocol);

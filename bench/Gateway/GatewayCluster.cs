@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Parley.ClientApi.Membership;
+using Parley.ClientApi.Hosting;
 using Parley.ClientApi.Routing;
 using Parley.Cluster.Testing.Infrastructure;
 using Parley.Testing;
@@ -34,13 +34,13 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public IReadOnlyList<SiloProcess> Silos => _silos;
 
-    /// <param name="siloHttp2">The front end forwards to the silos' HTTP/2 port (else HTTP/1.1 to their API port).</param>
-    public static async Task<GatewayCluster> StartAsync(bool siloHttp2)
+    /// <param name="protocol">Http2: the front end forwards to the silos' HTTP/2 port; Http1: to their API port.</param>
+    public static async Task<GatewayCluster> StartAsync(SiloProtocol protocol)
     {
         var cluster = new GatewayCluster();
         try
         {
-            await cluster.StartCoreAsync(siloHttp2);
+            await cluster.StartCoreAsync(protocol);
             return cluster;
         }
         catch
@@ -50,7 +50,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
         }
     }
 
-    private async Task StartCoreAsync(bool siloHttp2)
+    private async Task StartCoreAsync(SiloProtocol protocol)
     {
         var simPort = FreePort.Next();
         Simulator = Own(await ChildProcess.StartAsync("sim", Repository.BuiltDll("sim", "Parley.Sim"), simPort, new Dictionary<string, string>
@@ -66,7 +66,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
         var redis = Own(await RedisServer.StartAsync());
         var clusterId = "bench-" + Guid.NewGuid().ToString("N")[..8];
         _ports = ClusterPorts.Find(SiloCount);
-        if (!siloHttp2)
+        if (protocol == SiloProtocol.Http1)
         {
             _ports = _ports with { FrontEndHttp2 = 0 };
         }
@@ -125,7 +125,7 @@ internal sealed class GatewayCluster : IAsyncDisposable
     {
         using var user = Client(_silos[0].Url, userKey);
         using var admin = Client(_silos[0].Url, AdminKey);
-        var siloUrls = _silos.Select(s => SiloAddresses.BaseUrl(s.Address, _ports.FrontEndPort)).ToArray();
+        var siloUrls = _silos.Select(s => s.FrontEndUrl).ToArray();
         var local = new List<string>(perClass);
         var remote = new List<string>(perClass);
         for (var made = 0; local.Count < perClass || remote.Count < perClass; made++)

@@ -1,4 +1,5 @@
 using System.Net;
+using Parley.ClientApi.Hosting;
 using Parley.Testing;
 
 namespace Parley.Cluster.Testing.Infrastructure;
@@ -30,6 +31,6 @@ public sealed record ClusterPorts(int Http, int Silo, int Gateway, int Metrics =
     public IEnumerable<KeyValuePair<string, string>> FrontEndSettings(string separator)
     {
         yield return new($"Parley{separator}FrontEnd{separator}SiloHttpPort", FrontEndPort.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        yield return new($"Parley{separator}FrontEnd{separator}SiloProtocol", FrontEndHttp2 > 0 ? "Http2" : "Http1");
+        yield return new($"Parley{separator}FrontEnd{separator}SiloProtocol", (FrontEndHttp2 > 0 ? SiloProtocol.Http2 : SiloProtocol.Http1).ToString());
     }
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Runtime.InteropServices;
+using Parley.ClientApi.Membership;
 using Parley.Testing;
 using Parley.Testing.Logs;
 
@@ -34,8 +35,8 @@ public sealed partial class SiloProcess : IAsyncDisposable
     /// <summary>The silo's root URL without a trailing slash, e.g. http://127.0.0.2:40123.</summary>
     public string Url { get; }
 
-    /// <summary>Where the front end sends this silo's requests (its destination address): the HTTP/2 port when the
-    /// silo has one, else <see cref="Url"/>.</summary>
+    /// <summary>Where the front end sends this silo's requests (its destination address, derived as the front end
+    /// derives it): the HTTP/2 port when the silo has one, else <see cref="Url"/>'s port.</summary>
     public string FrontEndUrl { get; }
 
     public int ProcessId => _process.Id;
@@ -92,7 +93,7 @@ public sealed partial class SiloProcess : IAsyncDisposable
         info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var silo = new SiloProcess(process, address, url, $"http://{address}:{ports.FrontEndPort}");
+        var silo = new SiloProcess(process, address, url, SiloAddresses.BaseUrl(address, ports.FrontEndPort));
         process.OutputDataReceived += (_, e) => silo.OnOutput(e.Data);
         process.ErrorDataReceived += (_, e) => silo.OnOutput(e.Data);
         if (listening is not null)
